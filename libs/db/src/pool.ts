@@ -1,0 +1,45 @@
+import pg from 'pg'
+
+export type Db = pg.Pool
+export type DbClient = pg.PoolClient
+
+export interface PoolConfig {
+  connectionString: string
+  /** Most connections this pool opens. @default 10 */
+  max?: number
+  /** Name shown in pg_stat_activity. */
+  applicationName?: string
+}
+
+// bigint (int8) and numeric come back as JS numbers: ids and counts here stay far below 2^53.
+pg.types.setTypeParser(20, (v) => Number(v))
+pg.types.setTypeParser(1700, (v) => Number(v))
+
+/** A pg pool. An idle client that errors (server restart) is dropped, never crashes the process. */
+export function createPool (config: PoolConfig): Db {
+  const pool = new pg.Pool({
+    connectionString: config.connectionString,
+    max: config.max ?? 10,
+    application_name: config.applicationName ?? 'pulsetrade',
+    connectionTimeoutMillis: 10_000,
+    idleTimeoutMillis: 30_000,
+  })
+  pool.on('error', () => { /* the broken client is already removed from the pool */ })
+  return pool
+}
+
+/** Runs fn inside BEGIN/COMMIT on one client; rolls back and rethrows on error. */
+export async function withTransaction<T> (db: Db, fn: (client: DbClient) => Promise<T>): Promise<T> {
+  const client = await db.connect()
+  try {
+    await client.query('BEGIN')
+    const out = await fn(client)
+    await client.query('COMMIT')
+    return out
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {})
+    throw err
+  } finally {
+    client.release()
+  }
+}

@@ -1,0 +1,106 @@
+import { z } from 'zod'
+
+/**
+ * The `features.llm` contract (design section 4). Every writer of forecasts validates against
+ * FeaturesLlmSchema; readers (analytics, admin replay, eval) rely on it.
+ */
+
+export const RationaleSchema = z.object({
+  summary: z.string().min(1).max(600),
+  drivers: z.array(z.string().min(1).max(200)).min(1).max(5),
+  risks: z.array(z.string().min(1).max(200)).min(1).max(5),
+  confidence: z.number().min(0).max(1),
+})
+export type Rationale = z.infer<typeof RationaleSchema>
+
+export const PolicyDecisionSchema = z.object({
+  decision: z.enum(['allow', 'deny']),
+  size_factor: z.number().gt(0).max(1),
+  reason: z.string().min(1).max(400),
+  risk_flags: z.array(z.string().min(1).max(64)).max(8),
+})
+export type PolicyDecision = z.infer<typeof PolicyDecisionSchema>
+
+export const SummarySchema = z.object({
+  summary: z.string().min(1).max(1200),
+  highlights: z.array(z.string().min(1).max(200)).max(5),
+})
+export type Summary = z.infer<typeof SummarySchema>
+
+export const LlmErrorInfoSchema = z.object({ code: z.string(), message: z.string() })
+
+export const UsageSchema = z.object({
+  prompt_tokens: z.number().int().nonnegative(),
+  completion_tokens: z.number().int().nonnegative(),
+})
+
+/** LlmResult<T>: one structured LLM answer, with everything needed to explain and replay it. */
+export const llmResultSchema = <T extends z.ZodType>(parsed: T) => z.object({
+  prompt: z.string(),
+  version: z.string(),
+  hash: z.string(),
+  arm: z.string().nullable(),
+  bucket: z.number().int().nullable(),
+  ok: z.boolean(),
+  valid_json: z.boolean(),
+  repaired: z.boolean(),
+  cached: z.boolean(),
+  parsed: parsed.nullable(),
+  raw: z.string(),
+  finish_reason: z.string().nullable(),
+  latency_ms: z.number().nonnegative(),
+  usage: UsageSchema,
+  request_id: z.string().nullable(),
+  error: LlmErrorInfoSchema.nullable(),
+})
+export type LlmResult<T> = Omit<z.infer<ReturnType<typeof llmResultSchema>>, 'parsed'> & { parsed: T | null }
+
+export const FailReasonSchema = z.enum([
+  'timeout', 'unreachable', 'invalid_json', 'circuit_open', 'queue_full', 'context_length',
+  'upstream_error', 'missing', 'llm_denied', 'risk_denied',
+]).nullable()
+
+export const PolicyRecordSchema = llmResultSchema(PolicyDecisionSchema).extend({
+  mode: z.enum(['enforce', 'shadow']),
+  gate_disabled: z.boolean(),
+  effective: z.enum(['allow', 'deny']),
+  would: z.enum(['would_allow', 'would_deny']).nullable(),
+  fail_reason: FailReasonSchema,
+})
+export type PolicyRecord = z.infer<typeof PolicyRecordSchema>
+
+export const SignalsSchema = z.object({
+  ret_1: z.number(),
+  ret_5: z.number(),
+  ret_20: z.number(),
+  vol_20: z.number(),
+  rsi_14: z.number(),
+  zscore_20: z.number(),
+  volume_ratio: z.number(),
+}).catchall(z.number())
+export type Signals = z.infer<typeof SignalsSchema>
+
+export const OrderInputSchema = z.object({
+  side: z.enum(['buy', 'sell']),
+  qty: z.number().positive(),
+  ref_price: z.number().positive(),
+  notional: z.number().nonnegative(),
+})
+
+export const LlmInputsSchema = z.object({
+  symbol: z.string().min(1),
+  asof: z.string().datetime({ offset: true }),
+  horizon: z.number().int().positive(),
+  forecast: z.object({ mu: z.number(), sigma: z.number(), p_up: z.number(), q05: z.number(), q95: z.number() }),
+  signals: SignalsSchema,
+  order: OrderInputSchema.nullable(),
+})
+export type LlmInputs = z.infer<typeof LlmInputsSchema>
+
+export const FeaturesLlmSchema = z.object({
+  model: z.string(),
+  inputs: LlmInputsSchema,
+  rationale: llmResultSchema(RationaleSchema),
+  policy: PolicyRecordSchema,
+})
+export type FeaturesLlm = z.infer<typeof FeaturesLlmSchema>

