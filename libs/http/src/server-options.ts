@@ -1,0 +1,26 @@
+/** Options shared by every service's `Fastify({...})` (besides loggerInstance). */
+export interface HttpServerOptions {
+  /** Largest accepted request body in bytes (413 above). @default 1 MiB */
+  bodyLimit?: number
+  /** Whole-request timeout in ms; 0 disables it (needed for long SSE streams). @default 60_000 */
+  requestTimeoutMs?: number
+}
+
+export function serverOptions (opts: HttpServerOptions = {}): {
+  bodyLimit: number
+  requestTimeout: number
+  keepAliveTimeout: number
+  requestIdHeader: string
+  requestIdLogLabel: string
+  return503OnClosing: boolean
+} {
+  return {
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    requestTimeout: opts.requestTimeoutMs ?? 60_000,
+    // Above the 5 s default of common proxies so they close first.
+    keepAliveTimeout: 72_000,
+    requestIdHeader: 'x-request-id',
+    requestIdLogLabel: 'reqId',
+    return503OnClosing: true,
+  }
+}
