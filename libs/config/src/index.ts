@@ -1,0 +1,6 @@
+export { ConfigError, type ConfigIssue } from './config-error'
+export { envField } from './env-field'
+export { loadEnv, type Env } from './load-env'
+export { commonEnv, servicePort, SERVICE_PORTS, LOG_LEVELS, type ServiceName } from './common-env'
+export { createLogger, REDACT_PATHS, type LoggerConfig } from './create-logger'
+export { loadDotEnv } from './load-dot-env'
