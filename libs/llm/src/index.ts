@@ -1,2 +1,6 @@
 export * from "./contract"
 export * from "./types"
+export { evaluateGate, shrinkQty, type GateInput } from "./gate/evaluate-gate"
+export { toPolicyRecord } from "./gate/to-policy-record"
+export { gateFailReason } from "./gate/fail-reason"
+export type { RiskCheck, RiskVerdict, GateMode, GateStep, GateStepName, GateStepVerdict, GateVerdict, GateFailReason } from "./gate/gate-types"
