@@ -1,0 +1,44 @@
+import type { Logger } from 'pino'
+import type { ClientContext } from './client-context'
+import type { LlmError } from './errors'
+import type { Usage } from './request-runner'
+
+export interface CallRef { prompt: string, version: string, arm: string | null }
+
+export interface CallOutcome {
+  outcome: string
+  latencyMs: number
+  usage?: Usage | null
+  requestId?: string | null
+  cached?: boolean
+  error?: LlmError | null
+  /** Extra facts for the log line (e.g. repair_reason). */
+  extra?: Record<string, unknown>
+}
+
+/** The per-call child logger: every line of this call carries prompt, version and arm. */
+export function callLogger (ctx: ClientContext, ref: CallRef): Logger {
+  return ctx.log.child({ prompt: ref.prompt, version: ref.version, arm: ref.arm })
+}
+
+/** One log line and the metrics for a finished call. Error text is scrubbed of credentials. */
+export function reportCall (ctx: ClientContext, log: Logger, ref: CallRef, r: CallOutcome): void {
+  const labels = { prompt: ref.prompt, version: ref.version, outcome: r.outcome }
+  ctx.metrics.latency.observe(labels, r.latencyMs / 1000)
+  ctx.metrics.outcomes.inc(labels)
+  if (r.usage && !r.cached) {
+    ctx.metrics.tokens.inc({ prompt: ref.prompt, kind: 'prompt' }, r.usage.prompt_tokens)
+    ctx.metrics.tokens.inc({ prompt: ref.prompt, kind: 'completion' }, r.usage.completion_tokens)
+  }
+  const fields = {
+    outcome: r.outcome,
+    latency_ms: Math.round(r.latencyMs),
+    prompt_tokens: r.usage?.prompt_tokens ?? null,
+    completion_tokens: r.usage?.completion_tokens ?? null,
+    request_id: r.requestId ?? r.error?.requestId ?? null,
+    cached: r.cached ?? false,
+    ...r.extra,
+  }
+  if (r.error) log.warn({ ...fields, err: { code: r.error.code, status: r.error.status, message: ctx.scrub(r.error.message) } }, 'llm call failed')
+  else log.info(fields, 'llm call done')
+}

@@ -1,0 +1,61 @@
+import { LlmAbortedError, LlmTimeoutError, type TimeoutPhase } from './errors'
+import type { CallOptions } from '../types'
+
+/**
+ * One call's total deadline and its AbortSignal. The signal fires with an LlmTimeoutError when the
+ * deadline passes (whatever the call is doing: queued, waiting for headers, streaming, backing off)
+ * or with an LlmAbortedError when the caller's own signal fires. Everything the call does listens to
+ * this one signal, so an abort also closes the socket and frees the upstream's slot.
+ */
+export interface CallScope {
+  readonly signal: AbortSignal
+  /** Epoch ms (on the client's clock) after which nothing more is attempted. */
+  readonly deadline: number
+  /** The whole budget in ms, for messages ("timeout after 2000 ms"). */
+  readonly budgetMs: number
+  readonly start: number
+  /** What the call is doing now; names the timeout's phase. */
+  phase: TimeoutPhase
+  remaining: () => number
+  /** Aborts the call now with `reason` (e.g. a stream idle timeout). */
+  abort: (reason: unknown) => void
+  /** Clears the timer and listeners. Call when the call is over. */
+  dispose: () => void
+}
+
+export function createCallScope (opts: CallOptions | undefined, defaultTimeoutMs: number, now: () => number): CallScope {
+  const start = now()
+  const deadline = opts?.deadline ?? start + (opts?.timeoutMs ?? defaultTimeoutMs)
+  const budgetMs = Math.max(0, Math.round(deadline - start))
+  const controller = new AbortController()
+  const callerSignal = opts?.signal
+  const onCallerAbort = (): void => { controller.abort(new LlmAbortedError({ cause: callerSignal?.reason })) }
+
+  const scope: CallScope = {
+    signal: controller.signal,
+    deadline,
+    budgetMs,
+    start,
+    phase: 'request',
+    remaining: () => deadline - now(),
+    abort: (reason) => { controller.abort(reason) },
+    dispose: () => {
+      clearTimeout(timer)
+      callerSignal?.removeEventListener('abort', onCallerAbort)
+    },
+  }
+  const timer = setTimeout(() => { controller.abort(new LlmTimeoutError(budgetMs, scope.phase)) }, Math.max(0, deadline - start))
+  if (callerSignal?.aborted) onCallerAbort()
+  else callerSignal?.addEventListener('abort', onCallerAbort, { once: true })
+  return scope
+}
+
+/** Resolves after `ms`, or rejects with the signal's reason as soon as it fires. */
+export function sleep (ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) { reject(signal.reason); return }
+    const onAbort = (): void => { clearTimeout(t); reject(signal.reason) }
+    const t = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve() }, ms)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}

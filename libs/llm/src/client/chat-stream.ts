@@ -1,0 +1,79 @@
+import type { Stream } from 'openai/core/streaming'
+import type { ChatCompletionChunk } from 'openai/resources/chat/completions'
+import { ADHOC_REF, type ClientContext } from './client-context'
+import { createCallScope } from './call-scope'
+import { callLogger, reportCall } from './call-report'
+import { assertFits, streamBody } from './chat-completion'
+import { LlmAbortedError, LlmTimeoutError, outcomeOf, type LlmError } from './errors'
+import type { Lease, Usage } from './request-runner'
+import { toLlmError } from './to-llm-error'
+import type { CallOptions, ChatRequest, StreamChunk } from '../types'
+
+/**
+ * Streamed chat. Before the stream starts the call retries like chat(); once it has started nothing
+ * is retried. Deltas are yielded as they come; an idle timer (streamIdleMs) and the call's total
+ * deadline both abort the request; in-band `data: {"error":...}` frames become typed errors; a
+ * consumer that stops iterating (break/return) aborts the upstream request, freeing its slot.
+ */
+export async function * chatStream (ctx: ClientContext, req: ChatRequest, opts?: CallOptions): AsyncGenerator<StreamChunk, void, undefined> {
+  const scope = createCallScope(opts, ctx.cfg.timeoutMs, ctx.now)
+  const ref = req.ref ?? ADHOC_REF
+  const log = callLogger(ctx, ref)
+  let lease: Lease<Stream<ChatCompletionChunk>> | null = null
+  let usage: Usage = { prompt_tokens: 0, completion_tokens: 0 }
+  let idle: NodeJS.Timeout | undefined
+  let settled = false
+  const armIdle = (): void => {
+    clearTimeout(idle)
+    idle = setTimeout(() => { scope.abort(new LlmTimeoutError(ctx.cfg.streamIdleMs, 'stream_idle')) }, ctx.cfg.streamIdleMs)
+  }
+  const fail = (err: unknown): LlmError => {
+    settled = true
+    const abortReason = scope.signal.aborted ? scope.signal.reason : undefined
+    const e = lease?.end(err, usage) ?? toLlmError({ error: err, abortReason, timeoutMs: scope.budgetMs })
+    reportCall(ctx, log, ref, { outcome: outcomeOf(e.code), latencyMs: ctx.now() - scope.start, usage, error: e })
+    return e
+  }
+
+  try {
+    await assertFits(ctx, req, scope)
+    const body = streamBody(ctx.model, req)
+    lease = await ctx.run({ scope, ref, retries: ctx.cfg.maxRetries, hold: true }, async (a) => ({
+      value: await a.upstream.openai.chat.completions.create(body, {
+        signal: a.signal,
+        timeout: Math.max(1, scope.remaining()) + 1_000,
+        maxRetries: 0,
+        headers: { 'X-Request-Id': a.requestId },
+      }),
+    }))
+    scope.phase = 'stream'
+    armIdle()
+    for await (const chunk of lease.value) {
+      armIdle()
+      if (chunk.usage) usage = { prompt_tokens: chunk.usage.prompt_tokens, completion_tokens: chunk.usage.completion_tokens }
+      const choice = chunk.choices[0]
+      if (!choice) continue
+      const delta = choice.delta?.content ?? ''
+      const finish = choice.finish_reason ?? null
+      if (delta === '' && finish == null) continue
+      yield { delta, finish_reason: finish }
+    }
+    // The SDK ends an aborted stream quietly: an abort (deadline, idle) must still surface.
+    if (scope.signal.aborted) throw scope.signal.reason
+    settled = true
+    lease.end(null, usage)
+    reportCall(ctx, log, ref, { outcome: 'ok', latencyMs: ctx.now() - scope.start, usage, requestId: lease.requestId })
+  } catch (err) {
+    throw fail(err)
+  } finally {
+    clearTimeout(idle)
+    if (!settled) {
+      // The consumer stopped early: close the socket so the upstream frees the sequence slot.
+      const stop = new LlmAbortedError()
+      scope.abort(stop)
+      const e = lease?.end(stop, usage) ?? stop
+      reportCall(ctx, log, ref, { outcome: 'cancelled', latencyMs: ctx.now() - scope.start, usage, requestId: e.requestId })
+    }
+    scope.dispose()
+  }
+}

@@ -1,0 +1,24 @@
+import type { Logger } from 'pino'
+import type { ClientMetrics } from './client-metrics'
+import type { ResolvedNumbers } from './client-options'
+import type { Scrub } from './log-redaction'
+import type { RequestRunner } from './request-runner'
+import type { ResponseCache } from './response-cache'
+import type { UpstreamPool } from './upstream-pool'
+
+/** What the client's operations (chat, stream, structured, health) share. Built once per client. */
+export interface ClientContext {
+  model: string
+  cfg: ResolvedNumbers
+  tokenize: 'estimate' | 'server'
+  pool: UpstreamPool
+  run: RequestRunner
+  cache: ResponseCache | null
+  metrics: ClientMetrics
+  log: Logger
+  scrub: Scrub
+  now: () => number
+}
+
+/** Labels for logs, metrics and llm_calls when a request carries no PromptRef. */
+export const ADHOC_REF = { prompt: 'adhoc', version: '-', hash: '', arm: null, bucket: null }

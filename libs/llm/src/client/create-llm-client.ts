@@ -1,0 +1,118 @@
+import pino from 'pino'
+import { Registry } from 'prom-client'
+import type { z } from 'zod'
+import { createCallRecorder, type CallRecorder } from './call-recorder'
+import { createCallScope } from './call-scope'
+import { chat } from './chat'
+import { chatStream } from './chat-stream'
+import type { CircuitState } from './circuit-breaker'
+import type { ClientContext } from './client-context'
+import { createClientMetrics } from './client-metrics'
+import { parseBaseUrls, resolveNumbers, type LlmClientOptions } from './client-options'
+import { health } from './health'
+import { REDACT_PATHS, createScrubber } from './log-redaction'
+import { createRequestRunner } from './request-runner'
+import { createResponseCache } from './response-cache'
+import { createSemaphore } from './semaphore'
+import { structured, type StructuredResult } from './structured'
+import { toLlmError } from './to-llm-error'
+import { createUpstream } from './upstream'
+import { createUpstreamPool } from './upstream-pool'
+import type { CallOptions, LlmClient, RenderedPrompt } from '../types'
+
+export interface LlmClientStats {
+  inFlight: number
+  waiting: number
+  upstreams: Array<{ label: string, inFlight: number, circuit: CircuitState }>
+}
+
+export interface LlmClientInstance extends LlmClient {
+  structured: <S extends z.ZodType>(prompt: RenderedPrompt, schema: S, opts?: CallOptions) => Promise<StructuredResult<z.infer<S>>>
+  /** The prom-client registry holding this client's metrics (serve it on /metrics). */
+  metrics: Registry
+  stats: () => LlmClientStats
+  /** Waits until every queued llm_calls row is written. */
+  flush: () => Promise<void>
+}
+
+/** The LLM client of design section 5. See docs/llm-client.md. */
+export function createLlmClient (options: LlmClientOptions): LlmClientInstance {
+  const cfg = resolveNumbers(options)
+  const urls = parseBaseUrls(options.baseURL)
+  const apiKey = options.apiKey ?? 'EMPTY'
+  const now = options.now ?? Date.now
+  const random = options.random ?? Math.random
+  const log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'llm' }, { redact: { paths: REDACT_PATHS, censor: '[redacted]' } })
+  const registry = options.metrics ?? new Registry()
+
+  const upstreams = urls.map((url) => createUpstream({
+    url,
+    apiKey,
+    connections: cfg.concurrency,
+    transportTimeoutMs: cfg.timeoutMs + 5_000,
+    failureThreshold: cfg.failureThreshold,
+    cooldownMs: cfg.cooldownMs,
+    now,
+    dispatcher: options.dispatcher?.(url),
+    onCircuitChange: (label, state) => {
+      const line = { upstream: label, circuit: state }
+      if (state === 'open') log.warn(line, 'llm circuit opened')
+      else log.info(line, 'llm circuit changed')
+    },
+  }))
+  const pool = createUpstreamPool(upstreams)
+  const semaphore = createSemaphore(cfg.concurrency, cfg.maxQueue)
+  const metrics = createClientMetrics(registry, {
+    inFlight: () => semaphore.inFlight,
+    waiting: () => semaphore.waiting,
+    circuits: () => upstreams.map((u) => ({ label: u.label, state: u.breaker.state() })),
+  })
+  const recorder: CallRecorder | null = options.db
+    ? createCallRecorder(options.db, log, (n) => { metrics.callLogErrors.inc(n) })
+    : null
+  const ctx: ClientContext = {
+    model: options.model ?? 'Lexi',
+    cfg,
+    tokenize: options.tokenize ?? 'estimate',
+    pool,
+    run: createRequestRunner({ pool, semaphore, now, random, retryBaseMs: cfg.retryBaseMs, retryMaxMs: cfg.retryMaxMs, metrics, recorder, log }),
+    cache: options.db ? createResponseCache(options.db) : null,
+    metrics,
+    log,
+    scrub: createScrubber([apiKey]),
+    now,
+  }
+
+  return {
+    chat: (req, opts) => chat(ctx, req, opts),
+    chatStream: (req, opts) => chatStream(ctx, req, opts),
+    structured: (prompt, schema, opts) => structured(ctx, prompt, schema, opts),
+    health: (prompt, opts) => health(ctx, prompt, opts),
+    models: async (opts) => {
+      const scope = createCallScope(opts, cfg.timeoutMs, now)
+      try {
+        const lease = await ctx.run({ scope, ref: { prompt: 'models', version: '-', arm: null }, retries: cfg.maxRetries, slot: false, record: false }, async (a) => {
+          const page = await a.upstream.openai.models.list({ signal: a.signal, timeout: Math.max(1, scope.remaining()) + 1_000, maxRetries: 0, headers: { 'X-Request-Id': a.requestId } })
+          // vLLM adds max_model_len to each card (not in the OpenAI type).
+          return { value: page.data.map((m) => ({ id: m.id, max_model_len: (m as { max_model_len?: number | null }).max_model_len ?? null })) }
+        })
+        return lease.value
+      } catch (err) {
+        throw toLlmError({ error: err, abortReason: scope.signal.aborted ? scope.signal.reason : undefined, timeoutMs: scope.budgetMs })
+      } finally {
+        scope.dispose()
+      }
+    },
+    close: async () => {
+      await recorder?.flush()
+      await Promise.all(upstreams.map((u) => u.close()))
+    },
+    metrics: registry,
+    stats: () => ({
+      inFlight: semaphore.inFlight,
+      waiting: semaphore.waiting,
+      upstreams: upstreams.map((u) => ({ label: u.label, inFlight: u.inFlight, circuit: u.breaker.state() })),
+    }),
+    flush: async () => { await recorder?.flush() },
+  }
+}

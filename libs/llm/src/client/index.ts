@@ -1,0 +1,12 @@
+export { createLlmClient, type LlmClientInstance, type LlmClientStats } from './create-llm-client'
+export type { LlmClientOptions } from './client-options'
+export type { StructuredResult } from './structured'
+export {
+  LlmError, LlmTimeoutError, LlmUnreachableError, LlmContextLengthError, LlmCircuitOpenError,
+  LlmInvalidJsonError, LlmQueueFullError, LlmUpstreamError, LlmRateLimitError, LlmBadRequestError,
+  LlmAuthError, LlmModelNotFoundError, LlmPromptTooLongError, LlmAbortedError,
+  failReasonOf, type FailReason, type TimeoutPhase,
+} from './errors'
+export { toLlmError, type FailureInput } from './to-llm-error'
+export { estimatePromptTokens } from './prompt-budget'
+export { KEY_SCHEMA_VERSION, cacheKeyOf, isDeterministic, type EffectiveRequest } from './response-cache'

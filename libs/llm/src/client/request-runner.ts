@@ -1,0 +1,156 @@
+import { randomUUID } from 'node:crypto'
+import type { Logger } from 'pino'
+import { sleep, type CallScope } from './call-scope'
+import type { CallRecorder } from './call-recorder'
+import type { ClientMetrics } from './client-metrics'
+import { LlmAbortedError, LlmCircuitOpenError, LlmUnreachableError, outcomeOf, type LlmError } from './errors'
+import { backoffMs, isRetryable, isUpstreamFailure } from './retry-policy'
+import type { Semaphore, Release } from './semaphore'
+import { toLlmError } from './to-llm-error'
+import type { Upstream } from './upstream'
+import type { UpstreamPool } from './upstream-pool'
+
+export interface Usage { prompt_tokens: number, completion_tokens: number }
+
+export interface Attempt {
+  upstream: Upstream
+  /** Fresh per attempt; sent as X-Request-Id (vLLM answers id "chatcmpl-<it>"). */
+  requestId: string
+  attempt: number
+  signal: AbortSignal
+}
+
+export interface RunOptions {
+  scope: CallScope
+  ref: { prompt: string, version: string, arm: string | null }
+  /** Retries after the first attempt (0 for health). */
+  retries: number
+  /** Take a concurrency slot (completions do; models/tokenize do not). @default true */
+  slot?: boolean
+  /** Move to an untried replica after a connect failure without spending a retry. @default true */
+  failover?: boolean
+  /** Probe even an open circuit and leave the breaker alone (health). @default false */
+  ignoreCircuit?: boolean
+  /** Write llm_calls rows (not for models()). @default true */
+  record?: boolean
+  /** Keep the slot after `fn` returns, until lease.end() (streams). @default false */
+  hold?: boolean
+}
+
+export interface Lease<T> {
+  value: T
+  upstream: Upstream
+  requestId: string
+  attempt: number
+  /** Ends a held attempt: releases the slot, tells the breaker, writes the llm_calls row; returns the mapped error. */
+  end: (err: unknown, usage?: Usage) => LlmError | null
+}
+
+export interface RunnerDeps {
+  pool: UpstreamPool
+  semaphore: Semaphore
+  now: () => number
+  random: () => number
+  retryBaseMs: number
+  retryMaxMs: number
+  metrics: ClientMetrics
+  recorder: CallRecorder | null
+  log: Logger
+}
+
+export type RequestRunner = <T>(opts: RunOptions, fn: (a: Attempt) => Promise<{ value: T, usage?: Usage }>) => Promise<Lease<T>>
+
+const noop: Release = () => {}
+
+/**
+ * The one retry layer: slot → upstream (least in-flight, circuit allowing) → attempt → typed error →
+ * retry/failover or give up, never past the call's deadline. Writes one llm_calls row per attempt.
+ */
+export function createRequestRunner (deps: RunnerDeps): RequestRunner {
+  const labels = (): string[] => deps.pool.upstreams.map((u) => u.label)
+
+  return async function run<T> (opts: RunOptions, fn: (a: Attempt) => Promise<{ value: T, usage?: Usage }>): Promise<Lease<T>> {
+    const { scope } = opts
+    const tried = new Set<Upstream>()
+    let retriesUsed = 0
+    for (let attempt = 1; ; attempt++) {
+      if (!opts.ignoreCircuit && !deps.pool.anyAvailable()) throw new LlmCircuitOpenError(labels())
+      let release = noop
+      if (opts.slot !== false) {
+        scope.phase = 'queue'
+        release = await deps.semaphore.acquire({ waitMs: scope.remaining(), budgetMs: scope.budgetMs, signal: scope.signal })
+        scope.phase = 'request'
+      }
+      const pick = deps.pool.pick(tried, { ignoreCircuit: opts.ignoreCircuit })
+      if (!pick) {
+        release()
+        throw new LlmCircuitOpenError(labels())
+      }
+      const { upstream, ticket } = pick
+      tried.add(upstream)
+      const requestId = randomUUID()
+      const t0 = deps.now()
+      upstream.inFlight++
+      let ended = false
+      const end = (err: unknown, usage?: Usage): LlmError | null => {
+        if (ended) return null
+        ended = true
+        upstream.inFlight--
+        release()
+        const capture = upstream.takeCapture(requestId)
+        const e = err == null
+          ? null
+          : toLlmError({ ...capture, error: err, abortReason: scope.signal.aborted ? scope.signal.reason : undefined, timeoutMs: scope.budgetMs })
+        if (e) e.requestId = requestId
+        if (!opts.ignoreCircuit) {
+          if (e == null) upstream.breaker.onSuccess(ticket)
+          else if (e instanceof LlmAbortedError) upstream.breaker.onNeutral(ticket)
+          else if (isUpstreamFailure(e)) upstream.breaker.onFailure(ticket)
+          else upstream.breaker.onSuccess(ticket)
+        }
+        const outcome = e ? outcomeOf(e.code) : 'ok'
+        const latencyMs = deps.now() - t0
+        deps.metrics.attempts.inc({ upstream: upstream.label, outcome })
+        deps.log.debug({ upstream: upstream.label, request_id: requestId, attempt, latency_ms: latencyMs, outcome }, 'llm attempt')
+        if (opts.record !== false) deps.recorder?.record({
+          prompt: opts.ref.prompt,
+          version: opts.ref.version,
+          arm: opts.ref.arm,
+          upstream: upstream.label,
+          attempt,
+          latency_ms: latencyMs,
+          prompt_tokens: usage?.prompt_tokens ?? null,
+          completion_tokens: usage?.completion_tokens ?? null,
+          ok: e == null,
+          error_code: e?.code ?? null,
+          request_id: requestId,
+        })
+        return e
+      }
+
+      let failure: LlmError
+      try {
+        const { value, usage } = await fn({ upstream, requestId, attempt, signal: scope.signal })
+        if (!opts.hold) end(null, usage)
+        return { value, upstream, requestId, attempt, end }
+      } catch (err) {
+        failure = end(err) as LlmError
+      }
+
+      if (scope.signal.aborted) throw failure
+      const free = opts.failover !== false && failure instanceof LlmUnreachableError && failure.phase === 'connect' &&
+        deps.pool.hasUntried(tried)
+      if (!free) {
+        if (!isRetryable(failure) || retriesUsed >= opts.retries) throw failure
+        const delay = backoffMs(retriesUsed, deps.retryBaseMs, deps.retryMaxMs, deps.random, failure.retryAfterMs)
+        if (delay >= scope.remaining()) throw failure
+        retriesUsed++
+        deps.metrics.retries.inc({ upstream: upstream.label, code: failure.code })
+        scope.phase = 'request'
+        await sleep(delay, scope.signal)
+      } else {
+        deps.metrics.retries.inc({ upstream: upstream.label, code: failure.code })
+      }
+    }
+  }
+}

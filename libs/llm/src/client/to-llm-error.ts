@@ -1,0 +1,121 @@
+import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai'
+import {
+  LlmAuthError, LlmBadRequestError, LlmContextLengthError, LlmError, LlmModelNotFoundError,
+  LlmRateLimitError, LlmTimeoutError, LlmUnreachableError, LlmUpstreamError,
+} from './errors'
+import { retryAfterMs, type HeaderBag } from './retry-after'
+
+/** Everything known about one failed attempt. Any subset may be present. */
+export interface FailureInput {
+  /** HTTP status of the upstream response. */
+  status?: number | null
+  /** The raw response body text (read by the transport before the SDK could lose it). */
+  body?: string | null
+  headers?: HeaderBag | null
+  /** The exception thrown anywhere in the attempt (SDK, undici, stream parser). */
+  error?: unknown
+  /** The reason our own call signal fired (a deadline LlmTimeoutError or a caller LlmAbortedError). */
+  abortReason?: unknown
+  /** The call's total time budget, for timeouts detected below us. */
+  timeoutMs?: number
+}
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE',
+  'ETIMEDOUT', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT',
+])
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'])
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
+const CONTEXT_RE = /maximum context length is (\d+)/
+
+/**
+ * THE mapping from (status, body, exception) to a typed LlmError. Understands vLLM's flat
+ * `{object:"error",message}` (<= 0.10.0) and nested `{error:{message}}` (>= 0.10.1) envelopes,
+ * `{error:"Unauthorized"}`, FastAPI's `{detail}`, the empty body of a dead engine, the SDK's in-band
+ * stream error, and undici's connection errors. vLLM's message is always kept.
+ */
+export function toLlmError (input: FailureInput): LlmError {
+  const { error } = input
+  if (error instanceof LlmError) return error
+  if (input.abortReason instanceof LlmError) return input.abortReason
+  if (input.status != null) return fromResponse(input.status, parseBody(input.body), input.headers ?? null, error)
+  if (error instanceof APIConnectionTimeoutError) return new LlmTimeoutError(input.timeoutMs ?? 0, 'request', { cause: error })
+  // APIConnectionError is an APIError without a status: its cause (undici's) is mapped below.
+  if (error instanceof APIError && !(error instanceof APIConnectionError)) {
+    if (error.status != null) return fromResponse(error.status, describe(error.error), error.headers ?? null, error)
+    // In-band stream frame `data: {"error":{...}}`: vLLM's integer code stands in for the status.
+    const e = error.error as { code?: unknown } | undefined
+    const status = typeof e?.code === 'number' && e.code >= 400 ? e.code : 500
+    return fromResponse(status, describe(error.error), null, error)
+  }
+  const coded = findCoded(error)
+  if (coded && TIMEOUT_CODES.has(coded.code)) return new LlmTimeoutError(input.timeoutMs ?? 0, 'request', { cause: error })
+  if (coded && NETWORK_CODES.has(coded.code)) {
+    const reset = RESET_CODES.has(coded.code)
+    return new LlmUnreachableError(reset ? `connection reset: ${coded.message}` : coded.message, reset ? 'reset' : 'connect', { cause: error })
+  }
+  const message = error instanceof Error ? error.message : String(error)
+  return new LlmError(message || 'unknown LLM client error', { cause: error })
+}
+
+interface ParsedBody { message: string | null, raw: string }
+
+function fromResponse (status: number, body: ParsedBody, headers: HeaderBag | null, cause: unknown): LlmError {
+  const opts = { cause, status, retryAfterMs: retryAfterMs(headers) }
+  const message = body.message ?? `upstream returned ${status} with an empty body${status === 500 ? ' (engine dead?)' : ''}`
+  const ctx = CONTEXT_RE.exec(message)
+  if (ctx && status < 500) return new LlmContextLengthError(message, Number(ctx[1]), requestedTokens(message), opts)
+  if (status === 401 || status === 403) return new LlmAuthError(`${status} ${message}`, opts)
+  if (status === 404) return new LlmModelNotFoundError(message, opts)
+  if (status === 429) return new LlmRateLimitError(message, opts)
+  if (status === 408 || status >= 500) return new LlmUpstreamError(`${status} ${message}`, opts)
+  return new LlmBadRequestError(message, opts)
+}
+
+/** Total tokens the request asked for, from any of vLLM's wordings; null when not stated. */
+function requestedTokens (message: string): number | null {
+  const total = /you requested (\d+) tokens/.exec(message)
+  if (total) return Number(total[1])
+  const input = /(?:request has|your request has) (\d+) input tokens/.exec(message)
+  const tooLarge = /is too large: (\d+)/.exec(message)
+  if (input && tooLarge) return Number(input[1]) + Number(tooLarge[1])
+  return input ? Number(input[1]) : null
+}
+
+function parseBody (text: string | null | undefined): ParsedBody {
+  const raw = (text ?? '').trim()
+  if (raw === '') return { message: null, raw }
+  let json: unknown
+  try { json = JSON.parse(raw) } catch { return { message: raw.slice(0, 2000), raw } }
+  return { ...describe(json), raw }
+}
+
+/** The human message inside any of the envelopes. */
+function describe (json: unknown): ParsedBody {
+  const raw = json === undefined ? '' : JSON.stringify(json)
+  if (json == null) return { message: null, raw }
+  if (typeof json === 'string') return { message: json, raw }
+  if (typeof json !== 'object') return { message: String(json), raw }
+  const o = json as Record<string, unknown>
+  const inner = o.error
+  if (typeof inner === 'string') return { message: inner, raw }
+  if (inner && typeof inner === 'object' && typeof (inner as { message?: unknown }).message === 'string') {
+    return { message: (inner as { message: string }).message, raw }
+  }
+  if (typeof o.message === 'string') return { message: o.message, raw }
+  if (o.detail !== undefined) return { message: typeof o.detail === 'string' ? o.detail : JSON.stringify(o.detail), raw }
+  return { message: raw, raw }
+}
+
+/** The innermost error in the cause chain that carries a string `code` (undici/Node network errors). */
+function findCoded (error: unknown): { code: string, message: string } | null {
+  let found: { code: string, message: string } | null = null
+  let cur: unknown = error
+  for (let depth = 0; cur && typeof cur === 'object' && depth < 8; depth++) {
+    const c = cur as { code?: unknown, message?: unknown, cause?: unknown, errors?: unknown }
+    if (typeof c.code === 'string') found = { code: c.code, message: typeof c.message === 'string' && c.message !== '' ? c.message : c.code }
+    // AggregateError (happy-eyeballs connect to several addresses): look at the first one.
+    cur = c.cause ?? (Array.isArray(c.errors) ? c.errors[0] : undefined)
+  }
+  return found
+}
