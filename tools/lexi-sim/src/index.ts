@@ -1,0 +1,7 @@
+export { startLexiSim, type LexiSim } from './lexi-sim'
+export type { LexiSimOptions } from './options'
+export { DEFAULT_LATENCY } from './options'
+export type { SimFaults } from './faults'
+export type { SimStatsSnapshot } from './stats'
+export { behaviourFor, SUPPORTED_VERSIONS, DEFAULT_VLLM_VERSION, type VersionBehaviour } from './versions'
+export { countChatTokens, countTextTokens, tokenizeText, QWEN_DEFAULT_SYSTEM_PROMPT } from './tokenizer'

@@ -1,0 +1,61 @@
+import { generateSync } from 'json-schema-faker'
+import { createPrng, hash32 } from './prng'
+
+/** Strings longer than this are capped (never below the schema's minLength) to keep answers model-sized. */
+const STRING_CAP = 160
+const cache = new Map<string, string>()
+const CACHE_MAX = 2048
+const prepared = new Map<string, Record<string, unknown>>()
+
+/** A copy of the schema whose long `maxLength`s are capped at max(minLength, 160); still valid for the original. */
+function capStrings (node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(capStrings)
+  if (node === null || typeof node !== 'object') return node
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(node as Record<string, unknown>)) out[k] = capStrings(v)
+  const isString = out.type === 'string' || (Array.isArray(out.type) && out.type.includes('string'))
+  if (isString && out.enum === undefined && out.const === undefined && out.pattern === undefined && out.format === undefined) {
+    const min = typeof out.minLength === 'number' ? out.minLength : 0
+    const max = typeof out.maxLength === 'number' ? out.maxLength : STRING_CAP
+    out.maxLength = Math.max(min, Math.min(max, STRING_CAP))
+  }
+  return out
+}
+
+export interface JsonAnswer { text: string, schemaKey: string }
+
+/**
+ * A schema-valid instance, chosen deterministically from (schema, seed) by json-schema-faker.
+ * Prepared schemas and generated texts are memoised by schema hash.
+ */
+export function jsonAnswer (schema: Record<string, unknown>, seed: number, schemaText = JSON.stringify(schema)): JsonAnswer {
+  const schemaKey = hash32(schemaText).toString(16) + schemaText.length.toString(16)
+  const key = `${schemaKey}:${seed}`
+  const hit = cache.get(key)
+  if (hit !== undefined) return { text: hit, schemaKey }
+  let s = prepared.get(schemaKey)
+  if (s === undefined) {
+    s = capStrings(schema) as Record<string, unknown>
+    if (prepared.size >= CACHE_MAX) prepared.clear()
+    prepared.set(schemaKey, s)
+  }
+  const text = JSON.stringify(generateSync(s, { seed: (seed % 2147483646) + 1 }))
+  if (cache.size >= CACHE_MAX) cache.clear()
+  cache.set(key, text)
+  return { text, schemaKey }
+}
+
+/** Deterministically broken variants of a valid JSON text (the `invalid_json` fault). */
+export function corruptJson (text: string, seed: number): string {
+  const variant = createPrng(seed).int(0, 2)
+  const candidates = [
+    `Here is the JSON you asked for:\n${text}`,
+    text.endsWith('}') ? `${text.slice(0, -1)},}` : `${text},`,
+    text.replace(/"/g, "'"),
+  ]
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[(variant + i) % candidates.length] as string
+    try { JSON.parse(c) } catch { return c }
+  }
+  return `Here is the JSON you asked for:\n${text}`
+}

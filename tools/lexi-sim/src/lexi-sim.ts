@@ -1,0 +1,124 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { pino } from 'pino'
+import type { SimContext } from './context'
+import type { SimControl } from './control-routes'
+import { createEngine } from './engine'
+import { createFaultGates, defaultFaults, parseFaultsPatch, type SimFaults } from './faults'
+import { createLatencyModel } from './latency-model'
+import { createSimMetrics } from './metrics'
+import { type LexiSimOptions, resolveOptions } from './options'
+import { createPrng } from './prng'
+import { createRouter } from './router'
+import { createScheduler } from './scheduler'
+import { createSimStats, type SimStatsSnapshot } from './stats'
+import { behaviourFor } from './versions'
+
+export interface LexiSim {
+  /** `http://127.0.0.1:<port>`; clients append /v1. */
+  url: string
+  port: number
+  /** Partial update; resolves once a `down` change has closed or reopened the port. */
+  setFaults: (patch: Partial<SimFaults>) => Promise<SimFaults>
+  resetFaults: () => Promise<SimFaults>
+  faults: () => SimFaults
+  stats: () => SimStatsSnapshot
+  resetStats: () => void
+  close: () => Promise<void>
+}
+
+const listen = (server: Server, port: number, host: string): Promise<void> =>
+  new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => { server.off('error', reject); resolve() })
+  })
+
+const stop = (server: Server): Promise<void> =>
+  new Promise((resolve) => {
+    if (!server.listening) { server.closeAllConnections(); resolve(); return }
+    server.close(() => resolve())
+    server.closeAllConnections()
+  })
+
+/** Starts a simulated Lexi (vLLM OpenAI-compatible server) on options.port (0 = any). */
+export async function startLexiSim (options: LexiSimOptions = {}): Promise<LexiSim> {
+  const opts = resolveOptions(options)
+  const behaviour = behaviourFor(opts.vllmVersion)
+  const logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'lexi-sim', simulator: true })
+  let faults: SimFaults = { ...defaultFaults(), ...parseFaultsPatch(options.faults ?? {}) }
+  const stats = createSimStats()
+  const scheduler = createScheduler({ maxNumSeqs: opts.maxNumSeqs, policy: opts.schedulingPolicy })
+  let engineRef: ReturnType<typeof createEngine> | null = null
+  const metrics = createSimMetrics({
+    model: opts.model,
+    version: behaviour.version,
+    maxModelLen: opts.maxModelLen,
+    sources: {
+      running: () => scheduler.running,
+      waiting: () => scheduler.waiting,
+      kvUsage: () => (engineRef?.kvTokens() ?? 0) / (opts.maxNumSeqs * opts.maxModelLen),
+    },
+  })
+  const engine = createEngine({
+    scheduler, metrics, stats, faults: () => faults, knobs: opts,
+    latency: createLatencyModel(opts, createPrng(opts.seed ^ 0x1a7e)),
+  })
+  engineRef = engine
+  const ctx: SimContext = { opts, behaviour, faults: () => faults, gates: createFaultGates(opts.seed), engine, scheduler, stats, metrics, logger }
+
+  const server = createServer()
+  server.keepAliveTimeout = 5_000 // uvicorn's VLLM_HTTP_TIMEOUT_KEEP_ALIVE
+  let port = opts.port
+  let transition: Promise<void> = Promise.resolve()
+
+  const apply = (next: SimFaults): Promise<SimFaults> => {
+    const prev = faults
+    faults = next
+    if (prev.wedged && !next.wedged) engine.resume()
+    if (prev.down !== next.down) {
+      transition = transition.then(async () => {
+        if (faults.down && server.listening) { await stop(server); logger.warn({ port }, 'fault down: port closed') }
+        if (!faults.down && !server.listening) { await listen(server, port, opts.host); logger.warn({ port }, 'fault down cleared: port reopened') }
+      })
+    }
+    if (JSON.stringify(prev) !== JSON.stringify(next)) logger.info({ faults: next }, 'faults changed')
+    return transition.then(() => faults)
+  }
+  const control: SimControl = {
+    faults: () => ({ ...faults }),
+    setFaults: (patch) => apply({ ...faults, ...parseFaultsPatch(patch) }),
+    resetFaults: () => apply(defaultFaults()),
+    stats: () => ({
+      requests: stats.requests,
+      completed: stats.completed,
+      aborted: stats.aborted,
+      rejected: stats.rejected,
+      running: scheduler.running,
+      waiting: scheduler.waiting,
+      peakRunning: scheduler.peakRunning,
+      peakWaiting: scheduler.peakWaiting,
+      faults: { ...stats.faults },
+      byRoute: { ...stats.byRoute },
+    }),
+    resetStats: () => { stats.reset(); scheduler.resetPeaks() },
+  }
+  server.on('request', createRouter(ctx, control))
+
+  await listen(server, port, opts.host)
+  port = (server.address() as AddressInfo).port
+  if (faults.down) await stop(server)
+  const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`
+  logger.info({ url, model: opts.model, root: opts.root, vllmVersion: behaviour.version, maxModelLen: opts.maxModelLen, maxNumSeqs: opts.maxNumSeqs, faults },
+    'lexi-sim listening: a simulated vLLM OpenAI-compatible server (no model behind it)')
+
+  return {
+    url,
+    port,
+    ...control,
+    async close () {
+      await transition
+      faults = { ...faults, wedged: false }
+      await stop(server)
+    },
+  }
+}
