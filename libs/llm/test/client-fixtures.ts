@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import { Writable } from 'node:stream'
 import pino, { type Logger } from 'pino'
 import { z } from 'zod'
-import type { RenderedPrompt } from '@pulsetrade/llm'
+import { createLlmClient, type RenderedPrompt } from '@pulsetrade/llm'
 
 /** One request as the test server saw it. */
 export interface SeenRequest {
@@ -148,3 +148,23 @@ export function captureLogger (): { logger: Logger, lines: () => string[] } {
 }
 
 export const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * Runs the client's success, error and abort paths once, so timing assertions measure the steady
+ * state rather than first-use module loading and JIT on a busy machine.
+ */
+export async function warmUp (): Promise<void> {
+  const s = await startServer((r, res, n) => {
+    if (n === 1) { sendJson(res, 200, completion('warm')); return }
+    if (n === 2) { sendJson(res, 503, nestedError('warm', 503)); return }
+    // Third request is left hanging: the deadline path.
+    void r
+  })
+  const c = createLlmClient({ baseURL: s.url, maxRetries: 0, timeoutMs: 5_000 })
+  const r = { messages: [{ role: 'user' as const, content: 'warm' }], sampling: { temperature: 0.5, top_p: 1, max_tokens: 4 } }
+  await c.chat(r)
+  await c.chat(r).catch(() => {})
+  await c.chat(r, { timeoutMs: 100 }).catch(() => {})
+  await c.close()
+  await s.close()
+}
