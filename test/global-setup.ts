@@ -1,6 +1,6 @@
 import type { TestProject } from 'vitest/node'
 import { migrate } from '@pulsetrade/db'
-import { createDatabase, dropDatabase, dropDatabasesLike } from '@pulsetrade/db/testing'
+import { createDatabase, dropAbandonedTestDatabases, dropDatabase, dropDatabasesLike } from '@pulsetrade/db/testing'
 
 /**
  * One migrated template database per run. Each test file clones it (test/db.ts), so files run in
@@ -17,16 +17,16 @@ export default async function setup (project: TestProject): Promise<() => Promis
     adminUrl = pg.url
     stopEmbedded = pg.stop
   }
-  const runId = `${process.pid.toString(36)}${Date.now().toString(36)}`
-  // Databases of earlier runs that were killed before their teardown.
-  await dropDatabasesLike(adminUrl, 'pulsetrade_t').catch(() => {})
+  const runId = `${process.pid.toString(36)}_${Date.now().toString(36)}`
+  // Databases of earlier runs that were killed before their teardown (never those of a live run).
+  await dropAbandonedTestDatabases(adminUrl).catch(() => {})
   const template = `pulsetrade_tpl_${runId}`
   const url = await createDatabase(adminUrl, template)
   await migrate(url)
   project.provide('pgAdminUrl', adminUrl)
   project.provide('pgTemplate', template)
   return async () => {
-    await dropDatabasesLike(adminUrl, 'pulsetrade_test_').catch(() => {})
+    await dropDatabasesLike(adminUrl, `pulsetrade_test_${runId}_`).catch(() => {})
     await dropDatabase(adminUrl, template).catch(() => {})
     await stopEmbedded?.()
   }

@@ -18,6 +18,10 @@ export const commonEnv = {
   db: {
     /** Unset means: use (start or reuse) the embedded Postgres. */
     DATABASE_URL: envField.postgresUrl().optional(),
+    /** Port of the embedded Postgres (127.0.0.1 only). */
+    EMBEDDED_PG_PORT: envField.port().default(5433),
+    /** Cluster directory of the embedded Postgres; unset means <repo>/.data/pg. */
+    EMBEDDED_PG_DATA_DIR: envField.string({ minLength: 1 }).optional(),
   },
   log: {
     LOG_LEVEL: envField.oneOf(LOG_LEVELS).default('info'),

@@ -1,4 +1,4 @@
-import type { z } from 'zod'
+import { z } from 'zod'
 import { ConfigError, type ConfigIssue } from './config-error'
 
 export type Env = Record<string, string | undefined>
@@ -21,7 +21,11 @@ function shown (name: string, value: string | undefined): string | undefined {
  * count as unset, so `KEY=` lines copied from .env.example fall back to defaults. Throws a
  * ConfigError whose message is one line naming every bad variable.
  */
-export function loadEnv<S extends z.ZodObject> (schema: S, env: Env): z.output<S> {
+export function loadEnv<S extends z.ZodObject> (schema: S, env: Env): z.output<S>
+/** Same, from a plain shape: `loadEnv({ ...commonEnv.db, ...commonEnv.log }, process.env)`. */
+export function loadEnv<T extends z.ZodRawShape> (shape: T, env: Env): z.output<z.ZodObject<T>>
+export function loadEnv (schemaOrShape: z.ZodObject | z.ZodRawShape, env: Env): unknown {
+  const schema = schemaOrShape instanceof z.ZodObject ? schemaOrShape : z.object(schemaOrShape)
   const input: Env = {}
   for (const key of Object.keys(schema.shape)) {
     const v = env[key]

@@ -53,6 +53,11 @@ describe('loadEnv', () => {
     expect(db.message).not.toContain('hunter2')
   })
 
+  test('accepts a plain shape as well as a zod object', () => {
+    expect(loadEnv({ ...commonEnv.db }, { EMBEDDED_PG_PORT: '5999' }).EMBEDDED_PG_PORT).toBe(5999)
+    expect(() => loadEnv({ ...commonEnv.db }, { EMBEDDED_PG_PORT: 'x' })).toThrow('EMBEDDED_PG_PORT="x": expected a port number from 1 to 65535')
+  })
+
   test('a required variable that is unset says so', () => {
     const S = z.object({ NEEDED: envField.url() })
     expect(() => loadEnv(S, {})).toThrow('NEEDED (unset): expected an http(s) URL')

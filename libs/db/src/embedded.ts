@@ -15,6 +15,8 @@ import { resolvePostgresBinaries, type PostgresBinaries } from './postgres-binar
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url))
 export const DEFAULT_DATA_DIR = path.join(REPO_ROOT, '.data', 'pg')
 export const DEFAULT_PORT = 5433
+/** The database `make run` and `db migrate` use inside the embedded cluster. */
+export const APP_DATABASE = 'pulsetrade'
 const USER = 'postgres'
 const PASSWORD = 'postgres'
 const LOG_FILE = 'embedded.log'

@@ -1,7 +1,7 @@
 export { createPool, withTransaction, type Db, type DbClient, type PoolConfig } from './pool'
 export { migrate, listMigrations, MIGRATIONS_DIR, type Migration, type MigrateResult } from './migrate'
 export {
-  startEmbeddedPostgres, stopEmbeddedPostgres, embeddedUrl, DEFAULT_DATA_DIR, DEFAULT_PORT,
+  startEmbeddedPostgres, stopEmbeddedPostgres, embeddedUrl, APP_DATABASE, DEFAULT_DATA_DIR, DEFAULT_PORT,
   type EmbeddedPostgres, type EmbeddedPostgresOptions,
 } from './embedded'
 export { ensureDatabase } from './ensure-database'

@@ -58,14 +58,35 @@ export async function dropDatabase (adminUrl: string, name: string): Promise<voi
   await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${ident(name)} WITH (FORCE)`)
 }
 
-/** Drops every database whose name starts with prefix (left behind by a killed run). */
-export async function dropDatabasesLike (adminUrl: string, prefix: string): Promise<string[]> {
+/** Names of the databases that start with prefix. */
+export async function listDatabasesLike (adminUrl: string, prefix: string): Promise<string[]> {
   const client = new pg.Client({ connectionString: adminUrl })
   await client.connect()
-  let names: string[]
   try {
-    names = (await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [prefix])).rows.map((r) => r.datname)
+    return (await client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [prefix])).rows.map((r) => r.datname)
   } finally { await client.end() }
+}
+
+/** Drops every database whose name starts with prefix (left behind by a killed run). */
+export async function dropDatabasesLike (adminUrl: string, prefix: string): Promise<string[]> {
+  const names = await listDatabasesLike(adminUrl, prefix)
   for (const n of names) await dropDatabase(adminUrl, n).catch(() => {})
   return names
+}
+
+/**
+ * Test databases carry the id of the run that made them: `pulsetrade_{tpl,test}_<pid36>_<ms36>...`.
+ * Only those of runs whose process is gone (or that are older than maxAgeMs) are dropped, so test
+ * runs started side by side on one server never drop each other's databases.
+ */
+export async function dropAbandonedTestDatabases (adminUrl: string, maxAgeMs = 12 * 3600_000): Promise<string[]> {
+  const runOf = /^pulsetrade_(?:tpl|test)_([0-9a-z]+)_([0-9a-z]+)/
+  const alive = (pid: number): boolean => { try { process.kill(pid, 0); return true } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM' } }
+  const dropped: string[] = []
+  for (const name of await listDatabasesLike(adminUrl, 'pulsetrade_t')) {
+    const m = runOf.exec(name)
+    const abandoned = !m || !alive(parseInt(m[1] ?? '', 36)) || Date.now() - parseInt(m[2] ?? '', 36) > maxAgeMs
+    if (abandoned && await dropDatabase(adminUrl, name).then(() => true, () => false)) dropped.push(name)
+  }
+  return dropped
 }
