@@ -1,0 +1,33 @@
+/** Typed errors of libs/trading. HTTP-facing ones carry the statusCode a route should answer. */
+export class TradingError extends Error {
+  code = 'TRADING_ERR'
+  statusCode = 500
+  constructor (message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.name = new.target.name
+  }
+}
+
+/** The order itself is malformed (non-finite or non-positive qty, unknown side ...). */
+export class InvalidOrderError extends TradingError {
+  override code = 'TRADING_ERR_INVALID_ORDER'
+  override statusCode = 400
+}
+
+/** A state change or panic exit was asked for without an actor or a reason. */
+export class TradingInputError extends TradingError {
+  override code = 'TRADING_ERR_INPUT'
+  override statusCode = 400
+}
+
+/** Resume refused: a panic exit is still flattening positions. */
+export class PanicExitRunningError extends TradingError {
+  override code = 'TRADING_ERR_PANIC_RUNNING'
+  override statusCode = 409
+  constructor (readonly exitId: string) { super(`panic exit ${exitId} is still running; resume when it has finished`) }
+}
+
+/** The broker could not execute an order (the paper broker: no usable price). */
+export class BrokerError extends TradingError {
+  override code = 'TRADING_ERR_BROKER'
+}

@@ -1,0 +1,20 @@
+export { riskEnvSchema, loadRiskLimits, type RiskLimits } from './limits'
+export { isRiskReducing, signedQty } from './is-risk-reducing'
+export {
+  checkTradingState, checkSymbol, checkQty, checkPriceFreshness, checkCollar, checkOrderNotional,
+  checkPositionNotional, checkThrottle, RISK_CHECKS, type RiskCheckFn,
+} from './risk-checks'
+export { runRiskChecks, type RiskResult } from './run-risk-checks'
+export { applyFill, type PositionState } from './apply-fill'
+export type { Broker, BrokerOrder, BrokerFill } from './broker'
+export { createPaperBroker, type PaperBrokerOptions } from './paper-broker'
+export { getPosition, listOpenPositions } from './positions-repo'
+export { submitOrder } from './submit-order'
+export { placeOrderInTx, type OrderRequest, type OrderOutcome } from './place-order'
+export { getTradingState, setTradingState, resume, type TradingStateView, type StateChange } from './trading-state'
+export type { TradingStateRow, PanicExitRow } from './trading-state-repo'
+export { panicExit, startPanicExit, type PanicExitOptions, type PanicExitResult, type PanicExitStart } from './panic-exit'
+export type { PanicReport, FlattenEntry } from './panic-steps'
+export { shadowReport, type ShadowReport, type ShadowBucket } from './shadow-report'
+export { TradingError, InvalidOrderError, TradingInputError, PanicExitRunningError, BrokerError } from './errors'
+export type { TradingStateName, Side, RiskOrder, RiskContext, PositionRow, OrderRow } from './trading-types'

@@ -1,0 +1,97 @@
+import { withTransaction, type Db, type DbClient } from '@pulsetrade/db'
+import type { Logger } from 'pino'
+import type { Broker } from './broker'
+import { QTY_EPSILON } from './is-risk-reducing'
+import type { RiskLimits } from './limits'
+import { listOpenOrderIds } from './orders-repo'
+import { placeOrderInTx } from './place-order'
+import { lockPosition } from './positions-repo'
+import { lockTradingState } from './trading-state-repo'
+
+export interface FlattenEntry {
+  symbol: string
+  qty_before: number
+  ok: boolean
+  order_id?: number
+  side?: 'buy' | 'sell'
+  qty?: number
+  status?: string
+  fill_price?: number | null
+  price_source?: 'last_bar' | 'avg_price'
+  skipped?: string
+  error?: string
+}
+
+export interface PanicReport {
+  ok: boolean
+  started_at: string
+  finished_at: string
+  cancel: { ok: boolean, cancelled: number[], failed: Array<{ order_id: number, error: string }>, error?: string }
+  flatten: { ok: boolean, orders: FlattenEntry[], error?: string }
+  verify: { ok: boolean, open_positions: Array<{ symbol: string, qty: number }>, error?: string }
+}
+
+const msg = (err: unknown): string => (err instanceof Error ? `${(err as { code?: string }).code ?? err.name}: ${err.message}` : String(err))
+
+async function latestPrice (tx: DbClient, symbol: string): Promise<{ close: number, ts: Date } | null> {
+  return (await tx.query<{ close: number, ts: Date }>(
+    'SELECT close, ts FROM market_bars WHERE symbol = $1 ORDER BY ts DESC LIMIT 1', [symbol])).rows[0] ?? null
+}
+
+/** Closes one position with a reduce-only order (no LLM, no throttle), in its own transaction. */
+async function flattenOne (db: Db, symbol: string, qtyBefore: number, ctx: { exitId: string, broker: Broker, limits: RiskLimits, logger: Logger }): Promise<FlattenEntry> {
+  return withTransaction(db, async (tx) => {
+    await lockTradingState(tx, 'share') // same lock order as order placement: state, then position
+    const pos = await lockPosition(tx, symbol, false)
+    if (!pos || Math.abs(pos.qty) <= QTY_EPSILON) return { symbol, qty_before: qtyBefore, ok: true, skipped: 'already flat' }
+    const bar = await latestPrice(tx, symbol)
+    const price = bar?.close ?? pos.avg_price
+    const side = pos.qty > 0 ? 'sell' as const : 'buy' as const
+    const out = await placeOrderInTx(tx, {
+      symbol, side, qty: Math.abs(pos.qty), refPrice: price, lastClose: price, priceTs: bar?.ts ?? null,
+      now: new Date(), llm: null, mode: 'enforce', gateDisabled: false, limits: ctx.limits, broker: ctx.broker,
+      exitId: ctx.exitId, logger: ctx.logger,
+    })
+    const filled = out.order.status === 'filled' || out.order.status === 'open'
+    return {
+      symbol, qty_before: pos.qty, ok: filled, order_id: out.order.id, side, qty: out.order.qty, status: out.order.status,
+      fill_price: out.order.fill_price, price_source: bar ? 'last_bar' : 'avg_price',
+      ...(filled ? {} : { error: out.verdict.reason_code }),
+    }
+  })
+}
+
+/**
+ * The panic exit after HALTED is committed: cancel open orders, flatten every position, check that
+ * none is left. A failing step is recorded and the next still runs; the state stays HALTED.
+ */
+export async function runPanicSteps (db: Db, ctx: { exitId: string, broker: Broker, limits: RiskLimits, logger: Logger }): Promise<PanicReport> {
+  const started = new Date().toISOString()
+  const cancel: PanicReport['cancel'] = { ok: true, cancelled: [], failed: [] }
+  try {
+    for (const id of await listOpenOrderIds(db)) {
+      try {
+        if (await ctx.broker.cancel(id)) cancel.cancelled.push(id)
+      } catch (err) { cancel.failed.push({ order_id: id, error: msg(err) }) }
+    }
+  } catch (err) { cancel.error = msg(err) }
+  cancel.ok = cancel.failed.length === 0 && cancel.error == null
+
+  const flatten: PanicReport['flatten'] = { ok: true, orders: [] }
+  try {
+    for (const p of await ctx.broker.positions()) {
+      try {
+        flatten.orders.push(await flattenOne(db, p.symbol, p.qty, ctx))
+      } catch (err) { flatten.orders.push({ symbol: p.symbol, qty_before: p.qty, ok: false, error: msg(err) }) }
+    }
+  } catch (err) { flatten.error = msg(err) }
+  flatten.ok = flatten.error == null && flatten.orders.every((o) => o.ok)
+
+  const verify: PanicReport['verify'] = { ok: false, open_positions: [] }
+  try {
+    verify.open_positions = (await ctx.broker.positions()).map((p) => ({ symbol: p.symbol, qty: p.qty }))
+    verify.ok = verify.open_positions.length === 0
+  } catch (err) { verify.error = msg(err) }
+
+  return { ok: cancel.ok && flatten.ok && verify.ok, started_at: started, finished_at: new Date().toISOString(), cancel, flatten, verify }
+}

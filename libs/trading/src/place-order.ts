@@ -1,0 +1,128 @@
+import type { DbClient } from '@pulsetrade/db'
+import { evaluateGate, toPolicyRecord, type GateMode, type GateVerdict, type LlmResult, type PolicyDecision } from '@pulsetrade/llm'
+import type { Logger } from 'pino'
+import type { Broker } from './broker'
+import { InvalidOrderError } from './errors'
+import { isRiskReducing } from './is-risk-reducing'
+import type { RiskLimits } from './limits'
+import { THROTTLE_LOCK } from './lock-keys'
+import { countRecentOrders, findOrderByForecast, getOrder, insertOrder, setOrderStatus } from './orders-repo'
+import { lockPosition } from './positions-repo'
+import { runRiskChecks } from './run-risk-checks'
+import { lockTradingState } from './trading-state-repo'
+import type { OrderRow, Side } from './trading-types'
+
+export interface OrderRequest {
+  /** One order per forecast: a second request for the same forecast returns the first order. */
+  forecastId?: number | null
+  symbol: string
+  side: Side
+  qty: number
+  refPrice: number | null
+  lastClose: number | null
+  priceTs: Date | string | null
+  /** The clock price freshness is judged against (bar time in a replay, wall time live). */
+  now: Date
+  /** The policy prompt's result, or null (not asked, or nothing came back). */
+  llm: LlmResult<PolicyDecision> | null
+  mode: GateMode
+  gateDisabled: boolean
+  limits: RiskLimits
+  broker: Broker
+  /** Caller's belief; the position read under lock decides, and a mismatch is logged. */
+  riskReducing?: boolean
+  /** Set by the panic exit only: a reduce-only flatten allowed while HALTED. */
+  exitId?: string | null
+  /** Write toPolicyRecord(llm, verdict) into forecasts.features.llm.policy. @default true */
+  mirrorPolicy?: boolean
+  logger: Logger
+}
+
+export interface OrderOutcome {
+  order: OrderRow
+  verdict: GateVerdict
+  /** The forecast already had an order; nothing new was placed. */
+  duplicate: boolean
+}
+
+function validate (r: OrderRequest): Date | null {
+  if (r.side !== 'buy' && r.side !== 'sell') throw new InvalidOrderError(`side must be buy or sell, got ${String(r.side)}`)
+  if (!Number.isFinite(r.qty) || r.qty <= 0) throw new InvalidOrderError(`qty must be a positive number, got ${r.qty}`)
+  if (!r.symbol) throw new InvalidOrderError('symbol is required')
+  if (!(r.now instanceof Date) || Number.isNaN(r.now.getTime())) throw new InvalidOrderError('now must be a valid Date')
+  return r.priceTs == null ? null : new Date(r.priceTs)
+}
+
+/**
+ * Risk checks, gate and fill of one order inside the caller's transaction `tx`. Locks, in order:
+ * trading_state FOR SHARE (a state change waits for this transaction, and a placement after it
+ * sees the new state), the symbol's position row, then — for risk-increasing orders only — the
+ * throttle lock, so the per-minute count is exact across workers.
+ */
+export async function placeOrderInTx (tx: DbClient, r: OrderRequest): Promise<OrderOutcome> {
+  const priceTs = validate(r)
+  const log = r.logger.child({ component: 'trading', symbol: r.symbol, forecast_id: r.forecastId ?? null })
+  const state = await lockTradingState(tx, 'share')
+  if (r.forecastId != null) {
+    const existing = await findOrderByForecast(tx, r.forecastId)
+    if (existing) return { order: existing, verdict: existing.gate as unknown as GateVerdict, duplicate: true }
+  }
+  const position = await lockPosition(tx, r.symbol, r.limits.RISK_SYMBOL_ALLOWLIST.includes(r.symbol))
+  const reducing = isRiskReducing(r, position)
+  if (r.riskReducing != null && r.riskReducing !== reducing) {
+    log.warn({ claimed: r.riskReducing, actual: reducing, position_qty: position?.qty ?? 0 }, 'risk-reducing flag disagrees with the position; using the position')
+  }
+  let recentOrders = 0
+  if (!reducing) {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [THROTTLE_LOCK])
+    recentOrders = await countRecentOrders(tx)
+  }
+  const order = { symbol: r.symbol, side: r.side, qty: r.qty, refPrice: r.refPrice, lastClose: r.lastClose, priceTs }
+  const risk = runRiskChecks(order, { state: state.state, positionQty: position?.qty ?? 0, panic: r.exitId != null, recentOrders, now: r.now }, r.limits)
+  const verdict = evaluateGate({ risk, llm: r.llm, riskReducing: risk.riskReducing, mode: r.mode, gateDisabled: r.gateDisabled, qty: r.qty, lotSize: r.limits.RISK_LOT_SIZE })
+  if (verdict.warn) log.warn({ reason_code: verdict.reason_code, would: verdict.would, qty: verdict.qty }, verdict.warn)
+
+  const allowed = verdict.effective === 'allow'
+  const inserted = await insertOrder(tx, {
+    forecastId: r.forecastId ?? null,
+    symbol: r.symbol,
+    side: r.side,
+    qty: allowed ? verdict.qty : r.qty,
+    refPrice: r.refPrice,
+    status: allowed ? 'proposed' : 'denied',
+    gate: verdict,
+    mode: r.exitId != null ? 'reduce_only' : r.gateDisabled ? 'disabled' : r.mode,
+    exitId: r.exitId ?? null,
+    riskReducing: risk.riskReducing,
+  })
+  if (!inserted) {
+    // A concurrent request for the same forecast committed first.
+    const existing = await findOrderByForecast(tx, r.forecastId as number)
+    if (!existing) throw new Error(`order for forecast ${String(r.forecastId)} conflicted but is not visible`)
+    return { order: existing, verdict: existing.gate as unknown as GateVerdict, duplicate: true }
+  }
+  if (allowed) await fill(tx, r.broker, inserted, log)
+  if (r.forecastId != null && r.exitId == null && r.mirrorPolicy !== false) {
+    await tx.query(
+      `UPDATE forecasts SET features = jsonb_set(features, '{llm,policy}', $2::jsonb) WHERE id = $1 AND features ? 'llm'`,
+      [r.forecastId, JSON.stringify(toPolicyRecord(r.llm, verdict))])
+  }
+  const final = await getOrder(tx, inserted.id)
+  log.info({ order_id: final.id, status: final.status, qty: final.qty, reason_code: verdict.reason_code, mode: final.mode }, 'order gated')
+  return { order: final, verdict, duplicate: false }
+}
+
+/** Sends an allowed order to the broker; a broker failure rejects the order without undoing the row. */
+async function fill (tx: DbClient, broker: Broker, order: OrderRow, log: Logger): Promise<void> {
+  await tx.query('SAVEPOINT broker_submit')
+  try {
+    const res = await broker.submit({ id: order.id, symbol: order.symbol, side: order.side, qty: order.qty, ref_price: order.ref_price }, tx)
+    if (res.status === 'open') await setOrderStatus(tx, order.id, 'open', null)
+    await tx.query('RELEASE SAVEPOINT broker_submit')
+  } catch (err) {
+    await tx.query('ROLLBACK TO SAVEPOINT broker_submit')
+    const e = err as Error & { code?: string }
+    log.error({ err: e, order_id: order.id, broker: broker.name }, 'broker rejected the order')
+    await setOrderStatus(tx, order.id, 'rejected', { broker_error: { code: e.code ?? 'BROKER_ERROR', message: e.message } })
+  }
+}

@@ -1,0 +1,65 @@
+import { withTransaction, type Db } from '@pulsetrade/db'
+import { PanicExitRunningError, TradingInputError } from './errors'
+import { PANIC_RUN_LOCK } from './lock-keys'
+import {
+  lockTradingState, readPanicExit, readTradingState, writeAudit, writeTradingState,
+  type PanicExitRow, type TradingStateRow,
+} from './trading-state-repo'
+import type { TradingStateName } from './trading-types'
+
+export interface TradingStateView extends TradingStateRow {
+  /** The panic exit behind a HALTED state, with its status and report. */
+  exit: PanicExitRow | null
+}
+
+export interface StateChange { actor: string, reason: string }
+
+function requireChange (c: StateChange): void {
+  if (!c.actor?.trim()) throw new TradingInputError('actor is required')
+  if (!c.reason?.trim()) throw new TradingInputError('reason is required')
+}
+
+/** The current state (GET /strategist/state). It lives in Postgres, so it survives restarts. */
+export async function getTradingState (db: Db): Promise<TradingStateView> {
+  const row = await readTradingState(db)
+  return { ...row, exit: row.exit_id ? await readPanicExit(db, row.exit_id) : null }
+}
+
+/**
+ * Sets HALTED or REDUCING by hand (audited). ACTIVE goes through resume(). Leaving HALTED releases
+ * its panic exit: the next panic exit starts a new one.
+ */
+export async function setTradingState (db: Db, change: StateChange & { state: TradingStateName }): Promise<TradingStateRow> {
+  if (change.state === 'ACTIVE') return resume(db, change)
+  requireChange(change)
+  return withTransaction(db, async (tx) => {
+    const before = await lockTradingState(tx, 'update')
+    const exitId = change.state === 'HALTED' ? before.exit_id : null
+    const after = await writeTradingState(tx, { state: change.state, reason: change.reason, actor: change.actor, exitId })
+    await writeAudit(tx, { actor: change.actor, action: 'trading.set_state', reason: change.reason, details: { from: before.state, to: after.state, exit_id: exitId } })
+    return after
+  })
+}
+
+/**
+ * Re-arms trading (POST /strategist/resume): state ACTIVE, audited. Never automatic. Refused while
+ * a panic exit is still flattening; an exit whose runner died is closed as `failed` first.
+ */
+export async function resume (db: Db, change: StateChange): Promise<TradingStateRow> {
+  requireChange(change)
+  return withTransaction(db, async (tx) => {
+    const before = await lockTradingState(tx, 'update')
+    const exit = before.exit_id ? await readPanicExit(tx, before.exit_id) : null
+    if (exit?.status === 'running') {
+      const free = (await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [PANIC_RUN_LOCK])).rows[0]?.ok
+      if (!free) throw new PanicExitRunningError(exit.exit_id)
+      await tx.query(
+        `UPDATE panic_exits SET status = 'failed', finished_at = clock_timestamp(),
+           report = report || jsonb_build_object('abandoned', $2::text) WHERE exit_id = $1`,
+        [exit.exit_id, `runner gone; closed by resume from ${change.actor}`])
+    }
+    const after = await writeTradingState(tx, { state: 'ACTIVE', reason: change.reason, actor: change.actor, exitId: null })
+    await writeAudit(tx, { actor: change.actor, action: 'trading.resume', reason: change.reason, details: { from: before.state, to: 'ACTIVE', exit_id: before.exit_id } })
+    return after
+  })
+}

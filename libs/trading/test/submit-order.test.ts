@@ -1,0 +1,149 @@
+import { PolicyRecordSchema } from '@pulsetrade/llm'
+import { beforeEach, describe, expect, test } from 'vitest'
+import { testDatabase } from '../../../test/db'
+import type { Broker } from '../src/broker'
+import { InvalidOrderError } from '../src/errors'
+import { createPaperBroker } from '../src/paper-broker'
+import { getPosition } from '../src/positions-repo'
+import { submitOrder } from '../src/submit-order'
+import { setTradingState } from '../src/trading-state'
+import type { OrderRequest } from '../src/place-order'
+import { failedResult, insertForecast, memoryLogger, policyResult, quietLogger, resetTrading, testLimits } from './fixtures'
+
+const db = await testDatabase()
+const broker = createPaperBroker({ db: db.pool, slippageBps: 10 })
+const now = new Date('2024-03-01T21:00:00Z')
+const req = (o: Partial<OrderRequest> = {}): OrderRequest => ({
+  symbol: 'SPX', side: 'buy', qty: 10, refPrice: 5000, lastClose: 5000, priceTs: '2024-03-01T20:00:00Z', now,
+  llm: policyResult({}), mode: 'enforce', gateDisabled: false, limits: testLimits(), broker, logger: quietLogger(), ...o,
+})
+
+beforeEach(async () => { await resetTrading(db.pool) })
+
+describe('submitOrder in enforce mode', () => {
+  test('an allowed order fills at ref + slippage and moves the position in the same transaction', async () => {
+    const { order, verdict, duplicate } = await submitOrder(db.pool, req())
+    expect(duplicate).toBe(false)
+    expect(order).toMatchObject({ status: 'filled', qty: 10, mode: 'enforce', risk_reducing: false, ref_price: 5000 })
+    expect(order.fill_price).toBeCloseTo(5005, 6)
+    expect(order.gate).toMatchObject({ effective: 'allow', reason_code: 'LLM_ALLOW' })
+    expect(verdict.steps.map((s) => s.step)).toEqual(['risk', 'llm'])
+    expect(await getPosition(db.pool, 'SPX')).toMatchObject({ qty: 10, avg_price: order.fill_price })
+  })
+
+  test('an LLM deny stores a denied order with every step and leaves the position alone', async () => {
+    const { order } = await submitOrder(db.pool, req({ llm: policyResult({ decision: 'deny', reason: 'event risk' }) }))
+    expect(order).toMatchObject({ status: 'denied', fill_price: null, qty: 10 })
+    expect(order.gate).toMatchObject({ effective: 'deny', reason_code: 'LLM_DENY', fail_reason: 'llm_denied' })
+    expect(await getPosition(db.pool, 'SPX')).toMatchObject({ qty: 0 })
+  })
+
+  test('size_factor shrinks the filled quantity down to the lot', async () => {
+    const { order } = await submitOrder(db.pool, req({ qty: 7, llm: policyResult({ size_factor: 0.5 }) }))
+    expect(order).toMatchObject({ status: 'filled', qty: 3 })
+    expect(await getPosition(db.pool, 'SPX')).toMatchObject({ qty: 3 })
+  })
+
+  test('a timed-out policy call denies (fail closed) with fail_reason timeout', async () => {
+    const { order } = await submitOrder(db.pool, req({ llm: failedResult('LLM_ERR_TIMEOUT') }))
+    expect(order).toMatchObject({ status: 'denied' })
+    expect(order.gate).toMatchObject({ fail_reason: 'timeout' })
+  })
+
+  test('a risk-reducing order fills without an LLM decision, also in REDUCING state', async () => {
+    await submitOrder(db.pool, req({ qty: 10 }))
+    await setTradingState(db.pool, { state: 'REDUCING', actor: 'ops', reason: 'drawdown' })
+    const up = await submitOrder(db.pool, req({ qty: 1 }))
+    expect(up.order).toMatchObject({ status: 'denied' })
+    expect(up.order.gate).toMatchObject({ reason_code: 'RISK_STATE_REDUCING' })
+    const down = await submitOrder(db.pool, req({ side: 'sell', qty: 4, llm: null, refPrice: 5010, riskReducing: true }))
+    expect(down.order).toMatchObject({ status: 'filled', risk_reducing: true, qty: 4 })
+    expect(down.order.gate).toMatchObject({ reason_code: 'RISK_REDUCING' })
+    expect(await getPosition(db.pool, 'SPX')).toMatchObject({ qty: 6 })
+  })
+
+  test('rejects a malformed order before touching the database', async () => {
+    await expect(submitOrder(db.pool, req({ qty: 0 }))).rejects.toBeInstanceOf(InvalidOrderError)
+    expect((await db.pool.query('SELECT count(*)::int AS n FROM orders')).rows[0].n).toBe(0)
+  })
+
+  test('a broker failure rejects the order but keeps its row and the position unchanged', async () => {
+    const failing: Broker = { ...broker, name: 'failing', submit: async () => { throw new Error('venue down') } }
+    const { order } = await submitOrder(db.pool, req({ broker: failing }))
+    expect(order).toMatchObject({ status: 'rejected' })
+    expect(order.gate).toMatchObject({ broker_error: { message: 'venue down' } })
+    expect(await getPosition(db.pool, 'SPX')).toMatchObject({ qty: 0 })
+  })
+})
+
+describe('submitOrder in shadow mode', () => {
+  test('with a denying LLM, orders fill and each carries would_deny', async () => {
+    const { logger } = memoryLogger()
+    const outs = []
+    for (let i = 0; i < 5; i++) {
+      const forecastId = await insertForecast(db.pool)
+      outs.push(await submitOrder(db.pool, req({ forecastId, mode: 'shadow', qty: 2, llm: policyResult({ decision: 'deny', reason: 'too risky' }), logger })))
+    }
+    const { rows } = await db.pool.query("SELECT status, mode, gate->>'would' AS would, gate->>'effective' AS effective FROM orders ORDER BY id")
+    expect(rows).toHaveLength(5)
+    for (const r of rows) expect(r).toEqual({ status: 'filled', mode: 'shadow', would: 'would_deny', effective: 'allow' })
+    expect(await getPosition(db.pool, 'SPX')).toMatchObject({ qty: 10 })
+    expect(outs.every((o) => o.verdict.would === 'would_deny')).toBe(true)
+  })
+
+  test('a failed call in shadow mode fills and records would_deny with the failure reason', async () => {
+    const { order } = await submitOrder(db.pool, req({ mode: 'shadow', llm: failedResult('LLM_ERR_UNREACHABLE') }))
+    expect(order).toMatchObject({ status: 'filled', mode: 'shadow' })
+    expect(order.gate).toMatchObject({ would: 'would_deny', fail_reason: 'unreachable' })
+  })
+})
+
+describe('ORDER_GATE_DISABLED', () => {
+  test('fills with mode disabled and logs a warning every time', async () => {
+    const { logger, lines } = memoryLogger()
+    for (let i = 0; i < 2; i++) {
+      const { order } = await submitOrder(db.pool, req({ gateDisabled: true, llm: failedResult('LLM_ERR_TIMEOUT'), logger }))
+      expect(order).toMatchObject({ status: 'filled', mode: 'disabled' })
+    }
+    expect(lines.filter((l) => l.level === 40 && String(l.msg).startsWith('ORDER_GATE_DISABLED'))).toHaveLength(2)
+  })
+
+  test('still denies an order that fails a risk check', async () => {
+    const { order } = await submitOrder(db.pool, req({ gateDisabled: true, symbol: 'TSLA' }))
+    expect(order).toMatchObject({ status: 'denied' })
+    expect(order.gate).toMatchObject({ reason_code: 'RISK_SYMBOL_NOT_ALLOWED' })
+  })
+})
+
+describe('one order per forecast', () => {
+  test('a re-run for the same forecast returns the first order and places nothing new', async () => {
+    const forecastId = await insertForecast(db.pool)
+    const first = await submitOrder(db.pool, req({ forecastId }))
+    const again = await Promise.all([submitOrder(db.pool, req({ forecastId, qty: 20 })), submitOrder(db.pool, req({ forecastId, qty: 30 }))])
+    expect(again.map((a) => [a.duplicate, a.order.id])).toEqual([[true, first.order.id], [true, first.order.id]])
+    expect((await db.pool.query('SELECT count(*)::int AS n FROM orders WHERE forecast_id = $1', [forecastId])).rows[0].n).toBe(1)
+    expect(await getPosition(db.pool, 'SPX')).toMatchObject({ qty: 10 })
+  })
+
+  test('mirrors the gate outcome into forecasts.features.llm.policy', async () => {
+    const forecastId = await insertForecast(db.pool, { withLlm: true })
+    await submitOrder(db.pool, req({ forecastId, mode: 'shadow', llm: policyResult({ decision: 'deny' }) }))
+    const { rows } = await db.pool.query("SELECT features->'llm'->'policy' AS policy FROM forecasts WHERE id = $1", [forecastId])
+    const policy = PolicyRecordSchema.parse(rows[0].policy)
+    expect(policy).toMatchObject({ mode: 'shadow', effective: 'allow', would: 'would_deny', gate_disabled: false, fail_reason: 'llm_denied' })
+  })
+})
+
+describe('order-rate throttle', () => {
+  test('is counted in Postgres: concurrent submitters place exactly the limit per minute', async () => {
+    // Ten symbols, so that the position row locks do not serialise the submitters.
+    const symbols = Array.from({ length: 10 }, (_, i) => `S${i}`)
+    const limits = testLimits({ RISK_MAX_ORDERS_PER_MIN: '4', RISK_SYMBOL_ALLOWLIST: symbols.join(',') })
+    const outs = await Promise.all(symbols.map((symbol) => submitOrder(db.pool, req({ symbol, qty: 1, limits }))))
+    const statuses = outs.map((o) => o.order.status)
+    expect(statuses.filter((s) => s === 'filled')).toHaveLength(4)
+    const denied = outs.filter((o) => o.order.status === 'denied')
+    expect(denied).toHaveLength(6)
+    for (const d of denied) expect(d.verdict.reason_code).toBe('RISK_THROTTLE')
+  })
+})
