@@ -1,0 +1,197 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Db } from '@pulsetrade/db'
+import type { Logger } from 'pino'
+import type { Bar } from '../bars/bar'
+import { createBarsRepo } from '../bars/bars-repo'
+import type { ForecastModel } from '../models/model'
+import { buildForecastUnit } from './build-inputs'
+import { loadHistories } from './load-histories'
+import type { EnrichForecast } from './enrich-forecast'
+import { createForecastsRepo, keyString } from './forecasts-repo'
+import type { ForecastMetrics } from './forecast-metrics'
+import { createForecastWriter, type PlaceOrder } from './forecast-writer'
+import { createJobsRepo, type ClaimedJob } from './jobs-repo'
+import type { SizingRule } from './propose-order'
+
+export interface WorkerOptions {
+  db: Db
+  logger: Logger
+  metrics: ForecastMetrics
+  model: ForecastModel
+  horizon: number
+  /** Bars of history (the asof bar included) a bar needs to be forecast. */
+  minBars: number
+  sizing: SizingRule
+  enrich: EnrichForecast
+  placeOrder: PlaceOrder
+  workerId: string
+  leaseMs: number
+  /** Bars in flight at once (forecast + LLM + write). Two LLM calls per bar: 2× this ≥ the LLM slots keeps them busy. */
+  concurrency: number
+  /** Claim only when this many bars fit (fewer, larger claims). */
+  claimBatch: number
+  pollMs: number
+  flushMs: number
+  flushMax: number
+  maxAttempts: number
+  retryMs: number
+  onProgress?: (p: { done: number, failed: number }) => void
+}
+
+export interface RunSummary { done: number, failed: number, seconds: number, perSecond: number, resolved: number }
+
+/**
+ * The forecast worker: enqueue eligible bars, claim them through Postgres, and per bar compute the
+ * forecast, ask the LLM (rationale + policy), then hand the row to the batching writer. Any number
+ * of workers can run against one database.
+ */
+export function createForecastWorker (o: WorkerOptions) {
+  const log = o.logger.child({ component: 'forecast-worker', worker: o.workerId })
+  const jobs = createJobsRepo(o.db, { workerId: o.workerId, leaseMs: o.leaseMs })
+  const bars = createBarsRepo(o.db)
+  const forecasts = createForecastsRepo(o.db)
+  const writer = createForecastWriter({ db: o.db, jobs, placeOrder: o.placeOrder, logger: o.logger, metrics: o.metrics, flushMs: o.flushMs, flushMax: o.flushMax })
+  const mv = o.model.version
+  let stopping = false
+  const wake = new AbortController()
+  /** Sleeps, but returns at once when stop() is called. */
+  const nap = (ms: number): Promise<void> => sleep(ms, undefined, { signal: wake.signal }).catch(() => {})
+  let done = 0
+  let failed = 0
+  let lastFullScan = 0
+
+  async function processJob (job: ClaimedJob, history: Bar[] | undefined): Promise<void> {
+    const end = o.metrics.barSeconds.startTimer()
+    try {
+      if (job.forecast_id != null) {
+        await writer.write({ job, row: null })
+      } else {
+        if (!history) throw new Error(`no bar ${job.symbol} ${job.asof.toISOString()} in market_bars`)
+        const unit = buildForecastUnit(job.symbol, history, o.model, job.horizon, o.sizing)
+        const llm = await o.enrich(unit.inputs)
+        end()
+        o.metrics.llm.inc({ prompt: 'rationale', outcome: llm.rationale.ok ? 'ok' : llm.rationale.error?.code ?? 'error' })
+        o.metrics.llm.inc({ prompt: 'policy', outcome: llm.policy.ok ? 'ok' : llm.policy.error?.code ?? 'error' })
+        o.metrics.policy.inc({ effective: llm.policy.effective, fail_reason: llm.policy.fail_reason ?? 'none' })
+        await writer.write({ job, row: { ...job, ...unit.forecast, features: { llm } } })
+      }
+      done++
+    } catch (err) {
+      failed++
+      const outcome = await jobs.fail(job, (err as Error)?.stack ?? String(err), { maxAttempts: o.maxAttempts, retryMs: o.retryMs }).catch(() => 'retry' as const)
+      o.metrics.failed.inc({ final: outcome === 'failed' ? 'yes' : 'no' })
+      log.error({ err, symbol: job.symbol, asof: job.asof, attempts: job.attempts, outcome }, 'bar failed')
+    } finally {
+      o.onProgress?.({ done, failed })
+    }
+  }
+
+  async function enqueue (full: boolean): Promise<number> {
+    const n = await jobs.enqueue({ modelVersion: mv, horizon: o.horizon, minBars: o.minBars, sinceLatest: !full })
+    if (full) lastFullScan = Date.now()
+    if (n > 0) log.info({ enqueued: n, full }, 'bars enqueued')
+    return n
+  }
+
+  async function resolveAll (): Promise<number> {
+    let total = 0
+    for (let n = await forecasts.resolve(); n > 0; n = await forecasts.resolve()) total += n
+    o.metrics.resolved.inc(total)
+    return total
+  }
+
+  async function loop (once: boolean): Promise<RunSummary> {
+    const started = Date.now()
+    const tasks = new Set<Promise<void>>()
+    const held = new Map<Promise<void>, ClaimedJob>()
+    const heartbeat = setInterval(() => {
+      jobs.heartbeat([...held.values()]).catch((err: unknown) => log.warn({ err }, 'lease heartbeat failed'))
+    }, Math.max(100, o.leaseMs / 3))
+    heartbeat.unref()
+    let resolved = 0
+    let errors = 0
+
+    const start = async (claimed: ClaimedJob[]): Promise<void> => {
+      let hist: Map<string, Bar[]>
+      try {
+        hist = await loadHistories(bars, claimed, o.model.lookback)
+      } catch (err) {
+        await jobs.release(claimed).catch(() => {})
+        throw err
+      }
+      for (const job of claimed) {
+        const t: Promise<void> = processJob(job, hist.get(keyString(job))).finally(() => {
+          tasks.delete(t)
+          held.delete(t)
+          o.metrics.inflight.set(tasks.size)
+        })
+        tasks.add(t)
+        held.set(t, job)
+      }
+      o.metrics.inflight.set(tasks.size)
+    }
+
+    /** One turn of the loop; returns false when a --once run is finished. */
+    const turn = async (): Promise<boolean> => {
+      const room = o.concurrency - tasks.size
+      if (room >= Math.min(o.claimBatch, o.concurrency)) {
+        const claimed = await jobs.claim(room, mv)
+        o.metrics.claimed.inc(claimed.length)
+        if (claimed.length > 0) {
+          await start(claimed)
+          if (tasks.size < o.concurrency) return true
+        }
+      }
+      if (tasks.size > 0) { await Promise.race(tasks); return true }
+      // Idle: nothing claimable and nothing in flight.
+      await writer.flush()
+      const pending = await jobs.pending(mv)
+      o.metrics.pending.set(pending.count)
+      if (once) {
+        if (pending.count === 0) return false
+        // Others hold leases (a live worker, or a dead one whose lease has not run out yet).
+        const wait = pending.nextFreeAt ? pending.nextFreeAt.getTime() - Date.now() + 50 : o.pollMs
+        await nap(Math.min(Math.max(wait, 50), o.pollMs))
+        return true
+      }
+      resolved += await resolveAll()
+      await enqueue(Date.now() - lastFullScan > 300_000)
+      if ((await jobs.pending(mv)).count === 0) await nap(o.pollMs)
+      return true
+    }
+
+    try {
+      await enqueue(true)
+      while (!stopping) {
+        try {
+          if (!(await turn())) break
+          errors = 0
+        } catch (err) {
+          // Postgres restarting, a network blip: back off and carry on (a --once run gives up after 10 in a row).
+          errors++
+          log.error({ err, errors }, 'worker loop error')
+          if (once && errors >= 10) throw err
+          await nap(Math.min(o.pollMs * errors, 30_000))
+        }
+      }
+      await Promise.allSettled(tasks)
+      await writer.flush()
+      resolved += await resolveAll()
+    } finally {
+      clearInterval(heartbeat)
+    }
+    const seconds = (Date.now() - started) / 1000
+    return { done, failed, seconds, perSecond: seconds > 0 ? done / seconds : 0, resolved }
+  }
+
+  return {
+    /** Processes everything pending (waiting out other workers' leases), resolves, and returns. */
+    runOnce: () => loop(true),
+    /** Keeps processing new bars until stop(). */
+    run: () => loop(false),
+    /** Lets in-flight bars finish and the writer flush; run()/runOnce() then return. */
+    stop: () => { stopping = true; wake.abort() },
+    status: () => ({ done, failed, stopping }),
+  }
+}
+export type ForecastWorker = ReturnType<typeof createForecastWorker>
