@@ -45,3 +45,8 @@ export class PayloadTooLargeError extends ApiError {
   override code = 'API_ERR_PAYLOAD_TOO_LARGE'
   constructor (message: string, limit: number) { super(413, message, { details: { limit } }) }
 }
+
+export class TooManyRequestsError extends ApiError {
+  override code = 'API_ERR_RATE_LIMITED'
+  constructor (message: string) { super(429, message) }
+}

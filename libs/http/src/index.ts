@@ -1,4 +1,4 @@
-export { ApiError, BadRequestError, NotFoundError, PayloadTooLargeError, UnauthorizedError, ValidationError } from './api-error'
+export { ApiError, BadRequestError, NotFoundError, PayloadTooLargeError, TooManyRequestsError, UnauthorizedError, ValidationError } from './api-error'
 export { actorOf, bearerAuth, tokenFingerprint } from './bearer-auth'
 export { configureApp } from './configure-app'
 export { errorHandler, notFoundHandler, type ErrorBody } from './error-handler'

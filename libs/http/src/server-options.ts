@@ -11,16 +11,14 @@ export function serverOptions (opts: HttpServerOptions = {}): {
   requestTimeout: number
   keepAliveTimeout: number
   requestIdHeader: string
-  requestIdLogLabel: string
   return503OnClosing: boolean
 } {
   return {
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     requestTimeout: opts.requestTimeoutMs ?? 60_000,
-    // Above the 5 s default of common proxies so they close first.
+    // Longer than the 60 s idle timeout of common load balancers, so they close idle connections first.
     keepAliveTimeout: 72_000,
     requestIdHeader: 'x-request-id',
-    requestIdLogLabel: 'reqId',
     return503OnClosing: true,
   }
 }

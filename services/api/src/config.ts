@@ -1,0 +1,23 @@
+import { z } from 'zod'
+import { commonEnv, envField, loadEnv, servicePort, type Env } from '@pulsetrade/config'
+
+const ApiEnv = z.object({
+  ...servicePort('api'),
+  HOST: envField.string({ minLength: 1 }).default('0.0.0.0'),
+  /** Required: `make run` always passes it. */
+  DATABASE_URL: envField.postgresUrl(),
+  ...commonEnv.log,
+  ...commonEnv.llm,
+  /** Deadline of one health probe. */
+  LLM_HEALTH_TIMEOUT_MS: envField.int({ min: 100, max: 60_000 }).default(2_000),
+  /** POST /llm/chat: most messages per request, total characters, requests per minute per client. */
+  CHAT_MAX_MESSAGES: envField.int({ min: 1, max: 1000 }).default(50),
+  CHAT_MAX_CHARS: envField.int({ min: 1, max: 10_000_000 }).default(32_000),
+  CHAT_RATE_LIMIT_PER_MIN: envField.int({ min: 1, max: 1_000_000 }).default(60),
+  /** Largest request body in bytes (413 above). */
+  HTTP_BODY_LIMIT: envField.int({ min: 1024, max: 104_857_600 }).default(262_144),
+})
+export type ApiConfig = z.output<typeof ApiEnv>
+
+/** The api service's settings. Pure; a bad value throws a one-line ConfigError naming the variable. */
+export const loadConfig = (env: Env): ApiConfig => loadEnv(ApiEnv, env)

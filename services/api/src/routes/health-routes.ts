@@ -1,0 +1,40 @@
+import type { FastifyInstance } from 'fastify'
+import { Gauge, type Registry } from 'prom-client'
+import { z } from 'zod'
+import type { ZodTypeProvider } from '@pulsetrade/http'
+import type { HealthProbe } from '../health-probe'
+
+export const HealthBody = z.object({
+  ok: z.boolean(),
+  cached: z.boolean(),
+  model: z.string(),
+  latency_ms: z.number(),
+  checked_at: z.string(),
+  age_ms: z.number(),
+  error: z.string().optional(),
+})
+
+export interface HealthRoutesOptions { probe: HealthProbe, metrics: Registry, now?: () => number }
+
+/** GET /llm/health: 200 when Lexi answers exactly "OK", 503 otherwise; same body either way. */
+export async function healthRoutes (scope: FastifyInstance, opts: HealthRoutesOptions): Promise<void> {
+  const app = scope.withTypeProvider<ZodTypeProvider>()
+  const now = opts.now ?? Date.now
+  const up = new Gauge({ name: 'llm_health_ok', help: '1 when the last Lexi health probe answered OK', registers: [opts.metrics] })
+  app.get('/llm/health', {
+    schema: { tags: ['llm'], summary: 'Does Lexi produce tokens? (cached, single-flight probe)', response: { 200: HealthBody, 503: HealthBody } },
+  }, async (_req, reply) => {
+    const { snapshot: s, cached } = await opts.probe.check()
+    up.set(s.ok ? 1 : 0)
+    const body = {
+      ok: s.ok,
+      cached,
+      model: s.model,
+      latency_ms: s.latency_ms,
+      checked_at: new Date(s.checked_at).toISOString(),
+      age_ms: Math.max(0, now() - s.checked_at),
+      ...(s.error === null ? {} : { error: s.error }),
+    }
+    return reply.code(s.ok ? 200 : 503).send(body)
+  })
+}
