@@ -10,6 +10,8 @@ export interface CallOutcome {
   latencyMs: number
   usage?: Usage | null
   requestId?: string | null
+  /** Attempts the (last) completion took. */
+  attempt?: number
   cached?: boolean
   error?: LlmError | null
   /** Extra facts for the log line (e.g. repair_reason). */
@@ -36,6 +38,7 @@ export function reportCall (ctx: ClientContext, log: Logger, ref: CallRef, r: Ca
     prompt_tokens: r.usage?.prompt_tokens ?? null,
     completion_tokens: r.usage?.completion_tokens ?? null,
     request_id: r.requestId ?? r.error?.requestId ?? null,
+    attempt: r.attempt ?? null,
     cached: r.cached ?? false,
     ...r.extra,
   }

@@ -14,6 +14,8 @@ export interface Completion {
   usage: Usage
   request_id: string
   model: string
+  /** Which attempt answered (1 = first). */
+  attempt: number
 }
 
 export interface CompleteOptions {
@@ -87,9 +89,9 @@ export async function complete (ctx: ClientContext, scope: CallScope, req: ChatR
     if (!choice) throw new LlmUpstreamError('upstream answered without choices')
     const usage = { prompt_tokens: res.usage?.prompt_tokens ?? 0, completion_tokens: res.usage?.completion_tokens ?? 0 }
     return {
-      value: { text: choice.message.content ?? '', finish_reason: choice.finish_reason ?? null, usage, request_id: a.requestId, model: res.model },
+      value: { text: choice.message.content ?? '', finish_reason: choice.finish_reason ?? null, usage, request_id: a.requestId, model: res.model, attempt: a.attempt },
       usage,
     }
   })
-  return lease.value
+  return { ...lease.value, attempt: lease.attempt }
 }

@@ -62,7 +62,7 @@ export async function * chatStream (ctx: ClientContext, req: ChatRequest, opts?:
     if (scope.signal.aborted) throw scope.signal.reason
     settled = true
     lease.end(null, usage)
-    reportCall(ctx, log, ref, { outcome: 'ok', latencyMs: ctx.now() - scope.start, usage, requestId: lease.requestId })
+    reportCall(ctx, log, ref, { outcome: 'ok', latencyMs: ctx.now() - scope.start, usage, requestId: lease.requestId, attempt: lease.attempt })
   } catch (err) {
     throw fail(err)
   } finally {

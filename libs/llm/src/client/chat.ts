@@ -35,7 +35,8 @@ export async function chat (ctx: ClientContext, req: ChatRequest, opts?: CallOpt
       ctx.metrics.cache.inc({ result: 'miss' })
     }
     const c = await complete(ctx, scope, req)
-    const result: ChatResult = { ...c, latency_ms: elapsed(), cached: false }
+    const { attempt, ...answer } = c
+    const result: ChatResult = { ...answer, latency_ms: elapsed(), cached: false }
     if (cache) {
       const { latency_ms: _l, cached: _c, ...stored } = result
       await cache.put({ key, prompt: ref.prompt, version: ref.version, hash: ref.hash, request: effective, response: stored })
@@ -45,7 +46,7 @@ export async function chat (ctx: ClientContext, req: ChatRequest, opts?: CallOpt
           log.warn({ err: { message: (err as Error).message } }, 'llm_cache write failed')
         })
     }
-    reportCall(ctx, log, ref, { outcome: 'ok', latencyMs: result.latency_ms, usage: c.usage, requestId: c.request_id })
+    reportCall(ctx, log, ref, { outcome: 'ok', latencyMs: result.latency_ms, usage: c.usage, requestId: c.request_id, attempt })
     return result
   } catch (err) {
     const e = toLlmError({ error: err, abortReason: scope.signal.aborted ? scope.signal.reason : undefined, timeoutMs: scope.budgetMs })

@@ -25,7 +25,7 @@ export async function health (ctx: ClientContext, prompt: RenderedPrompt, opts?:
     }, { retries: 0, failover: false, ignoreCircuit: true })
     const ok = c.text.trim() === 'OK'
     const latency = ctx.now() - scope.start
-    reportCall(ctx, log, prompt, { outcome: ok ? 'ok' : 'bad_reply', latencyMs: latency, usage: c.usage, requestId: c.request_id })
+    reportCall(ctx, log, prompt, { outcome: ok ? 'ok' : 'bad_reply', latencyMs: latency, usage: c.usage, requestId: c.request_id, attempt: c.attempt })
     return { ok, reply: c.text, model: ctx.model, latency_ms: latency, error: ok ? null : `reply was ${JSON.stringify(c.text)}` }
   } catch (err) {
     const e = toLlmError({ error: err, abortReason: scope.signal.aborted ? scope.signal.reason : undefined, timeoutMs: scope.budgetMs })

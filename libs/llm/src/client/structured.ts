@@ -115,7 +115,7 @@ export async function structured<S extends z.ZodType> (ctx: ClientContext, promp
           log.warn({ err: { message: (err as Error).message } }, 'llm_cache write failed')
         })
     }
-    reportCall(ctx, log, prompt, { outcome: repaired ? 'repaired' : 'ok', latencyMs: result.latency_ms, usage, requestId: result.request_id })
+    reportCall(ctx, log, prompt, { outcome: repaired ? 'repaired' : 'ok', latencyMs: result.latency_ms, usage, requestId: result.request_id, attempt: last.attempt })
     return result
   } catch (err) {
     return failed(toLlmError({ error: err, abortReason: scope.signal.aborted ? scope.signal.reason : undefined, timeoutMs: scope.budgetMs }))
