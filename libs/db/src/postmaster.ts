@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { readdir, readFile, readlink, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -16,8 +17,11 @@ export async function readPostmasterPid (dataDir: string): Promise<PostmasterPid
   return { pid, port: Number(lines[3] ?? 0), status: (lines[7] ?? '').trim() }
 }
 
+/** True while pid runs; a zombie (exited, not yet reaped by its parent) counts as gone. */
 export function isAlive (pid: number): boolean {
-  try { process.kill(pid, 0); return true } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM' }
+  try { process.kill(pid, 0) } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM' }
+  if (process.platform !== 'linux') return true
+  try { return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '')[0] !== 'Z' } catch { return false }
 }
 
 /** True when pid runs `postgresBin` inside `dataDir` (Linux /proc; elsewhere assumed true while alive). */
