@@ -23,11 +23,15 @@ export interface PanicExitRow {
 const STATE_COLS = 'state, reason, changed_by, changed_at, exit_id'
 
 /**
- * Reads the singleton trading_state row under a row lock. Order placement takes `share` (many at
- * once); a state change takes `update`, which waits for every placement in flight to commit, and
- * every placement after it sees the new state.
+ * Reads the singleton trading_state row under lock; must be the first lock a transaction takes.
+ * Order placement takes `share` (FOR SHARE: many at once). A state change takes `update`: first
+ * LOCK TABLE ... IN EXCLUSIVE MODE, which waits for every placement in flight to commit and, unlike
+ * a row lock alone, makes new placements queue behind it (share row locks could otherwise keep
+ * overlapping and starve a panic exit for as long as orders flow); then the row FOR UPDATE. Every
+ * placement after the change commits sees the new state.
  */
 export async function lockTradingState (tx: DbClient, mode: 'share' | 'update'): Promise<TradingStateRow> {
+  if (mode === 'update') await tx.query('LOCK TABLE trading_state IN EXCLUSIVE MODE')
   const lock = mode === 'share' ? 'FOR SHARE' : 'FOR UPDATE'
   const row = (await tx.query<TradingStateRow>(`SELECT ${STATE_COLS} FROM trading_state WHERE id ${lock}`)).rows[0]
   if (!row) throw new Error('trading_state has no row: run the migrations')
