@@ -1,0 +1,28 @@
+import { beforeEach, expect, test } from 'vitest'
+import { testDatabase } from '../../../test/db'
+import { TradingInputError } from '../src/errors'
+import { getTradingState, resume, setTradingState } from '../src/trading-state'
+import { resetTrading } from './fixtures'
+
+const db = await testDatabase()
+beforeEach(async () => { await resetTrading(db.pool) })
+
+test('starts ACTIVE; every change is audited with actor, action and reason', async () => {
+  expect(await getTradingState(db.pool)).toMatchObject({ state: 'ACTIVE', exit_id: null, exit: null })
+  await setTradingState(db.pool, { state: 'REDUCING', actor: 'risk-desk', reason: 'drawdown limit' })
+  await setTradingState(db.pool, { state: 'HALTED', actor: 'risk-desk', reason: 'feed outage' })
+  expect(await getTradingState(db.pool)).toMatchObject({ state: 'HALTED', changed_by: 'risk-desk', reason: 'feed outage' })
+  await setTradingState(db.pool, { state: 'ACTIVE', actor: 'ops', reason: 'feed back' })
+  const { rows } = await db.pool.query("SELECT actor, action, reason, details->>'to' AS to FROM audit_log ORDER BY id")
+  expect(rows).toEqual([
+    { actor: 'risk-desk', action: 'trading.set_state', reason: 'drawdown limit', to: 'REDUCING' },
+    { actor: 'risk-desk', action: 'trading.set_state', reason: 'feed outage', to: 'HALTED' },
+    { actor: 'ops', action: 'trading.resume', reason: 'feed back', to: 'ACTIVE' },
+  ])
+})
+
+test('a change without actor or reason is refused', async () => {
+  await expect(setTradingState(db.pool, { state: 'HALTED', actor: '', reason: 'x' })).rejects.toBeInstanceOf(TradingInputError)
+  await expect(resume(db.pool, { actor: 'ops', reason: ' ' })).rejects.toBeInstanceOf(TradingInputError)
+  expect((await getTradingState(db.pool)).state).toBe('ACTIVE')
+})
