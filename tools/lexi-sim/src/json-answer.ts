@@ -1,5 +1,6 @@
 import { generateSync } from 'json-schema-faker'
-import { createPrng, hash32 } from './prng'
+import { createPrng, hash32, type Prng } from './prng'
+import { textAnswerPieces } from './text-answer'
 
 /** Strings longer than this are capped (never below the schema's minLength) to keep answers model-sized. */
 const STRING_CAP = 160
@@ -22,6 +23,38 @@ function capStrings (node: unknown): unknown {
   return out
 }
 
+type Node = Record<string, unknown>
+const isPlainString = (n: Node): boolean =>
+  n.type === 'string' && n.enum === undefined && n.const === undefined && n.pattern === undefined && n.format === undefined
+
+/** Prose of a length within the node's [minLength, maxLength] (readable, ~4 characters per token). */
+function prose (n: Node, prng: Prng): string {
+  const min = typeof n.minLength === 'number' ? n.minLength : 0
+  const max = typeof n.maxLength === 'number' ? n.maxLength : STRING_CAP
+  const want = Math.max(min, Math.min(max, prng.int(12, 140)))
+  let text = textAnswerPieces(prng.int(0, 2 ** 30), Math.ceil(want / 3) + 4).join('').trim()
+  while (text.length < want) text += ' more'
+  return text.slice(0, want).trimEnd().padEnd(min, '.')
+}
+
+/**
+ * Replaces json-schema-faker's random strings with prose where the schema node is a plain string
+ * (objects and arrays are followed; anything else keeps the generated value, which is valid).
+ */
+function wordify (value: unknown, n: unknown, prng: Prng): unknown {
+  if (n === null || typeof n !== 'object') return value
+  const node = n as Node
+  if (typeof value === 'string' && isPlainString(node)) return prose(node, prng)
+  if (Array.isArray(value) && node.items !== null && typeof node.items === 'object') return value.map((v) => wordify(v, node.items, prng))
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && node.properties !== null && typeof node.properties === 'object') {
+    const props = node.properties as Record<string, unknown>
+    const out: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = wordify(v, props[k], prng)
+    return out
+  }
+  return value
+}
+
 export interface JsonAnswer { text: string, schemaKey: string }
 
 /**
@@ -39,7 +72,7 @@ export function jsonAnswer (schema: Record<string, unknown>, seed: number, schem
     if (prepared.size >= CACHE_MAX) prepared.clear()
     prepared.set(schemaKey, s)
   }
-  const text = JSON.stringify(generateSync(s, { seed: (seed % 2147483646) + 1 }))
+  const text = JSON.stringify(wordify(generateSync(s, { seed: (seed % 2147483646) + 1 }), s, createPrng(seed)))
   if (cache.size >= CACHE_MAX) cache.clear()
   cache.set(key, text)
   return { text, schemaKey }

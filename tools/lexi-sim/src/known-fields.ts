@@ -17,9 +17,16 @@ const CHAT_ONLY = [
 ]
 const COMPLETION_ONLY = ['prompt', 'best_of', 'suffix', 'prompt_embeds']
 
+const cache = new Map<string, Set<string>>()
+
 export function knownFields (route: 'chat' | 'completions', opts: { guided: boolean, structuredOutputs: boolean }): Set<string> {
-  const s = new Set([...SAMPLING, ...(route === 'chat' ? CHAT_ONLY : COMPLETION_ONLY)])
-  if (opts.guided) for (const g of GUIDED) s.add(g)
-  if (opts.structuredOutputs) s.add('structured_outputs')
+  const key = `${route}:${opts.guided}:${opts.structuredOutputs}`
+  let s = cache.get(key)
+  if (s === undefined) {
+    s = new Set([...SAMPLING, ...(route === 'chat' ? CHAT_ONLY : COMPLETION_ONLY)])
+    if (opts.guided) for (const g of GUIDED) s.add(g)
+    if (opts.structuredOutputs) s.add('structured_outputs')
+    cache.set(key, s)
+  }
   return s
 }

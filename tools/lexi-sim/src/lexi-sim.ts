@@ -44,7 +44,7 @@ const stop = (server: Server): Promise<void> =>
 export async function startLexiSim (options: LexiSimOptions = {}): Promise<LexiSim> {
   const opts = resolveOptions(options)
   const behaviour = behaviourFor(opts.vllmVersion)
-  const logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'lexi-sim', simulator: true })
+  const logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'lexi-sim' })
   let faults: SimFaults = { ...defaultFaults(), ...parseFaultsPatch(options.faults ?? {}) }
   const stats = createSimStats()
   const scheduler = createScheduler({ maxNumSeqs: opts.maxNumSeqs, policy: opts.schedulingPolicy })

@@ -1,0 +1,22 @@
+#!/usr/bin/env tsx
+/** `pnpm sim` / `make sim`: starts lexi-sim in the foreground. The only file that reads process.env. */
+import { pino } from 'pino'
+import { CLI_USAGE, parseCliArgs } from './cli-args'
+import { startLexiSim } from './lexi-sim'
+
+const cli = parseCliArgs(process.argv.slice(2), process.env)
+if (cli.help) {
+  process.stdout.write(`${CLI_USAGE}\n`)
+  process.exit(0)
+}
+const logger = pino({ level: cli.logLevel, base: { service: 'lexi-sim', simulator: true } })
+const sim = await startLexiSim({ ...cli.options, logger })
+process.stdout.write(`lexi-sim (simulated Lexi) listening on ${sim.url}/v1\n`)
+let closing = false
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    if (closing) return
+    closing = true
+    sim.close().then(() => process.exit(0), (err: unknown) => { logger.error({ err }, 'close failed'); process.exit(1) })
+  })
+}
