@@ -25,6 +25,9 @@ options:
   --samples <json>    sample inputs (default: <file> with .samples.json)
   --ab <spec>         A/B spec (default: $LLM_AB_BUCKETS)`
 
+/** An empty variable counts as unset. */
+const nonEmpty = (v: string | undefined): string | undefined => v === undefined || v.trim() === '' ? undefined : v
+
 function run (argv: string[], env: NodeJS.ProcessEnv): CommandResult {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -41,12 +44,12 @@ function run (argv: string[], env: NodeJS.ProcessEnv): CommandResult {
   })
   const [command, ref] = positionals
   if (values.help === true || command === undefined) return { code: command === undefined && values.help !== true ? 2 : 0, out: [USAGE], err: [] }
-  const yamlPath = values.file ?? env.LLM_PROMPTS_PATH ?? 'configs/llm_prompts.yaml'
+  const yamlPath = values.file ?? nonEmpty(env.LLM_PROMPTS_PATH) ?? 'configs/llm_prompts.yaml'
   const ctx: CommandContext = {
     yamlPath,
     lockPath: values.lock,
     samplesPath: values.samples ?? yamlPath.replace(/\.ya?ml$/i, '') + '.samples.json',
-    abBuckets: values.ab ?? env.LLM_AB_BUCKETS,
+    abBuckets: values.ab ?? nonEmpty(env.LLM_AB_BUCKETS),
   }
   const needRef = (): string => {
     if (ref === undefined) throw new UsageError(`${command} needs <name>[@version]`)

@@ -15,6 +15,7 @@ export function contractJsonSchema (answer: z.ZodType): Record<string, unknown> 
 
 /** The first path (dotted) at which two JSON values differ, or null when they are equal. */
 export function firstDifference (a: unknown, b: unknown, path = ''): string | null {
+  if (a === undefined || b === undefined) return a === b ? null : (path === '' ? '(root)' : path)
   if (canonicalJson(a) === canonicalJson(b)) return null
   const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object'
   if (!isObj(a) || !isObj(b) || Array.isArray(a) !== Array.isArray(b)) return path === '' ? '(root)' : path

@@ -37,7 +37,7 @@ export function checkPrompts (registry: LoadedPromptRegistry, samples: PromptSam
     problems.push(`${at(e.prompt, e.version)}: not in ${registry.lockPath} yet; run \`pnpm prompts lock\` and commit the lock`)
   }
   for (const key of lock.orphans) {
-    problems.push(`"${key}" is published in ${registry.lockPath} but no longer in ${registry.path}; stored answers reference it, restore it`)
+    problems.push(`"${key}" is published in ${registry.lockPath} but no longer in ${registry.path}; stored answers reference it: restore it (to retire it on purpose, delete its lock entry in the same change)`)
   }
   for (const name of registry.names()) {
     const contract = PROMPT_CONTRACTS[name]

@@ -85,7 +85,7 @@ export function loadPromptRegistry (path: string, opts: LoadPromptRegistryOption
     const changed = lockStatus.entries.find(e => e.state === 'changed')
     if (changed !== undefined) {
       const index = byName.get(changed.prompt)?.versions.findIndex(v => v.version === changed.version) ?? 0
-      throw new PromptLockError(parsed.placeOf(['prompts', changed.prompt, 'versions', index, 'version']), changedMessage(changed))
+      throw new PromptLockError(parsed.placeOf(['prompts', changed.prompt, 'versions', index]), changedMessage(changed))
     }
   }
   const log = opts.logger?.child({ component: 'prompt-registry' })

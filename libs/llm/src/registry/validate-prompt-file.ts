@@ -49,7 +49,7 @@ function validateVersion (name: string, v: PromptVersionDef, at: (...rest: Array
 export function validatePromptFile (data: PromptFile, placeOf: PlaceOf): void {
   for (const name of REQUIRED_PROMPTS) {
     if (!Object.hasOwn(data.prompts, name)) {
-      fail({ ...placeOf(['prompts']), prompt: name }, `is missing (required prompts: ${REQUIRED_PROMPTS.join(', ')})`)
+      fail({ ...placeOf(['prompts']), prompt: name, field: undefined }, `is missing (required prompts: ${REQUIRED_PROMPTS.join(', ')})`)
     }
   }
   for (const [name, def] of Object.entries(data.prompts)) {
