@@ -106,8 +106,10 @@ describe('risk-reducing orders', () => {
   })
 })
 
-test('gateFailReason maps unknown codes to upstream_error and no code to missing', () => {
+test('gateFailReason maps unknown codes to upstream_error, a refused prompt budget to context_length and no code to missing', () => {
   expect(gateFailReason('LLM_ERR_AUTH')).toBe('upstream_error')
+  expect(gateFailReason('constructor')).toBe('upstream_error')
+  expect(gateFailReason('LLM_ERR_PROMPT_TOO_LONG')).toBe('context_length')
   expect(gateFailReason(null)).toBe('missing')
 })
 
