@@ -1,0 +1,14 @@
+import { commonEnv, envField, LOG_LEVELS, loadEnv, type Env } from '@pulsetrade/config'
+
+const EvalEnvShape = {
+  ...commonEnv.db,
+  ...commonEnv.llm,
+  /** The eval prints its own progress and results; the client's log lines are for debugging. */
+  LOG_LEVEL: envField.oneOf(LOG_LEVELS).default('warn'),
+  LOG_PRETTY: envField.boolean().default(false),
+}
+
+export type EvalEnv = ReturnType<typeof loadEvalEnv>
+
+/** The environment knobs the eval uses (the same names and checks as the services). Pure. */
+export const loadEvalEnv = (env: Env) => loadEnv(EvalEnvShape, env)

@@ -1,0 +1,66 @@
+import type { EvalSummary } from './summarize'
+import type { VersionStats } from './version-stats'
+
+interface GateDef {
+  flag: string
+  metric: string
+  kind: 'min' | 'max'
+  /** A fraction (0..1) or milliseconds, for parsing and display. */
+  unit: 'rate' | 'ms'
+  /** Per version; comparison gates use `ofComparisons`. */
+  of?: (v: VersionStats) => number | null
+  ofComparisons?: true
+}
+
+/** Every gate the CLI takes: each applies to every evaluated version (or version pair). */
+export const GATES: readonly GateDef[] = [
+  { flag: 'min-json-valid', metric: 'json_valid_after_repair', kind: 'min', unit: 'rate', of: (v) => v.json_valid_after_repair.rate },
+  { flag: 'min-json-valid-first-try', metric: 'json_valid_first_try', kind: 'min', unit: 'rate', of: (v) => v.json_valid_first_try.rate },
+  { flag: 'min-schema-valid', metric: 'schema_valid', kind: 'min', unit: 'rate', of: (v) => v.schema_valid.rate },
+  { flag: 'min-schema-valid-first-try', metric: 'schema_valid_first_try', kind: 'min', unit: 'rate', of: (v) => v.schema_valid_first_try.rate },
+  { flag: 'max-error-rate', metric: 'error_rate', kind: 'max', unit: 'rate', of: (v) => (v.calls === 0 ? null : v.errors / v.calls) },
+  { flag: 'max-p50-ms', metric: 'latency_p50_ms', kind: 'max', unit: 'ms', of: (v) => v.latency_ms.p50 },
+  { flag: 'max-p95-ms', metric: 'latency_p95_ms', kind: 'max', unit: 'ms', of: (v) => v.latency_ms.p95 },
+  { flag: 'max-p99-ms', metric: 'latency_p99_ms', kind: 'max', unit: 'ms', of: (v) => v.latency_ms.p99 },
+  { flag: 'min-agreement', metric: 'agreement_rate', kind: 'min', unit: 'rate', ofComparisons: true },
+]
+
+export type GateThresholds = Partial<Record<string, number>>
+
+export interface GateFailure {
+  flag: string
+  metric: string
+  /** `prompt@version`, or `a vs b` for comparison gates. */
+  subject: string
+  value: number | null
+  threshold: number
+  /** One line naming the metric, the value and the threshold. */
+  line: string
+}
+
+const show = (v: number | null, unit: GateDef['unit']): string =>
+  v === null ? 'n/a' : unit === 'ms' ? `${Math.round(v)} ms` : v.toFixed(4)
+
+/** Thresholds from the command line → one failure per metric and version that misses its threshold. */
+export function checkGates (summary: EvalSummary, thresholds: GateThresholds): GateFailure[] {
+  const failures: GateFailure[] = []
+  for (const g of GATES) {
+    const threshold = thresholds[g.flag]
+    if (threshold === undefined) continue
+    const subjects: Array<[string, number | null]> = g.ofComparisons
+      ? summary.comparisons.map((c) => [`${c.a} vs ${c.b}`, c.agreement.rate])
+      : Object.entries(summary.versions).map(([label, v]) => [label, g.of?.(v) ?? null])
+    for (const [subject, value] of subjects) {
+      const pass = value !== null && (g.kind === 'min' ? value >= threshold : value <= threshold)
+      if (pass) continue
+      const what = value === null
+        ? 'has no value (no calls), threshold'
+        : `= ${show(value, g.unit)}, ${g.kind === 'min' ? 'below the minimum' : 'above the maximum'}`
+      failures.push({
+        flag: g.flag, metric: g.metric, subject, value, threshold,
+        line: `gate failed: ${g.metric} of ${subject} ${what} ${show(threshold, g.unit)} (--${g.flag})`,
+      })
+    }
+  }
+  return failures
+}

@@ -1,0 +1,90 @@
+import type { EvalManifest } from './manifest'
+import type { EvalSummary } from './summarize'
+import { decisionMixSvg, latencyHistogramSvg, validityBarsSvg } from './svg-charts'
+import { esc, pct } from './svg-kit'
+
+const VALIDITY_SERIES = ['JSON first try', 'JSON after repair', 'schema first try', 'schema final']
+
+const STYLE = `body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#222;max-width:1150px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd;padding-bottom:4px}
+table{border-collapse:collapse;margin:6px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}
+th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}.meta td{text-align:left}
+.charts{display:flex;flex-wrap:wrap;gap:12px}.charts svg{border:1px solid #eee;background:#fff}
+.muted{color:#666;font-size:12px}pre{background:#f7f7f7;padding:8px;overflow:auto;font-size:12px}`
+
+const ms = (v: number | null): string => (v === null ? 'n/a' : `${Math.round(v)}`)
+const fx = (v: number | null, d = 2): string => (v === null ? 'n/a' : v.toFixed(d))
+const row = (cells: readonly string[], th = false): string =>
+  `<tr>${cells.map((c) => (th ? `<th>${esc(c)}</th>` : `<td>${esc(c)}</td>`)).join('')}</tr>`
+
+function versionsTable (s: EvalSummary): string {
+  const head = ['version', 'calls', 'JSON 1st try', 'JSON after repair', 'schema 1st try', 'schema final', 'repaired', 'errors', 'p50 ms', 'p95 ms', 'p99 ms', 'calls/s', 'tokens in/out']
+  const rows = Object.entries(s.versions).map(([label, v]) => row([
+    label, String(v.calls), pct(v.json_valid_first_try.rate), pct(v.json_valid_after_repair.rate), pct(v.schema_valid_first_try.rate),
+    pct(v.schema_valid.rate), String(v.repaired), String(v.errors), ms(v.latency_ms.p50), ms(v.latency_ms.p95), ms(v.latency_ms.p99),
+    fx(v.throughput_rps, 1), `${v.tokens.prompt}/${v.tokens.completion}`,
+  ]))
+  return `<table>${row(head, true)}${rows.join('')}</table>`
+}
+
+function comparisonsTable (s: EvalSummary): string {
+  if (s.comparisons.length === 0) return '<p class="muted">Only one version per prompt: no comparison.</p>'
+  const head = ['versions', 'pairs', 'agreement', 'McNemar JSON 1st try (A only / B only, p)', 'McNemar schema final (A only / B only, p)']
+  const rows = s.comparisons.map((c) => row([
+    `${c.a} vs ${c.b}`, String(c.pairs), `${pct(c.agreement.rate)} of ${c.agreement.both_decided}`,
+    `${c.mcnemar.json_valid_first_try.a_only} / ${c.mcnemar.json_valid_first_try.b_only}, p=${fx(c.mcnemar.json_valid_first_try.p_value, 4)}`,
+    `${c.mcnemar.schema_valid.a_only} / ${c.mcnemar.schema_valid.b_only}, p=${fx(c.mcnemar.schema_valid.p_value, 4)}`,
+  ]))
+  return `<table>${row(head, true)}${rows.join('')}</table><p class="muted">Exact two-sided McNemar test on paired items (binomial on the discordant pairs).</p>`
+}
+
+function outcomesTable (s: EvalSummary): string {
+  const rows: string[] = []
+  const defs = new Set<string>()
+  for (const [label, v] of Object.entries(s.versions)) {
+    if (v.outcomes === null) continue
+    defs.add(v.outcomes.definition)
+    for (const [g, o] of Object.entries(v.outcomes.groups)) {
+      rows.push(row([label, g, String(o.n), pct(o.hit_rate), o.mean_return === null ? 'n/a' : `${(o.mean_return * 100).toFixed(3)}%`]))
+    }
+  }
+  if (rows.length === 0) return '<p class="muted">No realized returns in this dataset.</p>'
+  return `<table>${row(['version', 'group', 'n', 'hit rate', 'mean realized return'], true)}${rows.join('')}</table>` +
+    [...defs].map((d) => `<p class="muted">${esc(d)}</p>`).join('')
+}
+
+/** report.html: one self-contained page (inline CSS and SVG, no script, no external resource). */
+export function renderReport (s: EvalSummary, m: EvalManifest): string {
+  const labels = Object.keys(s.versions)
+  const latency = labels.map((l, i) => latencyHistogramSvg(l, i, s.latency_histogram, s.versions[l]?.latency_ms ?? { p50: null, p95: null })).join('')
+  const validity = validityBarsSvg(labels.map((l) => {
+    const v = s.versions[l]
+    return { label: l, values: v ? [v.json_valid_first_try.rate, v.json_valid_after_repair.rate, v.schema_valid_first_try.rate, v.schema_valid.rate] : [] }
+  }), VALIDITY_SERIES)
+  const prompts = [...new Set(Object.values(s.versions).map((v) => v.prompt))]
+  const mixes = prompts.map((p) => decisionMixSvg(Object.entries(s.versions).filter(([, v]) => v.prompt === p).map(([l, v]) => ({ label: l, mix: v.decisions })))).join('')
+  const meta: Array<[string, string]> = [
+    ['run', s.run_id], ['started / finished', `${m.started_at} / ${m.finished_at}`],
+    ['model', `${m.model.id}${m.model.root ? ` (${m.model.root})` : ''}, max_model_len ${m.model.max_model_len ?? 'n/a'}`],
+    ['git revision', `${m.git_revision}${m.git_dirty ? ' (uncommitted changes)' : ''}`],
+    ['dataset', `${m.dataset.source} ${m.dataset.location}: ${m.dataset.items} items, ${m.dataset.items_with_outcome} with realized return`],
+    ['dataset sha256', `file ${m.dataset.file_sha256 ?? 'n/a'}, items ${m.dataset.items_sha256}`],
+    ['prompts', m.prompts.map((p) => `${p.prompt}@${p.version} ${p.hash.slice(0, 12)}`).join(', ')],
+    ['calls', `${s.calls} in ${(s.wall_ms / 1000).toFixed(1)} s (${fx(s.throughput_rps, 1)} calls/s)${s.incomplete ? ', INCOMPLETE (interrupted)' : ''}`],
+  ]
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>LLM eval ${esc(s.run_id)}</title><style>${STYLE}</style></head>
+<body>
+<h1>LLM evaluation ${esc(s.run_id)}</h1>
+<table class="meta">${meta.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>
+<h2>Per version</h2>${versionsTable(s)}
+<h2>Validity</h2><div class="charts">${validity}</div>
+<h2>Latency</h2><div class="charts">${latency}</div>
+<h2>Decisions</h2><div class="charts">${mixes}</div>
+<p class="muted">rationale decisions: confident_up / confident_down when confidence &ge; ${s.confident_min} (direction from the forecast's p_up), else unsure; none = no valid answer.</p>
+<h2>Versions compared</h2>${comparisonsTable(s)}
+<h2>Outcomes</h2>${outcomesTable(s)}
+<h2>Options</h2><pre>${esc(JSON.stringify(m.options, null, 2))}</pre>
+</body></html>
+`
+}

@@ -1,0 +1,78 @@
+import { DECISIONS, type Decision } from './decision'
+import type { EvalRecord } from './eval-record'
+import type { EvalTarget } from './eval-targets'
+import { outcomesOf, type Outcomes } from './outcomes'
+import { latencyStats, type LatencyStats } from './percentile'
+
+export interface Rate { count: number, rate: number | null }
+
+export interface VersionStats {
+  prompt: string
+  version: string
+  hash: string
+  calls: number
+  ok: number
+  errors: number
+  json_valid_first_try: Rate
+  json_valid_after_repair: Rate
+  schema_valid_first_try: Rate
+  schema_valid: Rate
+  repaired: number
+  cached: number
+  latency_ms: LatencyStats
+  /** Calls per second between this version's first start and last finish. */
+  throughput_rps: number | null
+  tokens: { prompt: number, completion: number, total: number, mean_prompt: number | null, mean_completion: number | null }
+  /** Count per decision; `none` = no valid answer. */
+  decisions: Record<string, number>
+  /** Count per error code (LLM_ERR_*); empty when every call succeeded. */
+  errors_by_code: Record<string, number>
+  outcomes: Outcomes | null
+}
+
+const rate = (count: number, of: number): Rate => ({ count, rate: of === 0 ? null : count / of })
+
+/** Every per-version figure of summary.json, from that version's records alone. */
+export function versionStats (target: EvalTarget, records: readonly EvalRecord[]): VersionStats {
+  const n = records.length
+  const count = (f: (r: EvalRecord) => boolean): number => records.reduce((s, r) => s + (f(r) ? 1 : 0), 0)
+  const promptTokens = records.reduce((s, r) => s + r.tokens.prompt, 0)
+  const completionTokens = records.reduce((s, r) => s + r.tokens.completion, 0)
+  const first = Math.min(...records.map((r) => r.started_ms))
+  const last = Math.max(...records.map((r) => r.finished_ms))
+  const decisions: Record<string, number> = {}
+  for (const d of DECISIONS[target.prompt] as readonly Decision[]) decisions[d] = 0
+  decisions.none = 0
+  const errorsByCode: Record<string, number> = {}
+  for (const r of records) {
+    const d = r.decision ?? 'none'
+    decisions[d] = (decisions[d] ?? 0) + 1
+    if (r.error_code !== null) errorsByCode[r.error_code] = (errorsByCode[r.error_code] ?? 0) + 1
+  }
+  return {
+    prompt: target.prompt,
+    version: target.version,
+    hash: target.hash,
+    calls: n,
+    ok: count((r) => r.ok),
+    errors: count((r) => r.error_code !== null),
+    json_valid_first_try: rate(count((r) => r.json_valid_first_try), n),
+    json_valid_after_repair: rate(count((r) => r.json_valid_after_repair), n),
+    schema_valid_first_try: rate(count((r) => r.schema_valid_first_try), n),
+    schema_valid: rate(count((r) => r.schema_valid), n),
+    repaired: count((r) => r.repaired),
+    cached: count((r) => r.cached),
+    latency_ms: latencyStats(records.map((r) => r.latency_ms)),
+    throughput_rps: n > 0 && last > first ? n / ((last - first) / 1000) : null,
+    tokens: {
+      prompt: promptTokens,
+      completion: completionTokens,
+      total: promptTokens + completionTokens,
+      mean_prompt: n === 0 ? null : promptTokens / n,
+      mean_completion: n === 0 ? null : completionTokens / n,
+    },
+    decisions,
+    errors_by_code: errorsByCode,
+    outcomes: outcomesOf(target.prompt, records),
+  }
+}
