@@ -67,7 +67,7 @@ async function probe (port: number, dataDir: string): Promise<Probe> {
 }
 
 function spawnAs (cmd: string, args: string[], runAs: RunAs | null, opts: { cwd: string, stdio: Array<'ignore' | number>, detached?: boolean }) {
-  return spawn(cmd, args, { ...opts, ...(runAs ?? {}), env: { ...process.env, LC_ALL: 'C', LC_MESSAGES: 'C' } })
+  return spawn(cmd, args, { ...opts, ...(runAs ?? {}) })
 }
 
 /** initdb into a scratch directory, then rename: a crash mid-way never leaves a half cluster at dataDir. */
@@ -81,7 +81,7 @@ async function initCluster (bins: PostgresBinaries, dataDir: string, runAs: RunA
     const out: Buffer[] = []
     const child = spawn(bins.initdb, [`--pgdata=${scratch}`, `--username=${USER}`, `--pwfile=${pwFile}`,
       '--auth=scram-sha-256', '--encoding=UTF8', '--no-locale', '--no-sync'],
-    { cwd: path.dirname(dataDir), ...(runAs ?? {}), env: { ...process.env, LC_ALL: 'C' }, stdio: ['ignore', 'pipe', 'pipe'] })
+    { cwd: path.dirname(dataDir), ...(runAs ?? {}), stdio: ['ignore', 'pipe', 'pipe'] })
     child.stdout.on('data', (b: Buffer) => out.push(b))
     child.stderr.on('data', (b: Buffer) => out.push(b))
     const code = await new Promise<number | null>((resolve, reject) => { child.on('error', reject); child.on('close', resolve) })
@@ -155,7 +155,7 @@ async function launch (bins: PostgresBinaries, dataDir: string, port: number, ru
   const fh = await open(logPath, 'a')
   log(`starting PostgreSQL on 127.0.0.1:${port} (data ${dataDir}, log ${logPath})`)
   const child = spawnAs(bins.postgres, ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1',
-    '-c', 'unix_socket_directories=', '-c', 'max_connections=200', '-c', 'TimeZone=UTC'],
+    '-c', 'unix_socket_directories=', '-c', 'max_connections=200', '-c', 'TimeZone=UTC', '-c', 'lc_messages=C'],
   runAs, { cwd: dataDir, stdio: ['ignore', fh.fd, fh.fd], detached: true })
   await fh.close()
   child.unref()
