@@ -48,6 +48,8 @@ const answers: Record<string, Array<[label: string, answer: unknown, valid: bool
     ['limits', { summary: s(600), drivers: Array(5).fill(s(200)), risks: Array(5).fill(s(200)), confidence: 1 }, true],
     ['confidence 0', { summary: 'x', drivers: ['d'], risks: ['r'], confidence: 0 }, true],
     ['summary too long', { summary: s(601), drivers: ['d'], risks: ['r'], confidence: 0.5 }, false],
+    ['600 emoji (lengths count code points on both sides)', { summary: '😀'.repeat(600), drivers: ['d'], risks: ['r'], confidence: 0.5 }, true],
+    ['601 emoji', { summary: '😀'.repeat(601), drivers: ['d'], risks: ['r'], confidence: 0.5 }, false],
     ['empty summary', { summary: '', drivers: ['d'], risks: ['r'], confidence: 0.5 }, false],
     ['no drivers', { summary: 'x', drivers: [], risks: ['r'], confidence: 0.5 }, false],
     ['six risks', { summary: 'x', drivers: ['d'], risks: Array(6).fill('r'), confidence: 0.5 }, false],

@@ -14,7 +14,7 @@ import { canonicalJson } from './canonical-json'
 export const RENDER_LIMITS = Object.freeze({
   maxStringChars: 200,
   maxKeyChars: 64,
-  maxArrayItems: 15,
+  maxArrayItems: 12,
   maxObjectKeys: 40,
   maxDepth: 4,
   significantDigits: 6,
