@@ -1,0 +1,21 @@
+import { z } from 'zod'
+import { commonEnv, envField, loadEnv, servicePort, type Env } from '@pulsetrade/config'
+import { riskEnvSchema } from '@pulsetrade/trading'
+
+const AdminEnv = z.object({
+  ...servicePort('admin'),
+  HOST: envField.string({ minLength: 1 }).default('0.0.0.0'),
+  /** Required: `make run` always passes it. */
+  DATABASE_URL: envField.postgresUrl(),
+  ...commonEnv.log,
+  ...commonEnv.llm,
+  /** Required here: the service refuses to start without a token of at least 16 characters. */
+  ADMIN_TOKEN: envField.string({ minLength: 16 }),
+  ENABLE_PANIC_EXIT: commonEnv.admin.ENABLE_PANIC_EXIT,
+  /** Panic exit flattens with the paper broker and the lot rules of the risk limits. */
+  ...riskEnvSchema.shape,
+})
+export type AdminConfig = z.output<typeof AdminEnv>
+
+/** The admin service's settings. Pure; a bad value throws a one-line ConfigError naming the variable. */
+export const loadConfig = (env: Env): AdminConfig => loadEnv(AdminEnv, env)

@@ -1,0 +1,67 @@
+import type { FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import { z } from 'zod'
+import type { Db } from '@pulsetrade/db'
+import { actorOf, NotFoundError, type ZodTypeProvider } from '@pulsetrade/http'
+import { getTradingState, resume, startPanicExit, type Broker, type RiskLimits } from '@pulsetrade/trading'
+
+const ReasonBody = z.strictObject({ reason: z.string().trim().min(3).max(500) })
+const PanicReply = z.object({ exit_id: z.string(), state: z.literal('HALTED'), created: z.boolean() })
+const StateReply = z.object({
+  state: z.enum(['ACTIVE', 'HALTED', 'REDUCING']),
+  reason: z.string(),
+  changed_by: z.string(),
+  changed_at: z.string(),
+  exit_id: z.string().nullable(),
+  exit: z.object({ exit_id: z.string(), status: z.string(), reason: z.string(), requested_by: z.string(), report: z.record(z.string(), z.unknown()), created_at: z.string(), finished_at: z.string().nullable() }).nullable().optional(),
+})
+
+const iso = (d: Date | null): string | null => (d === null ? null : new Date(d).toISOString())
+
+export interface StrategistRoutesOptions {
+  db: Db
+  broker: Broker
+  limits: RiskLimits
+  logger: Logger
+  /** ENABLE_PANIC_EXIT: the panic route answers 404 unless set. */
+  enablePanicExit: boolean
+}
+
+/** /strategist/*: trading state, panic exit (flatten everything, HALTED) and the audited resume. */
+export async function strategistRoutes (scope: FastifyInstance, opts: StrategistRoutesOptions): Promise<void> {
+  const app = scope.withTypeProvider<ZodTypeProvider>()
+  const running = new Set<Promise<unknown>>()
+  app.addHook('onClose', async () => { await Promise.allSettled([...running]) })
+
+  app.post('/strategist/panic-exit', {
+    config: { audit: 'strategist.panic_exit' },
+    // Checked before the body: a disabled panic route is absent, whatever is sent.
+    preValidation: async () => { if (!opts.enablePanicExit) throw new NotFoundError('panic exit is disabled (set ENABLE_PANIC_EXIT=1 to enable it)') },
+    schema: { tags: ['strategist'], summary: 'HALT trading, cancel open orders and flatten every position (202; idempotent)', body: ReasonBody, response: { 202: PanicReply } },
+  }, async (req, reply) => {
+    const start = await startPanicExit(opts.db, { reason: req.body.reason, actor: actorOf(req), broker: opts.broker, limits: opts.limits, logger: opts.logger })
+    const done = start.done.finally(() => running.delete(done))
+    running.add(done)
+    return reply.code(202).send({ exit_id: start.exit_id, state: start.state, created: start.created })
+  })
+
+  app.get('/strategist/state', {
+    config: { audit: 'strategist.state' },
+    schema: { tags: ['strategist'], summary: 'Trading state and the panic exit behind a HALT', response: { 200: StateReply } },
+  }, async () => {
+    const s = await getTradingState(opts.db)
+    return {
+      ...s,
+      changed_at: iso(s.changed_at)!,
+      exit: s.exit === null ? null : { ...s.exit, created_at: iso(s.exit.created_at)!, finished_at: iso(s.exit.finished_at) },
+    }
+  })
+
+  app.post('/strategist/resume', {
+    config: { audit: 'strategist.resume' },
+    schema: { tags: ['strategist'], summary: 'Re-arm trading (never automatic)', body: ReasonBody, response: { 200: StateReply } },
+  }, async (req) => {
+    const s = await resume(opts.db, { actor: actorOf(req), reason: req.body.reason })
+    return { ...s, changed_at: iso(s.changed_at)! }
+  })
+}

@@ -1,0 +1,35 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import swagger from '@fastify/swagger'
+import type { Logger } from 'pino'
+import { Registry } from 'prom-client'
+import type { Db } from '@pulsetrade/db'
+import type { LlmClient, PromptRegistry } from '@pulsetrade/llm'
+import { configureApp, dbReadiness, llmReadiness, openApiOptions, openApiRoute, opsRoutes, serverOptions } from '@pulsetrade/http'
+import type { AnalyticsConfig } from './config'
+import { llmStatsRoutes } from './routes/llm-stats-routes'
+import { recentRoutes } from './routes/recent-routes'
+import { createSummarizer } from './summarizer'
+
+export interface AnalyticsDeps {
+  config: AnalyticsConfig
+  db: Db
+  llm: LlmClient
+  prompts: PromptRegistry
+  logger: Logger
+  /** Registries /metrics prints besides the app's own (e.g. the LLM client's). */
+  metrics?: Registry[]
+}
+
+/** The analytics service (port 8002): recent forecasts with a summary, LLM quality per prompt version. */
+export function buildApp (deps: AnalyticsDeps): FastifyInstance {
+  const app: FastifyInstance = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, ...serverOptions({ bodyLimit: 64 * 1024 }) })
+  const registry = new Registry()
+  configureApp(app, { registry })
+  app.register(swagger, openApiOptions({ title: 'PulseTrade analytics', version: '1.0.0', description: 'Recent forecasts and LLM quality' }))
+  app.register(openApiRoute)
+  app.register(opsRoutes, { checks: [dbReadiness(deps.db), llmReadiness(deps.llm)], registries: [registry, ...(deps.metrics ?? [])] })
+  const summarizer = createSummarizer({ llm: deps.llm, prompts: deps.prompts, timeoutMs: deps.config.ANALYTICS_SUMMARY_TIMEOUT_MS })
+  app.register(recentRoutes, { db: deps.db, summarizer })
+  app.register(llmStatsRoutes, { db: deps.db })
+  return app
+}

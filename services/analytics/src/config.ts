@@ -1,0 +1,16 @@
+import { z } from 'zod'
+import { commonEnv, envField, loadEnv, servicePort, type Env } from '@pulsetrade/config'
+
+const AnalyticsEnv = z.object({
+  ...servicePort('analytics'),
+  HOST: envField.string({ minLength: 1 }).default('0.0.0.0'),
+  /** Required: `make run` always passes it. */
+  DATABASE_URL: envField.postgresUrl(),
+  ...commonEnv.log,
+  ...commonEnv.llm,
+  ...commonEnv.analytics,
+})
+export type AnalyticsConfig = z.output<typeof AnalyticsEnv>
+
+/** The analytics service's settings. Pure; a bad value throws a one-line ConfigError naming the variable. */
+export const loadConfig = (env: Env): AnalyticsConfig => loadEnv(AnalyticsEnv, env)
