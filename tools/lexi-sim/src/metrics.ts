@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import { Counter, Gauge, Registry } from 'prom-client'
+import { FastHistogram } from './fast-histogram'
 import { compareVersions } from './versions'
 
 /** vLLM's v1 metric names, labels and buckets (vllm/v1/metrics/loggers.py), on a registry per simulator. */
@@ -58,22 +59,21 @@ export function createSimMetrics (opts: { model: string, version: string, maxMod
   counter('vllm:prefix_cache_hits_total', 'Prefix cache hits, in terms of number of cached tokens.').labels(labels).inc(0)
   for (const r of ['stop', 'length', 'abort']) success.labels({ ...labels, finished_reason: r }).inc(0)
 
-  const hist = (name: string, help: string, buckets: number[]): Histogram<string> =>
-    new Histogram({ name, help, labelNames, buckets, registers })
+  const hist = (name: string, help: string, buckets: number[]): FastHistogram => new FastHistogram(name, help, buckets, labels, registry)
   const h = {
-    ttft: hist('vllm:time_to_first_token_seconds', 'Histogram of time to first token in seconds.', TTFT).labels(labels),
-    itl: hist('vllm:inter_token_latency_seconds', 'Histogram of inter-token latency in seconds.', ITL).labels(labels),
+    ttft: hist('vllm:time_to_first_token_seconds', 'Histogram of time to first token in seconds.', TTFT),
+    itl: hist('vllm:inter_token_latency_seconds', 'Histogram of inter-token latency in seconds.', ITL),
     tpot: compareVersions(opts.version, '0.11.0') < 0
-      ? hist('vllm:time_per_output_token_seconds', 'Histogram of time per output token in seconds.', ITL).labels(labels)
+      ? hist('vllm:time_per_output_token_seconds', 'Histogram of time per output token in seconds.', ITL)
       : null,
-    e2e: hist('vllm:e2e_request_latency_seconds', 'Histogram of e2e request latency in seconds.', LATENCY).labels(labels),
-    queue: hist('vllm:request_queue_time_seconds', 'Histogram of time spent in WAITING phase for request.', LATENCY).labels(labels),
-    prefill: hist('vllm:request_prefill_time_seconds', 'Histogram of time spent in PREFILL phase for request.', LATENCY).labels(labels),
-    decode: hist('vllm:request_decode_time_seconds', 'Histogram of time spent in DECODE phase for request.', LATENCY).labels(labels),
-    inference: hist('vllm:request_inference_time_seconds', 'Histogram of time spent in RUNNING phase for request.', LATENCY).labels(labels),
-    promptLen: hist('vllm:request_prompt_tokens', 'Number of prefill tokens processed.', tokenBuckets(opts.maxModelLen)).labels(labels),
-    genLen: hist('vllm:request_generation_tokens', 'Number of generation tokens processed.', tokenBuckets(opts.maxModelLen)).labels(labels),
-    maxTokens: hist('vllm:request_params_max_tokens', 'Histogram of the max_tokens request parameter.', tokenBuckets(opts.maxModelLen)).labels(labels),
+    e2e: hist('vllm:e2e_request_latency_seconds', 'Histogram of e2e request latency in seconds.', LATENCY),
+    queue: hist('vllm:request_queue_time_seconds', 'Histogram of time spent in WAITING phase for request.', LATENCY),
+    prefill: hist('vllm:request_prefill_time_seconds', 'Histogram of time spent in PREFILL phase for request.', LATENCY),
+    decode: hist('vllm:request_decode_time_seconds', 'Histogram of time spent in DECODE phase for request.', LATENCY),
+    inference: hist('vllm:request_inference_time_seconds', 'Histogram of time spent in RUNNING phase for request.', LATENCY),
+    promptLen: hist('vllm:request_prompt_tokens', 'Number of prefill tokens processed.', tokenBuckets(opts.maxModelLen)),
+    genLen: hist('vllm:request_generation_tokens', 'Number of generation tokens processed.', tokenBuckets(opts.maxModelLen)),
+    maxTokens: hist('vllm:request_params_max_tokens', 'Histogram of the max_tokens request parameter.', tokenBuckets(opts.maxModelLen)),
   }
   const successBy = {
     stop: success.labels({ ...labels, finished_reason: 'stop' }),
@@ -89,7 +89,8 @@ export function createSimMetrics (opts: { model: string, version: string, maxMod
     },
     ttft: (s) => h.ttft.observe(s),
     itl (s, count) {
-      for (let i = 0; i < count; i++) { h.itl.observe(s); h.tpot?.observe(s) }
+      h.itl.observe(s, count)
+      h.tpot?.observe(s, count)
     },
     finished (o) {
       successBy[o.finishedReason].inc()
