@@ -54,7 +54,7 @@ export function createCallRecorder (db: Db, log: Logger, onWriteError: (rows: nu
         await write(rows)
       } catch (err) {
         onWriteError(rows.length)
-        log.error({ err: { message: (err as Error).message, code: (err as { code?: unknown }).code }, rows: rows.length }, 'llm_calls write failed')
+        log.error({ error: { message: (err as Error).message, code: (err as { code?: unknown }).code }, rows: rows.length }, 'llm_calls write failed')
       }
     }
   }

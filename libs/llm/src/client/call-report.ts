@@ -42,6 +42,6 @@ export function reportCall (ctx: ClientContext, log: Logger, ref: CallRef, r: Ca
     cached: r.cached ?? false,
     ...r.extra,
   }
-  if (r.error) log.warn({ ...fields, err: { code: r.error.code, status: r.error.status, message: ctx.scrub(r.error.message) } }, 'llm call failed')
+  if (r.error) log.warn({ ...fields, error: { code: r.error.code, status: r.error.status, message: ctx.scrub(r.error.message) } }, 'llm call failed')
   else log.info(fields, 'llm call done')
 }

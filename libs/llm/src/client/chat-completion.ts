@@ -54,7 +54,7 @@ export async function countPromptTokens (ctx: ClientContext, messages: ChatMessa
         return await up.tokenize(ctx.model, messages, scope.signal)
       } catch (err) {
         if (scope.signal.aborted) throw scope.signal.reason
-        ctx.log.debug({ upstream: up.label, err: { message: ctx.scrub((err as Error).message) } }, 'tokenize failed; using the estimate')
+        ctx.log.debug({ upstream: up.label, error: { message: ctx.scrub((err as Error).message) } }, 'tokenize failed; using the estimate')
       }
     }
   }

@@ -23,7 +23,7 @@ export async function chat (ctx: ClientContext, req: ChatRequest, opts?: CallOpt
     if (cache && !opts?.force) {
       const hit = await cache.get(key).catch((err: unknown) => {
         ctx.metrics.cache.inc({ result: 'error' })
-        log.warn({ err: { message: (err as Error).message } }, 'llm_cache read failed')
+        log.warn({ error: { message: (err as Error).message } }, 'llm_cache read failed')
         return null
       })
       if (isChatResult(hit)) {
@@ -43,7 +43,7 @@ export async function chat (ctx: ClientContext, req: ChatRequest, opts?: CallOpt
         .then(() => { ctx.metrics.cache.inc({ result: 'write' }) })
         .catch((err: unknown) => {
           ctx.metrics.cache.inc({ result: 'error' })
-          log.warn({ err: { message: (err as Error).message } }, 'llm_cache write failed')
+          log.warn({ error: { message: (err as Error).message } }, 'llm_cache write failed')
         })
     }
     reportCall(ctx, log, ref, { outcome: 'ok', latencyMs: result.latency_ms, usage: c.usage, requestId: c.request_id, attempt })

@@ -16,6 +16,18 @@ import type { CallOptions, ChatRequest, RenderedPrompt } from '../types'
  */
 export type StructuredResult<T> = LlmResult<T> & { first_raw: string | null }
 
+const derived = new WeakMap<z.ZodType, Record<string, unknown>>()
+
+/** z.toJSONSchema, computed once per schema object (it is a noticeable share of a call's CPU). */
+function jsonSchemaOf (schema: z.ZodType): Record<string, unknown> {
+  let js = derived.get(schema)
+  if (!js) {
+    js = z.toJSONSchema(schema) as Record<string, unknown>
+    derived.set(schema, js)
+  }
+  return js
+}
+
 /**
  * Structured call: response_format json_schema, parse + zod-validate, one repair round for invalid
  * JSON / schema mismatch / finish_reason "length". Never throws for upstream failures: they come
@@ -27,7 +39,7 @@ export async function structured<S extends z.ZodType> (ctx: ClientContext, promp
   const elapsed = (): number => ctx.now() - scope.start
   const responseFormat: ResponseFormat = {
     type: 'json_schema',
-    json_schema: { name: prompt.prompt, schema: prompt.jsonSchema ?? (z.toJSONSchema(schema) as Record<string, unknown>), strict: true },
+    json_schema: { name: prompt.prompt, schema: prompt.jsonSchema ?? jsonSchemaOf(schema), strict: true },
   }
   const req: ChatRequest = { messages: prompt.messages, sampling: prompt.sampling, ref: prompt }
   const base = {
@@ -46,7 +58,7 @@ export async function structured<S extends z.ZodType> (ctx: ClientContext, promp
       raw: last?.text ?? '', first_raw: firstRaw, finish_reason: last?.finish_reason ?? null, latency_ms: elapsed(), usage,
       request_id: e.requestId ?? last?.request_id ?? null, error: { code: e.code, message: ctx.scrub(e.message) },
     }
-    reportCall(ctx, log, prompt, { outcome: outcomeOf(e.code), latencyMs: result.latency_ms, usage, error: e, extra })
+    reportCall(ctx, log, prompt, { outcome: outcomeOf(e.code), latencyMs: result.latency_ms, usage, requestId: result.request_id, attempt: last?.attempt, error: e, extra })
     return result
   }
 
@@ -60,7 +72,7 @@ export async function structured<S extends z.ZodType> (ctx: ClientContext, promp
     if (cache && !opts?.force) {
       const hit = await cache.get(key).catch((err: unknown) => {
         ctx.metrics.cache.inc({ result: 'error' })
-        log.warn({ err: { message: (err as Error).message } }, 'llm_cache read failed')
+        log.warn({ error: { message: (err as Error).message } }, 'llm_cache read failed')
         return null
       })
       const stored = hit as StructuredResult<unknown> | null
@@ -112,7 +124,7 @@ export async function structured<S extends z.ZodType> (ctx: ClientContext, promp
         .then(() => { ctx.metrics.cache.inc({ result: 'write' }) })
         .catch((err: unknown) => {
           ctx.metrics.cache.inc({ result: 'error' })
-          log.warn({ err: { message: (err as Error).message } }, 'llm_cache write failed')
+          log.warn({ error: { message: (err as Error).message } }, 'llm_cache write failed')
         })
     }
     reportCall(ctx, log, prompt, { outcome: repaired ? 'repaired' : 'ok', latencyMs: result.latency_ms, usage, requestId: result.request_id, attempt: last.attempt })
