@@ -5,7 +5,7 @@ import type { Broker } from './broker'
 import { InvalidOrderError } from './errors'
 import { isRiskReducing } from './is-risk-reducing'
 import type { RiskLimits } from './limits'
-import { THROTTLE_LOCK } from './lock-keys'
+import { THROTTLE_EXACT_MARGIN, THROTTLE_LOCK } from './lock-keys'
 import { countRecentOrders, findOrderByForecast, getOrder, insertOrder, setOrderStatus } from './orders-repo'
 import { lockPosition } from './positions-repo'
 import { runRiskChecks } from './run-risk-checks'
@@ -56,8 +56,8 @@ function validate (r: OrderRequest): Date | null {
 /**
  * Risk checks, gate and fill of one order inside the caller's transaction `tx`. Locks, in order:
  * trading_state FOR SHARE (a state change waits for this transaction, and a placement after it
- * sees the new state), the symbol's position row, then — for risk-increasing orders only — the
- * throttle lock, so the per-minute count is exact across workers.
+ * sees the new state), the symbol's position row, then — for risk-increasing orders close to the
+ * per-minute limit — the throttle lock, so the count is exact across workers.
  */
 export async function placeOrderInTx (tx: DbClient, r: OrderRequest): Promise<OrderOutcome> {
   const priceTs = validate(r)
@@ -74,8 +74,13 @@ export async function placeOrderInTx (tx: DbClient, r: OrderRequest): Promise<Or
   }
   let recentOrders = 0
   if (!reducing) {
-    await tx.query('SELECT pg_advisory_xact_lock($1)', [THROTTLE_LOCK])
     recentOrders = await countRecentOrders(tx)
+    // Far from the limit, concurrent placements cannot push the count over it; near it, serialise
+    // them (lock held to commit) and count again, so the limit is exact across workers.
+    if (recentOrders + THROTTLE_EXACT_MARGIN >= r.limits.RISK_MAX_ORDERS_PER_MIN) {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [THROTTLE_LOCK])
+      recentOrders = await countRecentOrders(tx)
+    }
   }
   const order = { symbol: r.symbol, side: r.side, qty: r.qty, refPrice: r.refPrice, lastClose: r.lastClose, priceTs }
   const risk = runRiskChecks(order, { state: state.state, positionQty: position?.qty ?? 0, panic: r.exitId != null, recentOrders, now: r.now }, r.limits)
