@@ -10,6 +10,7 @@ import { createModelRegistry } from './models/model-registry'
 import { createEnricher } from './pipeline/enrich-forecast'
 import { createForecastMetrics } from './pipeline/forecast-metrics'
 import { createForecastWorker, type ForecastWorker, type WorkerOptions } from './pipeline/forecast-worker'
+import { createUpstreamProbe } from './pipeline/upstream-probe'
 import type { PlaceOrder } from './pipeline/forecast-writer'
 import { fromRepo } from './repo-paths'
 
@@ -84,7 +85,10 @@ export function createForecastRuntime (deps: {
     horizon: config.FORECAST_HORIZON,
     minBars: config.FORECAST_MIN_BARS,
     sizing: { minEdge: config.FORECAST_MIN_EDGE, fullEdge: config.FORECAST_FULL_EDGE, targetNotional: config.FORECAST_TARGET_NOTIONAL, lotSize },
-    enrich: createEnricher({ client: llm, registry, model: config.LLM_MODEL, mode, gateDisabled, lotSize }),
+    enrich: createEnricher({
+      client: llm, registry, model: config.LLM_MODEL, mode, gateDisabled, lotSize,
+      diagnose: createUpstreamProbe({ baseUrls: config.LLM_BASE_URL, apiKey: config.LLM_API_KEY }),
+    }),
     placeOrder,
     workerId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     leaseMs: config.FORECAST_LEASE_MS,

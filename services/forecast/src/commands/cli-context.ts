@@ -15,7 +15,7 @@ export interface CliContext {
 
 /** Config with the CLI's quieter default log level; logs go to stderr so stdout stays the command's output. */
 export function cliSetup (ctx: CliContext): { config: ForecastConfig, logger: Logger } {
-  const config = loadConfig({ LOG_LEVEL: 'warn', ...ctx.env })
+  const config = loadConfig({ LOG_LEVEL: 'error', ...ctx.env })
   const logger = createLogger(config, 'forecast', pino.destination({ dest: 2, sync: true }))
   return { config, logger }
 }

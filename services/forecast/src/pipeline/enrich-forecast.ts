@@ -4,6 +4,7 @@ import {
 } from '@pulsetrade/llm'
 import type { z } from 'zod'
 import { FeaturesContractError } from '../errors'
+import type { UpstreamDiagnosis } from './upstream-probe'
 
 export interface EnrichOptions {
   client: LlmClient
@@ -13,6 +14,8 @@ export interface EnrichOptions {
   mode: GateMode
   gateDisabled: boolean
   lotSize: number
+  /** Says why Lexi fails when the circuit breaker answered for it (see upstream-probe.ts). */
+  diagnose?: () => Promise<UpstreamDiagnosis>
 }
 
 export type EnrichForecast = (inputs: LlmInputs) => Promise<FeaturesLlm>
@@ -29,7 +32,7 @@ const codeOf = (err: unknown): string => {
  * LLM failures never throw: they are recorded in the LlmResult (ok:false, error.code). The policy
  * record is the gate's LLM step for this forecast's proposed order (risk checks, which depend on
  * the book at submission time, are recorded in orders.gate): a failed or missing decision is
- * effective deny with its fail_reason, in enforce and shadow mode alike (shadow records `would`).
+ * effective deny with its fail_reason in enforce mode (shadow and gate-disabled record it and allow).
  */
 export function createEnricher (opts: EnrichOptions): EnrichForecast {
   async function ask<S extends z.ZodType> (name: string, schema: S, inputs: LlmInputs): Promise<LlmResult<z.infer<S>>> {
@@ -61,7 +64,11 @@ export function createEnricher (opts: EnrichOptions): EnrichForecast {
       qty: inputs.order?.qty ?? opts.lotSize,
       lotSize: opts.lotSize,
     })
-    const features = { model: opts.model, inputs, rationale, policy: toPolicyRecord(policy, verdict) }
+    const record = toPolicyRecord(policy, verdict)
+    // A fast-failed call (breaker open) records why Lexi is failing, e.g. "unreachable"; error.code
+    // keeps LLM_ERR_CIRCUIT_OPEN. When Lexi answers again the reason stays "circuit_open".
+    if (record.fail_reason === 'circuit_open' && opts.diagnose) record.fail_reason = await opts.diagnose()
+    const features = { model: opts.model, inputs, rationale, policy: record }
     const checked = FeaturesLlmSchema.safeParse(features)
     if (!checked.success) {
       const issue = checked.error.issues[0]
