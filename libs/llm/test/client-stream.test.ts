@@ -56,6 +56,20 @@ describe('chatStream', () => {
     expect(client.stats().inFlight).toBe(0)
   })
 
+  test('a consumer that stops pulling without return() still gives the slot back at the deadline', async () => {
+    server = await startServer(async (_r, res) => {
+      const send = sseStart(res)
+      for (let i = 0; i < 200 && !res.destroyed; i++) { send(chunk('x')); await delay(10) }
+      res.end()
+    })
+    client = createLlmClient({ baseURL: server.url, timeoutMs: 300, streamIdleMs: 5_000 })
+    const it = client.chatStream(req)[Symbol.asyncIterator]()
+    await it.next() // then abandoned: no next(), no return()
+    expect(client.stats().inFlight).toBe(1)
+    await Promise.race([server.requests[0]?.closedEarly, delay(800).then(() => { throw new Error('upstream not aborted') })])
+    expect(client.stats().inFlight).toBe(0)
+  })
+
   test('an in-band error frame after the stream started becomes a typed error with vLLM\'s message', async () => {
     server = await startServer((_r, res) => {
       const send = sseStart(res)

@@ -47,6 +47,10 @@ export async function * chatStream (ctx: ClientContext, req: ChatRequest, opts?:
       }),
     }))
     scope.phase = 'stream'
+    // A consumer that stops pulling without return() must not keep the slot: the deadline or idle
+    // abort ends the attempt even while this generator sits suspended at a yield.
+    const held = lease
+    scope.signal.addEventListener('abort', () => { held.end(scope.signal.reason, usage) }, { once: true })
     armIdle()
     for await (const chunk of lease.value) {
       armIdle()
