@@ -70,11 +70,11 @@ describe('sticky across processes', () => {
     writeFileSync(jobFile, JSON.stringify({ yaml: PROMPTS_YAML, spec: SPEC_90_10, prompt: 'rationale', keys }))
     const stdout = await new Promise<string>((resolve, reject) => {
       execFile(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'libs/llm/test/registry-arms-child.ts'), jobFile],
-        { cwd: REPO_ROOT, timeout: 20_000, maxBuffer: 16 * 1024 * 1024 },
+        { cwd: REPO_ROOT, timeout: 30_000, maxBuffer: 16 * 1024 * 1024 },
         (err, out) => { if (err !== null) reject(err); else resolve(out) })
     })
     expect(JSON.parse(stdout)).toEqual(expected)
-  }, 30_000)
+  }, 60_000)
 })
 
 describe('arms in rendered prompts', () => {

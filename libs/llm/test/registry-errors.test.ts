@@ -223,5 +223,5 @@ describe('malformed LLM_AB_BUCKETS', () => {
     expect(run.code).toBe(1)
     expect(run.stdout).toBe('')
     expect(run.stderr).toBe('LLM_AB_BUCKETS "rationale:1.0.0=90,1.1.0=20": prompt "rationale": weights sum to 110, not 100\n')
-  }, 30_000)
+  }, 60_000)
 })

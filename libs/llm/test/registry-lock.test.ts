@@ -101,7 +101,7 @@ describe('prompts CLI on a copy (real subprocess)', () => {
     expect(check3.stderr).toBe('')
     expect(check3.code).toBe(0)
     expect(check3.stdout).toContain('prompts check passed: 7 versions')
-  }, 60_000)
+  }, 120_000) // five tsx start-ups; slow when the machine is shared
 
   test('check fails when a published version disappears from the YAML (renamed in place)', async () => {
     const c = fresh()
@@ -113,7 +113,7 @@ describe('prompts CLI on a copy (real subprocess)', () => {
     expect(check.code).toBe(1)
     expect(check.stderr).toContain('"policy@1.0.0" is published in')
     expect(check.stderr).toContain('stored answers reference it')
-  }, 30_000)
+  }, 60_000)
 
   test('check fails on a version that was never locked, but loading it still works', async () => {
     const c = fresh()
@@ -124,5 +124,5 @@ describe('prompts CLI on a copy (real subprocess)', () => {
     const check = await runPromptsCli(['check', '--file', c.yaml])
     expect(check.code).toBe(1)
     expect(check.stderr).toContain('prompt "summary" version "1.0.0": not in')
-  }, 30_000)
+  }, 60_000)
 })

@@ -56,7 +56,7 @@ export function lineOf (text: string, needle: string): number {
 export interface CliRun { code: number, stdout: string, stderr: string }
 
 /** Runs `pnpm prompts` the way the package script does (tsx), in its own process. */
-export function runPromptsCli (args: string[], env: Record<string, string> = {}, timeoutMs = 20_000): Promise<CliRun> {
+export function runPromptsCli (args: string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     execFile(process.execPath, ['--import', 'tsx', PROMPTS_CLI, ...args], {
       cwd: REPO_ROOT,
