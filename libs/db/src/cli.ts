@@ -1,5 +1,6 @@
-import { commonEnv, ConfigError, loadEnv } from '@pulsetrade/config'
-import { APP_DATABASE, embeddedUrl, startEmbeddedPostgres, stopEmbeddedPostgres } from './embedded'
+import path from 'node:path'
+import { commonEnv, ConfigError, loadDotEnv, loadEnv } from '@pulsetrade/config'
+import { APP_DATABASE, embeddedUrl, REPO_ROOT, startEmbeddedPostgres, stopEmbeddedPostgres } from './embedded'
 import { ensureDatabase } from './ensure-database'
 import { migrate } from './migrate'
 
@@ -8,12 +9,13 @@ const USAGE = `usage: tsx libs/db/src/cli.ts <command>
   embedded start    start (or reuse) the embedded Postgres and leave it running; prints its DATABASE_URL
   embedded stop     stop the embedded Postgres of EMBEDDED_PG_DATA_DIR (whoever started it)
   embedded url      print the DATABASE_URL of the embedded Postgres
-env: DATABASE_URL, EMBEDDED_PG_PORT (5433), EMBEDDED_PG_DATA_DIR (<repo>/.data/pg)`
+env (or .env): DATABASE_URL, EMBEDDED_PG_PORT (5433), EMBEDDED_PG_DATA_DIR (<repo>/.data/pg)`
 
 const out = (line: string): void => { process.stdout.write(`${line}\n`) }
 const log = (line: string): void => { process.stderr.write(`[embedded-postgres] ${line}\n`) }
 
 async function main (args: string[]): Promise<number> {
+  loadDotEnv(path.join(REPO_ROOT, '.env'), process.env)
   const env = loadEnv(commonEnv.db, process.env)
   const embedded = { port: env.EMBEDDED_PG_PORT, log, ...(env.EMBEDDED_PG_DATA_DIR ? { dataDir: env.EMBEDDED_PG_DATA_DIR } : {}) }
   const cmd = args.join(' ')

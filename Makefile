@@ -1,0 +1,83 @@
+# PulseTrade LLM layer. `make run` starts everything, `make test` runs every test.
+# Every target installs the dependencies first when they are missing or older than pnpm-lock.yaml.
+# Pass extra arguments with ARGS, e.g. `make eval-llm ARGS="--help"`.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PNPM_VERSION := $(shell sed -n 's/.*"packageManager": *"pnpm@\([^"]*\)".*/\1/p' package.json)
+PNPM := $(if $(shell command -v pnpm 2>/dev/null),pnpm,npx -y pnpm@$(PNPM_VERSION))
+# Installs in a shared checkout take a machine-wide lock when flock exists.
+LOCK := $(if $(shell command -v flock 2>/dev/null),flock /tmp/pnpm.lock,)
+DEPS := node_modules/.modules.yaml
+NODE_TS := node --import tsx
+BIN := node_modules/.bin
+ARGS ?=
+
+PROMPTS_CLI := libs/llm/src/cli/prompts-cli.ts
+SIM_CLI := tools/lexi-sim/src/cli.ts
+EVAL_CLI := tools/llm_eval/src/cli.ts
+
+.PHONY: help install run test lint typecheck migrate sim test-llm eval-llm bench compose-check lexi-cmd prompts-check
+
+help:
+	@echo "make run            start Postgres (embedded unless DATABASE_URL), migrations, lexi-sim (unless LLM_BASE_URL) and the four services"
+	@echo "make test           run every test (DATABASE_URL or an embedded Postgres); JSON results in .vitest-results.json"
+	@echo "make lint           ESLint (layering rules of design section 3) and the prompt registry check"
+	@echo "make typecheck      tsc --noEmit over the whole workspace"
+	@echo "make migrate        apply pending migrations (DATABASE_URL or the embedded Postgres)"
+	@echo "make sim            run lexi-sim in the foreground (ARGS='--port 8008 --slow 2')"
+	@echo "make test-llm       live tests against LLM_BASE_URL (skip when it cannot be reached)"
+	@echo "make eval-llm       offline prompt evaluation into results/ (ARGS='...')"
+	@echo "make bench          run every bench/*.bench.ts in turn"
+	@echo "make compose-check  validate docker-compose.yml without a Docker engine"
+	@echo "make lexi-cmd       print the host vLLM command that serves Lexi"
+	@echo "make prompts-check  validate configs/llm_prompts.yaml against its lock"
+	@echo "make install        (re)install dependencies from pnpm-lock.yaml"
+
+# Absent or older than the lockfile: install exactly what the lockfile says.
+$(DEPS): pnpm-lock.yaml
+	$(LOCK) $(PNPM) install --frozen-lockfile
+	@touch $@
+
+install:
+	$(LOCK) $(PNPM) install --frozen-lockfile
+	@touch $(DEPS)
+
+run: $(DEPS)
+	$(NODE_TS) scripts/run.ts
+
+test: $(DEPS)
+	$(BIN)/vitest run --reporter=default --reporter=json --outputFile.json=.vitest-results.json $(ARGS)
+
+lint: $(DEPS) $(if $(wildcard $(PROMPTS_CLI)),prompts-check)
+	$(BIN)/eslint . $(ARGS)
+
+typecheck: $(DEPS)
+	$(BIN)/tsc -p tsconfig.json --noEmit
+
+migrate: $(DEPS)
+	$(NODE_TS) libs/db/src/cli.ts migrate
+
+prompts-check: $(DEPS)
+	@if [ -f $(PROMPTS_CLI) ]; then $(PNPM) -s prompts check; else echo "prompts-check: $(PROMPTS_CLI) is not there yet; nothing to check"; fi
+
+sim: $(DEPS)
+	@if [ -f $(SIM_CLI) ]; then $(NODE_TS) $(SIM_CLI) $(ARGS); else echo "sim: $(SIM_CLI) is not there yet"; fi
+
+test-llm: $(DEPS)
+	$(BIN)/vitest run --config vitest.live.config.ts $(ARGS)
+
+eval-llm: $(DEPS)
+	@if [ -f $(EVAL_CLI) ]; then $(PNPM) -s eval run $(ARGS); else echo "eval-llm: $(EVAL_CLI) is not there yet"; fi
+
+bench: $(DEPS)
+	@shopt -s nullglob; files=(bench/*.bench.ts); \
+	if [ $${#files[@]} -eq 0 ]; then echo "bench: no benchmarks yet (bench/*.bench.ts)"; exit 0; fi; \
+	for f in "$${files[@]}"; do echo "== $$f"; $(NODE_TS) "$$f" $(ARGS) || exit $$?; done
+
+compose-check:
+	bash scripts/compose-check.sh
+
+lexi-cmd: $(DEPS)
+	@$(NODE_TS) scripts/lexi-cmd.ts

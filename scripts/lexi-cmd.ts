@@ -1,0 +1,32 @@
+/**
+ * `make lexi-cmd`: prints the host command that serves Lexi with vLLM, built from the LLM_* settings
+ * (.env, then the environment). Lexi runs outside compose, on the GPU host, on port 8008.
+ */
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { commonEnv, ConfigError, loadDotEnv, loadEnv } from '@pulsetrade/config'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+loadDotEnv(path.join(ROOT, '.env'), process.env)
+let cfg
+try {
+  cfg = loadEnv({ ...commonEnv.llm, ...commonEnv.lexiHost }, process.env)
+} catch (err) {
+  process.stderr.write(err instanceof ConfigError ? `lexi-cmd: ${err.message}\n` : `lexi-cmd: ${String(err)}\n`)
+  process.exit(1)
+}
+
+const args = [
+  'vllm serve Qwen/Qwen2.5-32B-Instruct',
+  `--served-model-name ${cfg.LLM_MODEL}`,
+  '--host 0.0.0.0 --port 8008',
+  `--max-model-len ${cfg.LLM_MAX_TOKENS}`,
+  '--max-num-seqs 64',
+  `--dtype ${cfg.LLM_DTYPE}`,
+  `--gpu-memory-utilization ${cfg.LLM_GPU_UTILIZATION}`,
+  // Neutral sampling defaults: the model's generation_config.json must not fill in omitted fields.
+  '--generation-config vllm',
+  ...(cfg.LLM_API_KEY ? ['--api-key "$LLM_API_KEY"'] : []),
+]
+process.stdout.write(`${args.join(' \\\n  ')}\n`)
+if (cfg.LLM_API_KEY) process.stdout.write('# export LLM_API_KEY on the GPU host first (the key itself is not printed)\n')
