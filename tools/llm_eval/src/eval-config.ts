@@ -3,8 +3,8 @@ import { commonEnv, envField, LOG_LEVELS, loadEnv, type Env } from '@pulsetrade/
 const EvalEnvShape = {
   ...commonEnv.db,
   ...commonEnv.llm,
-  /** The eval prints its own progress and results; the client's log lines are for debugging. */
-  LOG_LEVEL: envField.oneOf(LOG_LEVELS).default('warn'),
+  /** The eval prints progress and results itself, and records hold every call's error: client log lines only for debugging. */
+  LOG_LEVEL: envField.oneOf(LOG_LEVELS).default('error'),
   LOG_PRETTY: envField.boolean().default(false),
 }
 

@@ -15,12 +15,16 @@ export interface ReadForecastOptions {
   resolvedOnly?: boolean
 }
 
-interface Row { id: number, inputs: unknown, realized_return: number | null }
+interface Row { model_version: string, horizon: number, inputs: unknown, realized_return: number | null }
+
+/** A stable item id (the forecasts' unique key), so a re-export of the same history is byte-identical. */
+export const forecastItemId = (symbol: string, asof: string, horizon: number, modelVersion: string): string =>
+  `${symbol}|${asof}|h${horizon}|${modelVersion}`
 
 /**
  * The replayable history: features.llm.inputs of stored forecasts (exactly what the prompts were
  * rendered from), oldest first, with realized_return where the forecast has been resolved.
- * Item ids are the forecasts' ids.
+ * Item ids are `symbol|asof|h<horizon>|<model_version>` (forecastItemId).
  */
 export async function readForecastItems (db: Db, opts: ReadForecastOptions = {}): Promise<ForecastItems> {
   const where = ["features ? 'llm'", "jsonb_typeof(features->'llm'->'inputs') = 'object'"]
@@ -31,9 +35,9 @@ export async function readForecastItems (db: Db, opts: ReadForecastOptions = {})
   let rows: Row[]
   try {
     const res = await db.query<Row>(
-      `SELECT id, features->'llm'->'inputs' AS inputs, realized_return
+      `SELECT model_version, horizon, features->'llm'->'inputs' AS inputs, realized_return
          FROM forecasts WHERE ${where.join(' AND ')}
-        ORDER BY asof, symbol, horizon, id ${limit}`, params)
+        ORDER BY asof, symbol, horizon, model_version ${limit}`, params)
     rows = res.rows
   } catch (err) {
     throw new EvalSourceError(`cannot read forecasts: ${(err as Error).message}`, { cause: err })
@@ -43,7 +47,8 @@ export async function readForecastItems (db: Db, opts: ReadForecastOptions = {})
   for (const row of rows) {
     const inputs = LlmInputsSchema.safeParse(row.inputs)
     if (!inputs.success) { skipped++; continue }
-    items.push({ id: String(row.id), inputs: inputs.data, realized_return: row.realized_return })
+    const id = forecastItemId(inputs.data.symbol, inputs.data.asof, row.horizon, row.model_version)
+    items.push({ id, inputs: inputs.data, realized_return: row.realized_return })
   }
   return { items, skipped }
 }

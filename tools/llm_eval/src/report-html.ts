@@ -62,7 +62,7 @@ export function renderReport (s: EvalSummary, m: EvalManifest): string {
     return { label: l, values: v ? [v.json_valid_first_try.rate, v.json_valid_after_repair.rate, v.schema_valid_first_try.rate, v.schema_valid.rate] : [] }
   }), VALIDITY_SERIES)
   const prompts = [...new Set(Object.values(s.versions).map((v) => v.prompt))]
-  const mixes = prompts.map((p) => decisionMixSvg(Object.entries(s.versions).filter(([, v]) => v.prompt === p).map(([l, v]) => ({ label: l, mix: v.decisions })))).join('')
+  const mixes = prompts.map((p) => decisionMixSvg(p, Object.entries(s.versions).filter(([, v]) => v.prompt === p).map(([l, v]) => ({ label: l, mix: v.decisions })))).join('')
   const meta: Array<[string, string]> = [
     ['run', s.run_id], ['started / finished', `${m.started_at} / ${m.finished_at}`],
     ['model', `${m.model.id}${m.model.root ? ` (${m.model.root})` : ''}, max_model_len ${m.model.max_model_len ?? 'n/a'}`],

@@ -1,5 +1,5 @@
 import type { Histogram } from './percentile'
-import { colour, legend, line, num, pct, rect, svg, text } from './svg-kit'
+import { colour, legend, legendWidth, line, num, pct, rect, svg, text } from './svg-kit'
 
 /** One latency histogram per version on shared bins, with p50 and p95 marked. */
 export function latencyHistogramSvg (label: string, index: number, hist: Histogram, marks: { p50: number | null, p95: number | null }): string {
@@ -30,7 +30,10 @@ export function latencyHistogramSvg (label: string, index: number, hist: Histogr
   body += text(L - 6, T + 4, String(max), { anchor: 'end' }) + text(L - 6, H - B, '0', { anchor: 'end' })
   for (const [name, v] of [['p50', marks.p50], ['p95', marks.p95]] as const) {
     if (v === null) continue
-    body += line(xOf(v), T, xOf(v), H - B, '#C00', true) + text(xOf(v) + 3, T + (name === 'p50' ? 10 : 22), `${name} ${Math.round(v)} ms`, { fill: '#C00' })
+    const x = xOf(v)
+    const leftOfLine = x > W - R - 90
+    body += line(x, T, x, H - B, '#C00', true) +
+      text(leftOfLine ? x - 3 : x + 3, T + (name === 'p50' ? 10 : 22), `${name} ${Math.round(v)} ms`, { fill: '#C00', anchor: leftOfLine ? 'end' : 'start' })
   }
   body += text((L + W - R) / 2, H - 4, 'latency (ms)', { anchor: 'middle', fill: '#555' })
   return svg('latency', W, H, `Latency histogram of ${label}`, body)
@@ -39,14 +42,14 @@ export function latencyHistogramSvg (label: string, index: number, hist: Histogr
 /** Grouped bars in percent: one group per version, one bar per validity measure. */
 export function validityBarsSvg (groups: ReadonlyArray<{ label: string, values: ReadonlyArray<number | null> }>, series: readonly string[]): string {
   const L = 44
-  const T = 40
+  const T = 58
   const B = 44
-  const H = 240
+  const H = 260
   const barW = 22
   const groupW = series.length * barW + 30
-  const W = Math.max(420, L + groups.length * groupW + 20)
+  const W = Math.max(legendWidth(series) + L + 10, L + groups.length * groupW + 20)
   const yOf = (v: number): number => T + (1 - v) * (H - T - B)
-  let body = text(L, 16, 'Validity per version (share of calls)', { weight: 'bold', size: 12 }) + legend(L, 32, series)
+  let body = text(L, 16, 'Validity per version (share of calls)', { weight: 'bold', size: 12 }) + legend(L, 34, series)
   for (const v of [0, 0.25, 0.5, 0.75, 1]) body += line(L, yOf(v), W - 10, yOf(v), '#ddd') + text(L - 6, yOf(v) + 4, `${v * 100}%`, { anchor: 'end' })
   groups.forEach((g, gi) => {
     const x0 = L + 10 + gi * groupW
@@ -63,14 +66,14 @@ export function validityBarsSvg (groups: ReadonlyArray<{ label: string, values: 
 }
 
 /** One 100 % stacked horizontal bar per version: its decision mix, counts in the tooltips. */
-export function decisionMixSvg (rows: ReadonlyArray<{ label: string, mix: Readonly<Record<string, number>> }>): string {
+export function decisionMixSvg (prompt: string, rows: ReadonlyArray<{ label: string, mix: Readonly<Record<string, number>> }>): string {
   const keys = [...new Set(rows.flatMap((r) => Object.keys(r.mix)))]
   const L = 130
   const W = 620
   const rowH = 28
   const T = 44
   const H = T + rows.length * rowH + 10
-  let body = text(8, 16, 'Decision mix per version', { weight: 'bold', size: 12 }) + legend(8, 34, keys)
+  let body = text(8, 16, `Decision mix of ${prompt} per version`, { weight: 'bold', size: 12 }) + legend(8, 34, keys)
   rows.forEach((r, ri) => {
     const total = Object.values(r.mix).reduce((s, c) => s + c, 0)
     const y = T + ri * rowH
@@ -84,5 +87,5 @@ export function decisionMixSvg (rows: ReadonlyArray<{ label: string, mix: Readon
       x += w
     })
   })
-  return svg('decisions', W, H, 'Decision mix per version', body)
+  return svg('decisions', W, H, `Decision mix of ${prompt} per version`, body)
 }

@@ -28,13 +28,18 @@ export const rect = (x: number, y: number, w: number, h: number, fill: string, t
 export const line = (x1: number, y1: number, x2: number, y2: number, stroke = '#888', dash = false): string =>
   `<line x1="${num(x1)}" y1="${num(y1)}" x2="${num(x2)}" y2="${num(y2)}" stroke="${stroke}" stroke-width="1"${dash ? ' stroke-dasharray="4 3"' : ''}/>`
 
+const legendItemWidth = (label: string): number => 24 + label.length * 6.2
+
+/** Width of legend(labels) in pixels (11 px text). */
+export const legendWidth = (labels: readonly string[]): number => labels.reduce((s, l) => s + legendItemWidth(l), 0)
+
 /** A row of coloured squares with labels, starting at (x, y). */
 export function legend (x: number, y: number, labels: readonly string[]): string {
   let cx = x
   let out = ''
   labels.forEach((l, i) => {
     out += rect(cx, y - 9, 10, 10, colour(i)) + text(cx + 14, y, l)
-    cx += 24 + l.length * 6.2
+    cx += legendItemWidth(l)
   })
   return out
 }
