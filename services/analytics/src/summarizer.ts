@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { SummarySchema, type LlmClient, type PromptRegistry } from '@pulsetrade/llm'
+import { RENDER_LIMITS, SummarySchema, type LlmClient, type PromptRegistry } from '@pulsetrade/llm'
 import type { RecentForecast } from './recent-forecasts-repo'
 
 export type SummaryStatus = 'ok' | 'empty' | 'timeout' | 'unreachable' | 'invalid'
@@ -14,8 +14,8 @@ export interface SummarizerOptions {
   cacheSize?: number
 }
 
-/** The summary prompt shows at most this many rows (its system prompt says so). */
-export const SUMMARY_MAX_ROWS = 25
+/** Rows sent to the summary prompt: the registry shows no more than this many items of an array. */
+export const SUMMARY_MAX_ROWS = RENDER_LIMITS.maxArrayItems
 
 const statusOf = (code: string | undefined): SummaryStatus => {
   if (code === 'LLM_ERR_TIMEOUT') return 'timeout'
@@ -40,20 +40,25 @@ const promptRow = (r: RecentForecast) => ({
 /**
  * Summaries of sets of recent forecasts by the `summary` prompt. Successful ones are cached by the
  * row ids and the prompt hash; identical requests in flight share one call; a call that outlives
- * the timeout is aborted and answered as `timeout`, so the caller waits at most timeoutMs.
+ * what is left of the timeout is answered as `timeout` (then aborted), so the route as a whole
+ * answers within about timeoutMs.
  */
-export function createSummarizer (opts: SummarizerOptions): { summarize: (items: RecentForecast[]) => Promise<SummaryOutcome> } {
+export function createSummarizer (opts: SummarizerOptions): { summarize: (items: RecentForecast[], spentMs?: number) => Promise<SummaryOutcome> } {
   const max = opts.cacheSize ?? 256
   const cache = new Map<string, string>()
   const inflight = new Map<string, Promise<SummaryOutcome>>()
 
-  async function call (rendered: ReturnType<PromptRegistry['render']>, key: string): Promise<SummaryOutcome> {
+  async function call (rendered: ReturnType<PromptRegistry['render']>, key: string, budgetMs: number): Promise<SummaryOutcome> {
     const ctl = new AbortController()
     let timer: NodeJS.Timeout | undefined
     const late = new Promise<SummaryOutcome>((resolve) => {
-      timer = setTimeout(() => { ctl.abort(); resolve({ summary: '', status: 'timeout', cached: false }) }, opts.timeoutMs)
+      timer = setTimeout(() => {
+        resolve({ summary: '', status: 'timeout', cached: false })
+        // Abort after the reply is on its way: the client's abort path must not delay the answer.
+        setImmediate(() => ctl.abort())
+      }, budgetMs)
     })
-    const answer = opts.llm.structured(rendered, SummarySchema, { timeoutMs: opts.timeoutMs, signal: ctl.signal })
+    const answer = opts.llm.structured(rendered, SummarySchema, { timeoutMs: budgetMs, signal: ctl.signal })
       .then((r): SummaryOutcome => {
         if (r.ok && r.parsed !== null) return { summary: r.parsed.summary, status: 'ok', cached: false }
         const code = r.error?.code ?? (r.valid_json ? undefined : 'LLM_ERR_INVALID_JSON')
@@ -72,7 +77,8 @@ export function createSummarizer (opts: SummarizerOptions): { summarize: (items:
   }
 
   return {
-    async summarize (items) {
+    /** `spentMs`: time the request already used (its database query); the summary gets the rest of the timeout. */
+    async summarize (items, spentMs = 0) {
       if (items.length === 0) return { summary: '', status: 'empty', cached: false }
       const rendered = opts.prompts.render('summary', { count: items.length, rows: items.slice(0, SUMMARY_MAX_ROWS).map(promptRow) })
       const key = createHash('sha256').update(`${rendered.hash}\n${items.map((i) => i.id).join(',')}`).digest('hex')
@@ -82,9 +88,11 @@ export function createSummarizer (opts: SummarizerOptions): { summarize: (items:
         cache.set(key, hit)
         return { summary: hit, status: 'ok', cached: true }
       }
+      const budgetMs = Math.floor(opts.timeoutMs - spentMs)
+      if (budgetMs <= 0) return { summary: '', status: 'timeout', cached: false }
       let p = inflight.get(key)
       if (p === undefined) {
-        p = call(rendered, key).finally(() => inflight.delete(key))
+        p = call(rendered, key, budgetMs).finally(() => inflight.delete(key))
         inflight.set(key, p)
       }
       return p

@@ -47,9 +47,9 @@ export async function recentRoutes (scope: FastifyInstance, opts: RecentRoutesOp
   const app = scope.withTypeProvider<ZodTypeProvider>()
   app.get('/analytics/recent', {
     schema: { tags: ['analytics'], summary: 'Most recent forecasts with their LLM decision and a summary', querystring: RecentQuery, response: { 200: RecentReply } },
-  }, async (req) => {
+  }, async (req, reply) => {
     const items = await listRecentForecasts(opts.db, req.query)
-    const s = await opts.summarizer.summarize(items)
+    const s = await opts.summarizer.summarize(items, reply.elapsedTime)
     return { items, summary: s.summary, summary_status: s.status, summary_cached: s.cached }
   })
 }
