@@ -47,6 +47,16 @@ describe('POST /llm/chat', () => {
     expect(chunks.at(-1).finish_reason).toMatch(/stop|length/)
   })
 
+  test('an upstream failure mid-stream ends the stream with an error event instead of [DONE]', async () => {
+    sim.setFaults({ stream_error: 1 })
+    const res = await chat(shared(), { prompt: 'Tell me about volatility.', max_tokens: 30, stream: true })
+    expect(res.statusCode).toBe(200)
+    const frames = res.body.split('\n\n').filter(Boolean)
+    expect(frames.length).toBeGreaterThan(1)
+    expect(frames.at(-1)).toMatch(/^event: error\ndata: \{"code":"LLM_ERR_/)
+    expect(res.body).not.toContain('[DONE]')
+  })
+
   test('a context overflow is a 400 naming the limit', async () => {
     const res = await chat(shared(), { prompt: 'word '.repeat(3000), max_tokens: 3000 })
     expect(res.statusCode).toBe(400)
