@@ -95,8 +95,24 @@ function applyStop (pieces: string[], input: PlanInput): { deltas: string[], sto
   return { deltas, stop: best.stop }
 }
 
+const textPlans = new Map<string, AnswerPlan>()
+const TEXT_PLANS_MAX = 2048
+
 /** What the model "generates" for a request: every token, why it stopped, and the text. */
 export function planAnswer (input: PlanInput): AnswerPlan {
+  if (input.answer.kind !== 'text' || input.stop.length > 0) return plan(input)
+  // Plain-text plans depend only on these; the hot path of repeated requests skips rebuilding them.
+  const key = `${input.seed}:${input.maxTokens}:${input.ignoreEos}:${input.textTokens[0]}:${input.textTokens[1]}`
+  let p = textPlans.get(key)
+  if (p === undefined) {
+    p = plan(input)
+    if (textPlans.size >= TEXT_PLANS_MAX) textPlans.clear()
+    textPlans.set(key, p)
+  }
+  return p
+}
+
+function plan (input: PlanInput): AnswerPlan {
   const { pieces, eos, forceLength, schemaKey } = natural(input)
   const budget = input.maxTokens
   const stopped = input.stop.length > 0 ? applyStop(pieces, input) : null

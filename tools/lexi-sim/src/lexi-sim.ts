@@ -117,7 +117,6 @@ export async function startLexiSim (options: LexiSimOptions = {}): Promise<LexiS
     ...control,
     async close () {
       await transition
-      faults = { ...faults, wedged: false }
       await stop(server)
     },
   }

@@ -62,8 +62,10 @@ function chooseAnswer (body: Body, b: VersionBehaviour, messages: TemplateMessag
     if (body.guided_json !== undefined && body.guided_json !== null) return { kind: 'json', schema: asSchema(body.guided_json) ?? {} }
     if (Array.isArray(body.guided_choice)) return { kind: 'choice', choices: body.guided_choice.map(String) }
   }
-  const lastUser = [...messages].reverse().find((m) => m.role === 'user')
-  if (lastUser !== undefined && HEALTH_PROMPT.test(lastUser.content)) return { kind: 'health' }
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i] as TemplateMessage
+    if (m.role === 'user') return HEALTH_PROMPT.test(m.content) ? { kind: 'health' } : { kind: 'text' }
+  }
   return { kind: 'text' }
 }
 
