@@ -41,7 +41,7 @@ async function run (): Promise<{ ms: number, statuses: number[], maxRunning: num
       const g = await gauges()
       maxRunning = Math.max(maxRunning, g.running)
       maxWaiting = Math.max(maxWaiting, g.waiting)
-      await new Promise((resolve) => setTimeout(resolve, 15))
+      await new Promise((resolve) => setTimeout(resolve, 40))
     }
   })()
   const t0 = performance.now()

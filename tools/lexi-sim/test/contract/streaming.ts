@@ -29,6 +29,16 @@ export function streamingTests (t: Get, mode: Mode): void {
     expect(plain.some((f) => f.includes('"usage"'))).toBe(false)
   })
 
+  test('9. /v1/completions streams text_completion chunks ending in finish_reason, usage and [DONE]', async () => {
+    const r = await call(t().url, '/v1/completions', { apiKey: t().apiKey, body: { prompt: 'Once upon a time', max_tokens: 5, ignore_eos: true, stream: true, stream_options: { include_usage: true }, ...greedy } })
+    const frames = sseFrames(r.text)
+    expect(frames.at(-1)).toBe('[DONE]')
+    const chunks = frames.slice(0, -1).map((f) => JSON.parse(f))
+    for (const c of chunks) expect(c.object).toBe('text_completion')
+    expect(chunks.at(-2).choices[0]).toMatchObject({ index: 0, finish_reason: 'length' })
+    expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { completion_tokens: 5 } })
+  })
+
   test.skipIf(mode.real)('9. stream headers are sent at once, while the request is still queued', async () => {
     const s = await simTarget({ maxNumSeqs: 1, fixedLatencyMs: 60_000 })
     try {
