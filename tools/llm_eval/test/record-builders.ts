@@ -1,0 +1,18 @@
+import type { EvalRecord } from '../src/eval-record'
+import type { EvalTarget } from '../src/eval-targets'
+import { EVAL_PROMPTS } from '../src/eval-targets'
+
+export const target = (prompt: 'rationale' | 'policy', version: string): EvalTarget =>
+  ({ prompt, version, hash: `${prompt}-${version}-hash`, label: `${prompt}@${version}`, schema: EVAL_PROMPTS[prompt] })
+
+/** A record with sensible defaults; tests override what they look at. */
+export function record (t: EvalTarget, itemId: string, over: Partial<EvalRecord> = {}): EvalRecord {
+  return {
+    item_id: itemId, arm: t.label, prompt: t.prompt, version: t.version, hash: t.hash,
+    started_ms: 0, finished_ms: 100, latency_ms: 100, tokens: { prompt: 1000, completion: 100 },
+    ok: true, json_valid_first_try: true, json_valid_after_repair: true, schema_valid_first_try: true, schema_valid: true,
+    repaired: false, cached: false, finish_reason: 'stop', decision: t.prompt === 'policy' ? 'allow' : 'confident_up', score: 0.8,
+    error_code: null, error_message: null, request_id: null, p_up: 0.6, order_side: 'buy', realized_return: 0.01,
+    ...over,
+  }
+}
