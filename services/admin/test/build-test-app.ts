@@ -13,7 +13,7 @@ export const auth = { authorization: `Bearer ${TOKEN}` }
 
 /** The admin app wired as server.ts does it, against a test database and an LLM base URL. */
 export function buildTestApp (db: TestDatabase, baseURL: string, env: Record<string, string> = {}, prompts?: LoadedPromptRegistry): { app: FastifyInstance, llm: LlmClientInstance } {
-  const config = loadConfig({ DATABASE_URL: db.url, LLM_BASE_URL: baseURL, LOG_LEVEL: 'silent', ADMIN_TOKEN: TOKEN, ...env })
+  const config = loadConfig({ DATABASE_URL: db.url, LLM_BASE_URL: baseURL, LOG_LEVEL: 'silent', LLM_TIMEOUT_MS: '5000', ADMIN_TOKEN: TOKEN, ...env })
   const logger = pino({ level: 'silent' })
   const llm = createLlmClient({ baseURL: config.LLM_BASE_URL, timeoutMs: config.LLM_TIMEOUT_MS, maxRetries: config.LLM_MAX_RETRIES, db: db.pool, logger })
   const registry = prompts ?? loadPromptRegistry(PROMPTS_PATH, { abBuckets: config.LLM_AB_BUCKETS })

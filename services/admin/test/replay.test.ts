@@ -23,7 +23,7 @@ const inputs: LlmInputs = {
 /** Writes a forecast the way the worker does: real client calls (policy at temperature 0 lands in llm_cache). */
 async function seedForecastWithRealCalls (): Promise<number> {
   const prompts = loadPromptRegistry(PROMPTS_PATH)
-  const llm = createLlmClient({ baseURL: `${sim.url}/v1`, db: db.pool, logger: pino({ level: 'silent' }) })
+  const llm = createLlmClient({ baseURL: `${sim.url}/v1`, timeoutMs: 5000, db: db.pool, logger: pino({ level: 'silent' }) })
   const unitKey = `${inputs.symbol}|${inputs.asof}`
   const policyPrompt = prompts.render('policy', inputs, { unitKey })
   expect(policyPrompt.sampling.temperature).toBe(0)

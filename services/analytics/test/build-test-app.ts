@@ -11,7 +11,7 @@ export const PROMPTS_PATH = fileURLToPath(new URL('../../../configs/llm_prompts.
 
 /** The analytics app wired as server.ts does it, against a test database and an LLM base URL. */
 export function buildTestApp (db: TestDatabase, baseURL: string, env: Record<string, string> = {}): { app: FastifyInstance, llm: LlmClientInstance } {
-  const config = loadConfig({ DATABASE_URL: db.url, LLM_BASE_URL: baseURL, LOG_LEVEL: 'silent', ...env })
+  const config = loadConfig({ DATABASE_URL: db.url, LLM_BASE_URL: baseURL, LOG_LEVEL: 'silent', LLM_TIMEOUT_MS: '5000', ...env })
   const logger = pino({ level: 'silent' })
   const llm = createLlmClient({
     baseURL: config.LLM_BASE_URL,
