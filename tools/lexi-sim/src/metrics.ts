@@ -41,7 +41,7 @@ export function createSimMetrics (opts: { model: string, version: string, maxMod
   const labelNames = ['model_name', 'engine'] as const
   const registers = [registry]
   const gauge = (name: string, help: string, read: () => number): void => {
-    // eslint-disable-next-line no-new -- registered on `registry`; read at scrape time so values are exact
+    // Registered on `registry`; read at scrape time so the values are exact.
     new Gauge({ name, help, labelNames, registers, collect () { this.set(labels, read()) } })
   }
   gauge('vllm:num_requests_running', 'Number of requests in model execution batches.', opts.sources.running)
