@@ -31,7 +31,7 @@ export const MIN_TOKEN_LENGTH = 16
 export function buildApp (deps: AdminDeps): FastifyInstance {
   const { config } = deps
   if (config.ADMIN_TOKEN.length < MIN_TOKEN_LENGTH) throw new Error(`ADMIN_TOKEN must have at least ${MIN_TOKEN_LENGTH} characters`)
-  const app: FastifyInstance = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, ...serverOptions({ bodyLimit: 64 * 1024 }) })
+  const app: FastifyInstance = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, ...serverOptions({ bodyLimit: deps.config.HTTP_BODY_LIMIT }) })
   const registry = new Registry()
   configureApp(app, { registry })
   app.register(swagger, openApiOptions({ title: 'PulseTrade admin', version: '1.0.0', description: 'LLM replay, prompts and the strategist controls', bearerAuth: true }))

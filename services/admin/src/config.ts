@@ -12,6 +12,8 @@ const AdminEnv = z.object({
   /** Required here: the service refuses to start without a token of at least 16 characters. */
   ADMIN_TOKEN: envField.string({ minLength: 16 }),
   ENABLE_PANIC_EXIT: commonEnv.admin.ENABLE_PANIC_EXIT,
+  /** Largest request body in bytes (413 above). */
+  HTTP_BODY_LIMIT: envField.int({ min: 1024, max: 104_857_600 }).default(262_144),
   /** Panic exit flattens with the paper broker and the lot rules of the risk limits. */
   ...riskEnvSchema.shape,
 })

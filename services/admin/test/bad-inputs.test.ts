@@ -3,7 +3,7 @@ import { testDatabase } from '../../../test/db'
 import { auth, buildTestApp } from './build-test-app'
 
 const db = await testDatabase()
-const { app } = buildTestApp(db, 'http://127.0.0.1:1/v1', { ENABLE_PANIC_EXIT: '1' })
+const { app } = buildTestApp(db, 'http://127.0.0.1:1/v1', { ENABLE_PANIC_EXIT: '1', HTTP_BODY_LIMIT: '4096' })
 afterAll(async () => { await app.close() })
 
 /** [case, method, url, body, text the 400 message must contain] */
@@ -33,6 +33,12 @@ test.each(CASES)('%s is a 400 naming the field', async (_name, method, url, body
   const res = await app.inject({ method, url, headers: auth, ...(body === undefined ? {} : { payload: body as object }) })
   expect(res.statusCode).toBe(400)
   expect(res.json().message).toContain(text)
+})
+
+test('a body over HTTP_BODY_LIMIT is a 413 naming the limit', async () => {
+  const res = await app.inject({ method: 'POST', url: '/strategist/panic-exit', headers: auth, payload: { reason: 'x'.repeat(5000) } })
+  expect(res.statusCode).toBe(413)
+  expect(res.json().message).toBe('request body exceeds the limit of 4096 bytes')
 })
 
 test('no rejected request changed the trading state', async () => {

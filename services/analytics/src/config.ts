@@ -9,6 +9,8 @@ const AnalyticsEnv = z.object({
   ...commonEnv.log,
   ...commonEnv.llm,
   ...commonEnv.analytics,
+  /** Largest request body in bytes (413 above). */
+  HTTP_BODY_LIMIT: envField.int({ min: 1024, max: 104_857_600 }).default(262_144),
 })
 export type AnalyticsConfig = z.output<typeof AnalyticsEnv>
 
