@@ -168,3 +168,21 @@ export async function warmUp (): Promise<void> {
   await c.close()
   await s.close()
 }
+
+/**
+ * A stopwatch for one call with a deadline. `bound(slack)` is deadline + slack, plus however late
+ * the event loop itself ran a timer set for that deadline (on a saturated machine timers fire late
+ * for everyone; the client must add no more than `slack` beyond that). Start it right before the call.
+ */
+export function deadlineWatch (deadlineMs: number): { elapsed: () => number, bound: (slackMs: number) => number } {
+  const t0 = performance.now()
+  let lag = 0
+  const timer = setTimeout(() => { lag = Math.max(0, performance.now() - t0 - deadlineMs) }, deadlineMs)
+  return {
+    elapsed: () => performance.now() - t0,
+    bound: (slackMs) => {
+      clearTimeout(timer)
+      return deadlineMs + slackMs + lag
+    },
+  }
+}

@@ -3,7 +3,7 @@ import {
   createLlmClient, LlmContextLengthError, LlmTimeoutError, LlmUnreachableError, LlmUpstreamError,
   type LlmClientInstance, type StreamChunk,
 } from '@pulsetrade/llm'
-import { chunk, delay, sseStart, startServer, warmUp, type TestServer } from './client-fixtures'
+import { chunk, deadlineWatch, delay, sseStart, startServer, warmUp, type TestServer } from './client-fixtures'
 
 const req = { messages: [{ role: 'user' as const, content: 'tell me' }], sampling: { temperature: 0.2, top_p: 0.9, max_tokens: 64 } }
 
@@ -107,11 +107,11 @@ describe('chatStream', () => {
       // then nothing, forever
     })
     client = createLlmClient({ baseURL: server.url, timeoutMs: 10_000, streamIdleMs: 200 })
-    const t0 = Date.now()
+    const watch = deadlineWatch(200)
     const err = await collect(client.chatStream(req)).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(LlmTimeoutError)
     expect(err).toMatchObject({ phase: 'stream_idle', timeoutMs: 200 })
-    expect(Date.now() - t0).toBeLessThan(200 + 50 + 50) // idle starts after the headers arrive
+    expect(watch.elapsed()).toBeLessThanOrEqual(watch.bound(100)) // idle starts once the headers and first chunks arrived
     await Promise.race([server.requests[0]?.closedEarly, delay(500).then(() => { throw new Error('upstream not aborted') })])
   })
 
@@ -121,11 +121,11 @@ describe('chatStream', () => {
       for (let i = 0; i < 500 && !res.destroyed; i++) { send(chunk('x')); await delay(20) }
     })
     client = createLlmClient({ baseURL: server.url, timeoutMs: 300, streamIdleMs: 1_000 })
-    const t0 = Date.now()
+    const watch = deadlineWatch(300)
     const err = await collect(client.chatStream(req)).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(LlmTimeoutError)
     expect(err).toMatchObject({ phase: 'stream', message: 'timeout after 300 ms (stream)' })
-    expect(Date.now() - t0).toBeLessThan(350)
+    expect(watch.elapsed()).toBeLessThanOrEqual(watch.bound(50))
   })
 
   test('a reset mid-stream is LLM_ERR_UNREACHABLE and is not retried once tokens reached the caller', async () => {
