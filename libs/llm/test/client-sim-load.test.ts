@@ -18,8 +18,10 @@ afterAll(async () => { await sim.close() })
 describe('against lexi-sim', () => {
   test('500 structured calls at concurrency 64 keep exactly 64 running, nothing queued in vLLM, all valid', async () => {
     // Long enough per request that the whole first burst of 64 overlaps even on a busy 2-core machine.
-    const slow = await startLexiSim({ port: 0, fixedLatencyMs: 800 })
-    const client = createLlmClient({ baseURL: `${slow.url}/v1`, concurrency: 64, timeoutMs: 30_000 })
+    const slow = await startLexiSim({ port: 0, fixedLatencyMs: 1_200 })
+    const client = createLlmClient({ baseURL: `${slow.url}/v1`, concurrency: 64, timeoutMs: 60_000 })
+    await Promise.all([1, 2, 3].map((i) => client.structured(orderPrompt(1_000 + i), AnswerSchema))) // warm paths
+    slow.resetStats()
     const results = await Promise.all(Array.from({ length: 500 }, (_, i) => client.structured(orderPrompt(i), AnswerSchema)))
     await client.close()
     const s = slow.stats()
