@@ -13,7 +13,9 @@ export default async function setup (project: TestProject): Promise<() => Promis
     adminUrl = process.env.DATABASE_URL
   } else {
     const { startEmbeddedPostgres } = await import('@pulsetrade/db')
-    const pg = await startEmbeddedPostgres({ log: (m: string) => console.log(`[embedded-postgres] ${m}`) })
+    const port = process.env.EMBEDDED_PG_PORT ? Number(process.env.EMBEDDED_PG_PORT) : undefined
+    const dataDir = process.env.EMBEDDED_PG_DATA_DIR || undefined
+    const pg = await startEmbeddedPostgres({ port, dataDir, log: (m: string) => console.log(`[embedded-postgres] ${m}`) })
     adminUrl = pg.url
     stopEmbedded = pg.stop
   }
