@@ -59,6 +59,7 @@ export function createForecastWorker (o: WorkerOptions) {
   let done = 0
   let failed = 0
   let lastFullScan = 0
+  let lastPoll = 0
 
   async function processJob (job: ClaimedJob, history: Bar[] | undefined): Promise<void> {
     const end = o.metrics.barSeconds.startTimer()
@@ -131,8 +132,16 @@ export function createForecastWorker (o: WorkerOptions) {
       o.metrics.inflight.set(tasks.size)
     }
 
+    /** New bars and due resolutions, at most once per poll interval (also while busy with a backlog). */
+    const poll = async (): Promise<void> => {
+      lastPoll = Date.now()
+      resolved += await resolveAll()
+      await enqueue(Date.now() - lastFullScan > 300_000)
+    }
+
     /** One turn of the loop; returns false when a --once run is finished. */
     const turn = async (): Promise<boolean> => {
+      if (!once && Date.now() - lastPoll >= o.pollMs) await poll()
       const room = o.concurrency - tasks.size
       if (room >= Math.min(o.claimBatch, o.concurrency)) {
         const claimed = await jobs.claim(room, mv)
@@ -147,16 +156,11 @@ export function createForecastWorker (o: WorkerOptions) {
       await writer.flush()
       const pending = await jobs.pending(mv)
       o.metrics.pending.set(pending.count)
-      if (once) {
-        if (pending.count === 0) return false
-        // Others hold leases (a live worker, or a dead one whose lease has not run out yet).
-        const wait = pending.nextFreeAt ? pending.nextFreeAt.getTime() - Date.now() + 50 : o.pollMs
-        await nap(Math.min(Math.max(wait, 50), o.pollMs))
-        return true
-      }
-      resolved += await resolveAll()
-      await enqueue(Date.now() - lastFullScan > 300_000)
-      if ((await jobs.pending(mv)).count === 0) await nap(o.pollMs)
+      if (once && pending.count === 0) return false
+      // Wait for the next poll, or for a lease held elsewhere (a live worker, or a dead one's) to run out.
+      const untilPoll = once ? o.pollMs : o.pollMs - (Date.now() - lastPoll)
+      const untilLease = pending.nextFreeAt ? pending.nextFreeAt.getTime() - Date.now() + 50 : Infinity
+      await nap(Math.max(once ? 50 : 0, Math.min(untilPoll, untilLease)))
       return true
     }
 

@@ -28,20 +28,27 @@ export function createJobsRepo (db: Db, opts: JobsRepoOptions) {
   const leaseSql = `make_interval(secs => ${opts.leaseMs / 1000})`
   return {
     /**
-     * Enqueues every bar with at least `minBars` bars of history (itself included) and no job yet.
+     * Enqueues every bar with at least `minBars` bars of history (itself included) and no job yet
+     * (job rows are kept when done, so a bar is enqueued once; one whose forecast exists anyway is
+     * only checked for its order when claimed).
      * `sinceLatest` only looks at bars newer than the symbol's newest job (the cheap poll for new bars).
      */
     async enqueue (p: { modelVersion: string, horizon: number, minBars: number, sinceLatest?: boolean }): Promise<number> {
+      // Bars after a symbol's newest job already have the history; symbols without jobs need row numbers.
       const res = await db.query(
-        `INSERT INTO forecast_jobs (symbol, asof, horizon, model_version)
-         SELECT b.symbol, b.ts, $2, $1 FROM (
-           SELECT symbol, ts, row_number() OVER (PARTITION BY symbol ORDER BY ts) AS rn FROM market_bars
-         ) b
-         WHERE b.rn >= $3
-           AND ($4::boolean IS NOT TRUE OR b.ts > coalesce((SELECT max(j.asof) FROM forecast_jobs j
-                 WHERE j.symbol = b.symbol AND j.horizon = $2 AND j.model_version = $1), '-infinity'))
-           AND NOT EXISTS (SELECT 1 FROM forecasts f WHERE f.symbol = b.symbol AND f.asof = b.ts
-                 AND f.horizon = $2 AND f.model_version = $1)
+        `WITH latest AS (
+           SELECT symbol, max(asof) AS asof FROM forecast_jobs WHERE model_version = $1 AND horizon = $2 GROUP BY symbol
+         ), candidates AS (
+           SELECT b.symbol, b.ts FROM market_bars b JOIN latest l ON l.symbol = b.symbol
+           WHERE $4::boolean AND b.ts > l.asof
+           UNION ALL
+           SELECT r.symbol, r.ts FROM (
+             SELECT symbol, ts, row_number() OVER (PARTITION BY symbol ORDER BY ts) AS rn FROM market_bars m
+             WHERE NOT ($4::boolean AND EXISTS (SELECT 1 FROM latest l WHERE l.symbol = m.symbol))
+           ) r WHERE r.rn >= $3
+         )
+         INSERT INTO forecast_jobs (symbol, asof, horizon, model_version)
+         SELECT c.symbol, c.ts, $2, $1 FROM candidates c
          ON CONFLICT DO NOTHING`,
         [p.modelVersion, p.horizon, p.minBars, p.sinceLatest ?? false])
       return res.rowCount ?? 0
