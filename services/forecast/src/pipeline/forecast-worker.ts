@@ -7,7 +7,7 @@ import type { ForecastModel } from '../models/model'
 import { buildForecastUnit } from './build-inputs'
 import { loadHistories } from './load-histories'
 import type { EnrichForecast } from './enrich-forecast'
-import { createForecastsRepo, keyString } from './forecasts-repo'
+import { createForecastsRepo, keyString, type ForecastRow } from './forecasts-repo'
 import type { ForecastMetrics } from './forecast-metrics'
 import { createForecastWriter, type PlaceOrder } from './forecast-writer'
 import { createJobsRepo, type ClaimedJob } from './jobs-repo'
@@ -26,7 +26,7 @@ export interface WorkerOptions {
   placeOrder: PlaceOrder
   workerId: string
   leaseMs: number
-  /** Bars in flight at once (forecast + LLM + write). Two LLM calls per bar: 2× this ≥ the LLM slots keeps them busy. */
+  /** Bars being forecast and asked to the LLM at once. Two LLM calls per bar: 2× this ≥ the LLM slots keeps them busy. */
   concurrency: number
   /** Claim only when this many bars fit (fewer, larger claims). */
   claimBatch: number
@@ -61,30 +61,25 @@ export function createForecastWorker (o: WorkerOptions) {
   let lastFullScan = 0
   let lastPoll = 0
 
-  async function processJob (job: ClaimedJob, history: Bar[] | undefined): Promise<void> {
+  /** Forecast + LLM for one claimed bar: the row to write, or null when the row exists (resume). */
+  async function compute (job: ClaimedJob, history: Bar[] | undefined): Promise<ForecastRow | null> {
+    if (job.forecast_id != null) return null
+    if (!history) throw new Error(`no bar ${job.symbol} ${job.asof.toISOString()} in market_bars`)
     const end = o.metrics.barSeconds.startTimer()
-    try {
-      if (job.forecast_id != null) {
-        await writer.write({ job, row: null })
-      } else {
-        if (!history) throw new Error(`no bar ${job.symbol} ${job.asof.toISOString()} in market_bars`)
-        const unit = buildForecastUnit(job.symbol, history, o.model, job.horizon, o.sizing)
-        const llm = await o.enrich(unit.inputs)
-        end()
-        o.metrics.llm.inc({ prompt: 'rationale', outcome: llm.rationale.ok ? 'ok' : llm.rationale.error?.code ?? 'error' })
-        o.metrics.llm.inc({ prompt: 'policy', outcome: llm.policy.ok ? 'ok' : llm.policy.error?.code ?? 'error' })
-        o.metrics.policy.inc({ effective: llm.policy.effective, fail_reason: llm.policy.fail_reason ?? 'none' })
-        await writer.write({ job, row: { ...job, ...unit.forecast, features: { llm } } })
-      }
-      done++
-    } catch (err) {
-      failed++
-      const outcome = await jobs.fail(job, (err as Error)?.stack ?? String(err), { maxAttempts: o.maxAttempts, retryMs: o.retryMs }).catch(() => 'retry' as const)
-      o.metrics.failed.inc({ final: outcome === 'failed' ? 'yes' : 'no' })
-      log.error({ err, symbol: job.symbol, asof: job.asof, attempts: job.attempts, outcome }, 'bar failed')
-    } finally {
-      o.onProgress?.({ done, failed })
-    }
+    const unit = buildForecastUnit(job.symbol, history, o.model, job.horizon, o.sizing)
+    const llm = await o.enrich(unit.inputs)
+    end()
+    o.metrics.llm.inc({ prompt: 'rationale', outcome: llm.rationale.ok ? 'ok' : llm.rationale.error?.code ?? 'error' })
+    o.metrics.llm.inc({ prompt: 'policy', outcome: llm.policy.ok ? 'ok' : llm.policy.error?.code ?? 'error' })
+    o.metrics.policy.inc({ effective: llm.policy.effective, fail_reason: llm.policy.fail_reason ?? 'none' })
+    return { ...job, ...unit.forecast, features: { llm } }
+  }
+
+  async function failJob (job: ClaimedJob, err: unknown): Promise<void> {
+    failed++
+    const outcome = await jobs.fail(job, (err as Error)?.stack ?? String(err), { maxAttempts: o.maxAttempts, retryMs: o.retryMs }).catch(() => 'retry' as const)
+    o.metrics.failed.inc({ final: outcome === 'failed' ? 'yes' : 'no' })
+    log.error({ err, symbol: job.symbol, asof: job.asof, attempts: job.attempts, outcome }, 'bar failed')
   }
 
   async function enqueue (full: boolean): Promise<number> {
@@ -103,14 +98,34 @@ export function createForecastWorker (o: WorkerOptions) {
 
   async function loop (once: boolean): Promise<RunSummary> {
     const started = Date.now()
+    // A bar is in `tasks` while it is forecast and asked to the LLM (bounded by `concurrency`, so the
+    // LLM slots stay busy), then in `writes` until the batched write has stored it; its lease is
+    // renewed until then.
     const tasks = new Set<Promise<void>>()
-    const held = new Map<Promise<void>, ClaimedJob>()
+    const writes = new Set<Promise<void>>()
+    const writeLimit = 2 * Math.max(o.concurrency, o.flushMax)
+    const held = new Map<string, ClaimedJob>()
     const heartbeat = setInterval(() => {
       jobs.heartbeat([...held.values()]).catch((err: unknown) => log.warn({ err }, 'lease heartbeat failed'))
     }, Math.max(100, o.leaseMs / 3))
     heartbeat.unref()
     let resolved = 0
     let errors = 0
+    const progress = (): void => o.onProgress?.({ done, failed })
+
+    const startJob = (job: ClaimedJob, history: Bar[] | undefined): void => {
+      const key = keyString(job)
+      held.set(key, job)
+      const t: Promise<void> = compute(job, history).then(
+        (row) => {
+          const w: Promise<void> = writer.write({ job, row }).then(() => { done++ }, (err: unknown) => failJob(job, err))
+            .finally(() => { writes.delete(w); held.delete(key); progress() })
+          writes.add(w)
+        },
+        async (err: unknown) => { await failJob(job, err); held.delete(key); progress() },
+      ).finally(() => { tasks.delete(t); o.metrics.inflight.set(tasks.size) })
+      tasks.add(t)
+    }
 
     const start = async (claimed: ClaimedJob[]): Promise<void> => {
       let hist: Map<string, Bar[]>
@@ -120,15 +135,7 @@ export function createForecastWorker (o: WorkerOptions) {
         await jobs.release(claimed).catch(() => {})
         throw err
       }
-      for (const job of claimed) {
-        const t: Promise<void> = processJob(job, hist.get(keyString(job))).finally(() => {
-          tasks.delete(t)
-          held.delete(t)
-          o.metrics.inflight.set(tasks.size)
-        })
-        tasks.add(t)
-        held.set(t, job)
-      }
+      for (const job of claimed) startJob(job, hist.get(keyString(job)))
       o.metrics.inflight.set(tasks.size)
     }
 
@@ -143,7 +150,7 @@ export function createForecastWorker (o: WorkerOptions) {
     const turn = async (): Promise<boolean> => {
       if (!once && Date.now() - lastPoll >= o.pollMs) await poll()
       const room = o.concurrency - tasks.size
-      if (room >= Math.min(o.claimBatch, o.concurrency)) {
+      if (room >= Math.min(o.claimBatch, o.concurrency) && writes.size < writeLimit) {
         const claimed = await jobs.claim(room, mv)
         o.metrics.claimed.inc(claimed.length)
         if (claimed.length > 0) {
@@ -151,7 +158,7 @@ export function createForecastWorker (o: WorkerOptions) {
           if (tasks.size < o.concurrency) return true
         }
       }
-      if (tasks.size > 0) { await Promise.race(tasks); return true }
+      if (tasks.size + writes.size > 0) { await Promise.race([...tasks, ...writes]); return true }
       // Idle: nothing claimable and nothing in flight.
       await writer.flush()
       const pending = await jobs.pending(mv)
@@ -178,7 +185,7 @@ export function createForecastWorker (o: WorkerOptions) {
           await nap(Math.min(o.pollMs * errors, 30_000))
         }
       }
-      await Promise.allSettled(tasks)
+      while (tasks.size + writes.size > 0) await Promise.allSettled([...tasks, ...writes, writer.flush()])
       await writer.flush()
       resolved += await resolveAll()
     } finally {
