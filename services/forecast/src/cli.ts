@@ -1,3 +1,5 @@
+import path from 'node:path'
+import { loadDotEnv } from '@pulsetrade/config'
 import { BACKTEST_USAGE, backtestCommand } from './commands/backtest-command'
 import type { CliContext } from './commands/cli-context'
 import { FEED_USAGE, feedCommand } from './commands/feed-command'
@@ -5,6 +7,7 @@ import { IMPORT_USAGE, importCommand } from './commands/import-command'
 import { resolveCommand } from './commands/resolve-command'
 import { RUN_USAGE, runCommand } from './commands/run-command'
 import { UsageError } from './errors'
+import { REPO_ROOT } from './repo-paths'
 
 const USAGE = [
   'usage:',
@@ -17,8 +20,11 @@ const USAGE = [
 
 /** `pnpm forecast <command>`: the CLI entry (the only place besides server.ts reading process.env). */
 async function main (argv: string[]): Promise<number> {
+  // The repository's .env fills in what the environment leaves unset (the environment wins).
+  const env = { ...process.env }
+  loadDotEnv(path.join(REPO_ROOT, '.env'), env)
   const ctx: CliContext = {
-    env: process.env,
+    env,
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
     isTTY: process.stdout.isTTY === true,

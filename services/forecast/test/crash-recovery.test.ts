@@ -21,7 +21,8 @@ test('kill -9 of a worker mid-run, then a restart: the final table equals that o
   expect(total).toBe(340)
 
   // Small batches so the kill lands between writes, with bars claimed and in flight.
-  const env = { FORECAST_CONCURRENCY: '16', FORECAST_CLAIM_BATCH: '4', FORECAST_FLUSH_MAX: '8' }
+  // The lease is what brings the dead worker's bars back: 5 s keeps it held while we look, and short.
+  const env = { FORECAST_CONCURRENCY: '16', FORECAST_CLAIM_BATCH: '4', FORECAST_FLUSH_MAX: '8', FORECAST_LEASE_MS: '5000' }
   await runOnceInProcess(reference.pool, workerEnv(reference.url, sim.url, env))
 
   const first = spawnForecast(['run', '--once'], workerEnv(crashed.url, sim.url, env))

@@ -14,7 +14,9 @@ test('three worker processes started together over 1,000 pending bars write 1,00
   const expected = await eligibleAsofs(db.pool)
   expect(expected).toHaveLength(1000)
 
-  const env = workerEnv(db.url, sim.url, { FORECAST_CONCURRENCY: '32', FORECAST_CLAIM_BATCH: '8' })
+  // No worker dies here, so leases can be long: on a loaded machine a short lease could run out under
+  // a live but starved worker, and the bar would (harmlessly) be done twice.
+  const env = workerEnv(db.url, sim.url, { FORECAST_CONCURRENCY: '32', FORECAST_CLAIM_BATCH: '8', FORECAST_LEASE_MS: '60000' })
   const workers = [0, 1, 2].map(() => spawnForecast(['run', '--once'], env))
   const codes = await within(240_000, 'three workers', Promise.all(workers.map((w) => w.exited)))
   expect(codes, workers.map((w) => w.output()).join('\n---\n')).toEqual([0, 0, 0])
