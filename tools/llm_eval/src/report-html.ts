@@ -1,7 +1,7 @@
 import type { EvalManifest } from './manifest'
 import type { EvalSummary } from './summarize'
 import { decisionMixSvg, latencyHistogramSvg, validityBarsSvg } from './svg-charts'
-import { esc, pct } from './svg-kit'
+import { esc } from './svg-kit'
 
 const VALIDITY_SERIES = ['JSON first try', 'JSON after repair', 'schema first try', 'schema final']
 
@@ -12,6 +12,8 @@ th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}.meta td{tex
 .charts{display:flex;flex-wrap:wrap;gap:12px}.charts svg{border:1px solid #eee;background:#fff}
 .muted{color:#666;font-size:12px}pre{background:#f7f7f7;padding:8px;overflow:auto;font-size:12px}`
 
+/** Two decimals: 5042 of 5044 must not read as 100%. */
+const pct = (v: number | null): string => (v === null ? 'n/a' : `${(v * 100).toFixed(2)}%`)
 const ms = (v: number | null): string => (v === null ? 'n/a' : `${Math.round(v)}`)
 const fx = (v: number | null, d = 2): string => (v === null ? 'n/a' : v.toFixed(d))
 const row = (cells: readonly string[], th = false): string =>

@@ -25,7 +25,7 @@ export function latencyHistogramSvg (label: string, index: number, hist: Histogr
   })
   for (let k = 0; k <= 4; k++) {
     const ms = lo + (span * k) / 4
-    body += line(xOf(ms), H - B, xOf(ms), H - B + 4, '#444') + text(xOf(ms), H - B + 16, num(Math.round(ms)), { anchor: 'middle' })
+    body += line(xOf(ms), H - B, xOf(ms), H - B + 4, '#444') + text(xOf(ms), H - B + 16, num(Math.round(ms)), { anchor: k === 4 ? 'end' : k === 0 ? 'start' : 'middle' })
   }
   body += text(L - 6, T + 4, String(max), { anchor: 'end' }) + text(L - 6, H - B, '0', { anchor: 'end' })
   for (const [name, v] of [['p50', marks.p50], ['p95', marks.p95]] as const) {

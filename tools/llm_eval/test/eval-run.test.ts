@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startLexiSim, type LexiSim } from '@pulsetrade/lexi-sim'
 import { evalRunCommand } from '../src/eval-command'
+import { EvalRecordSchema } from '../src/eval-record'
 import { DATASET, LOCK_FILE, PROMPTS_FILE, captureContext, inspectHtml, nearestRank, readJsonl, tempDir } from './eval-fixtures'
 
 // Acceptance 1: a run over a slice of the shipped dataset with two rationale versions writes the
@@ -41,6 +42,7 @@ describe('eval run against the simulator', () => {
     const records = await readJsonl(join(dir, 'records.jsonl'))
     const summary = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8'))
     expect(records).toHaveLength(ITEMS * ARMS.length)
+    for (const r of records) EvalRecordSchema.strict().parse(r)
     expect(summary.calls).toBe(records.length)
     expect(summary.items).toBe(ITEMS)
     expect(Object.keys(summary.versions)).toEqual(ARMS)
