@@ -11,6 +11,14 @@ declare module 'fastify' {
 
 const MAX_DETAIL = 500
 
+/** NUL and unpaired surrogates become U+FFFD: Postgres text and jsonb refuse them, and the row must be written. */
+const storable = (s: string): string => s.replace(/\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd')
+const storableJson = (v: unknown): unknown =>
+  typeof v === 'string' ? storable(v)
+    : Array.isArray(v) ? v.map(storableJson)
+      : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [storable(k), storableJson(x)]))
+        : v
+
 /** The request fields worth recording, strings capped (never headers: they hold the token). */
 function requestDetails (req: FastifyRequest): Record<string, unknown> {
   const pick = (v: unknown): unknown => (typeof v === 'string' && v.length > MAX_DETAIL ? `${v.slice(0, MAX_DETAIL)}…` : v)
@@ -37,10 +45,10 @@ export function installAuditLog (app: FastifyInstance, db: Db): void {
     const auth = req.headers.authorization ?? ''
     const token = /^Bearer[ ]+(\S+)/i.exec(auth)?.[1]
     const body = req.body as { reason?: unknown } | undefined
-    const reason = typeof body?.reason === 'string' ? body.reason.slice(0, MAX_DETAIL) : null
+    const reason = typeof body?.reason === 'string' ? storable(body.reason.slice(0, MAX_DETAIL)) : null
     const details = { ...requestDetails(req), status: reply.statusCode, request_id: req.id, ...(token === undefined ? {} : { token: tokenFingerprint(token) }) }
     try {
-      await db.query('INSERT INTO audit_log (actor, action, reason, details) VALUES ($1, $2, $3, $4)', [actorOf(req), action, reason, JSON.stringify(details)])
+      await db.query('INSERT INTO audit_log (actor, action, reason, details) VALUES ($1, $2, $3, $4)', [actorOf(req), action, reason, JSON.stringify(storableJson(details))])
     } catch (err) {
       req.log.error({ err, action }, 'audit_log write failed')
     }

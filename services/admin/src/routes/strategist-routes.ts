@@ -5,7 +5,7 @@ import type { Db } from '@pulsetrade/db'
 import { actorOf, NotFoundError, type ZodTypeProvider } from '@pulsetrade/http'
 import { getTradingState, resume, startPanicExit, type Broker, type RiskLimits } from '@pulsetrade/trading'
 
-const ReasonBody = z.strictObject({ reason: z.string().trim().min(3).max(500) })
+const ReasonBody = z.strictObject({ reason: z.string().trim().min(3).max(500).refine((r) => !r.includes('\u0000'), 'must not contain NUL characters') })
 const PanicReply = z.object({ exit_id: z.string(), state: z.literal('HALTED'), created: z.boolean() })
 const StateReply = z.object({
   state: z.enum(['ACTIVE', 'HALTED', 'REDUCING']),
