@@ -29,7 +29,8 @@ const seqs = Number(values.seqs ?? 64)
 
 const machine = machineInfo()
 const sim = await startSimProcess(['--fixed-latency-ms', String(latencyMs), '--max-num-seqs', String(seqs)])
-const db = await createScratchDatabase(process.env.DATABASE_URL)
+// Pool size of services/forecast/src/server.ts.
+const db = await createScratchDatabase(process.env.DATABASE_URL, 12)
 try {
   // FORECAST_*, LLM_* and RISK_* set in the environment tune the pipeline (e.g. FORECAST_CONCURRENCY=128).
   const tuning = Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(FORECAST|LLM|RISK)_/.test(k))) as Record<string, string>
@@ -48,8 +49,11 @@ try {
     sim.stats().then((s) => { samples++; runningSum += s.running }, () => {})
   }, 250)
   const t0 = performance.now()
+  const cpu0 = process.cpuUsage()
   const summary = await rt.worker.runOnce()
   const seconds = (performance.now() - t0) / 1000
+  const cpu = process.cpuUsage(cpu0)
+  const cpuMsPerForecast = (cpu.user + cpu.system) / 1000 / Math.max(1, summary.done)
   clearInterval(sampler)
   await rt.close()
 
@@ -76,10 +80,14 @@ try {
       'forecasts/s': round(summary.done / seconds, 1),
       'sim peak running': sims.peakRunning,
       'sim mean running': round(samples > 0 ? runningSum / samples : 0, 1),
+      'worker cpu ms/forecast': round(cpuMsPerForecast, 1),
       'flushes': flushes.count,
       'mean flush ms': round(flushes.count > 0 ? (1000 * flushes.sum) / flushes.count : 0, 1),
     }],
-    notes: [`ideal = ${calls} calls × ${latencyMs} ms / ${seqs} slots; achieved = worker.runOnce() wall time (enqueue, claims, LLM, writes, orders, resolve)`],
+    notes: [
+      `ideal = ${calls} calls × ${latencyMs} ms / ${seqs} slots; achieved = worker.runOnce() wall time (enqueue, claims, LLM, writes, orders, resolve)`,
+      `keeping ${seqs} slots busy at ${latencyMs} ms needs ${round((seqs * 1000) / latencyMs / 2, 1)} forecasts/s; at ${round(cpuMsPerForecast, 1)} ms of worker CPU each, one core sustains at most ${round(1000 / cpuMsPerForecast, 1)} forecasts/s`,
+    ],
   }, machine)
 } finally {
   await sim.close()
