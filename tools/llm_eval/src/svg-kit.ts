@@ -1,4 +1,4 @@
-/** Small helpers shared by the report's inline SVG charts (no library, no external resources). */
+/** SVG primitives shared by the report's inline charts (no library, no external resources). */
 
 export const esc = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')
