@@ -18,6 +18,17 @@ const keyArrays = (keys: JobKey[]): unknown[] => [
   keys.map((k) => k.symbol), keys.map((k) => k.asof), keys.map((k) => k.horizon), keys.map((k) => k.model_version),
 ]
 const KEYS_SQL = 'SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::int[], $4::text[]) AS k(symbol, asof, horizon, model_version)'
+const SAME_ROW = '(j.symbol, j.asof, j.horizon, j.model_version) = (c.symbol, c.asof, c.horizon, c.model_version)'
+
+/**
+ * Locks the rows of keys $1..$4 matching `where`, always in key order: multi-row updates that lock
+ * in one order cannot deadlock each other (complete, release and heartbeat touch the same rows).
+ */
+const lockRows = (where: string, wait: '' | 'SKIP LOCKED' = ''): string =>
+  `SELECT j.symbol, j.asof, j.horizon, j.model_version FROM forecast_jobs j JOIN (${KEYS_SQL}) k
+     ON (j.symbol, j.asof, j.horizon, j.model_version) = (k.symbol, k.asof, k.horizon, k.model_version)
+   WHERE ${where}
+   ORDER BY j.symbol, j.asof, j.horizon, j.model_version FOR UPDATE OF j ${wait}`
 
 /**
  * The forecast_jobs lease queue. Claims use FOR UPDATE SKIP LOCKED, so concurrent workers never
@@ -73,34 +84,34 @@ export function createJobsRepo (db: Db, opts: JobsRepoOptions) {
       return res.rows
     },
 
-    /** Renews the lease of the given jobs, as long as this worker still holds them. */
+    /**
+     * Renews the lease of the given jobs, as long as this worker still holds them. Rows another
+     * statement is updating right now (being completed) are skipped, never waited for.
+     */
     async heartbeat (keys: JobKey[]): Promise<number> {
       if (keys.length === 0) return 0
       const res = await db.query(
-        `UPDATE forecast_jobs j SET lease_until = now() + ${leaseSql}
-         FROM (${KEYS_SQL}) k
-         WHERE (j.symbol, j.asof, j.horizon, j.model_version) = (k.symbol, k.asof, k.horizon, k.model_version)
-           AND j.locked_by = $5 AND j.status = 'pending'`, [...keyArrays(keys), opts.workerId])
+        `WITH c AS (${lockRows("j.locked_by = $5 AND j.status = 'pending'", 'SKIP LOCKED')})
+         UPDATE forecast_jobs j SET lease_until = now() + ${leaseSql} FROM c WHERE ${SAME_ROW}`,
+        [...keyArrays(keys), opts.workerId])
       return res.rowCount ?? 0
     },
 
     async complete (keys: JobKey[]): Promise<void> {
       if (keys.length === 0) return
       await db.query(
-        `UPDATE forecast_jobs j SET status = 'done', finished_at = now(), lease_until = NULL, last_error = NULL
-         FROM (${KEYS_SQL}) k
-         WHERE (j.symbol, j.asof, j.horizon, j.model_version) = (k.symbol, k.asof, k.horizon, k.model_version)
-           AND j.status = 'pending'`, keyArrays(keys))
+        `WITH c AS (${lockRows("j.status = 'pending'")})
+         UPDATE forecast_jobs j SET status = 'done', finished_at = now(), lease_until = NULL, last_error = NULL
+         FROM c WHERE ${SAME_ROW}`, keyArrays(keys))
     },
 
     /** Gives jobs back: claimable again after `delayMs`. */
     async release (keys: JobKey[], delayMs = 0): Promise<void> {
       if (keys.length === 0) return
       await db.query(
-        `UPDATE forecast_jobs j SET lease_until = now() + make_interval(secs => $5::float8 / 1000), locked_by = NULL
-         FROM (${KEYS_SQL}) k
-         WHERE (j.symbol, j.asof, j.horizon, j.model_version) = (k.symbol, k.asof, k.horizon, k.model_version)
-           AND j.status = 'pending'`, [...keyArrays(keys), delayMs])
+        `WITH c AS (${lockRows("j.status = 'pending'")})
+         UPDATE forecast_jobs j SET lease_until = now() + make_interval(secs => $5::float8 / 1000), locked_by = NULL
+         FROM c WHERE ${SAME_ROW}`, [...keyArrays(keys), delayMs])
     },
 
     /** Records an error; the job is retried after `retryMs` until it has used `maxAttempts`, then it is 'failed'. */
