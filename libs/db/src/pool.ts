@@ -15,7 +15,7 @@ export interface PoolConfig {
 pg.types.setTypeParser(20, (v) => Number(v))
 pg.types.setTypeParser(1700, (v) => Number(v))
 
-/** A pg pool. An idle client that errors (server restart) is dropped, never crashes the process. */
+/** A pg pool. A client that errors (server restart), idle or checked out, is dropped, never crashes the process. */
 export function createPool (config: PoolConfig): Db {
   const pool = new pg.Pool({
     connectionString: config.connectionString,
@@ -25,6 +25,10 @@ export function createPool (config: PoolConfig): Db {
     idleTimeoutMillis: 30_000,
   })
   pool.on('error', () => { /* the broken client is already removed from the pool */ })
+  // A checked-out client (a transaction) has no error listener of pg-pool's: when Postgres restarts,
+  // its 'error' event would be an uncaught exception that ends the process. The query in flight
+  // rejects with the same error, and pg-pool drops the dead client when it is released.
+  pool.on('connect', (client) => { client.on('error', () => {}) })
   return pool
 }
 
