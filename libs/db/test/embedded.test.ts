@@ -139,7 +139,7 @@ describe.sequential('startEmbeddedPostgres', () => {
 
 describe.sequential('db CLI embedded', () => {
   const cli = (args: string[]): string => execFileSync(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    encoding: 'utf8', timeout: 40_000, env: { ...process.env, EMBEDDED_PG_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(port) },
+    encoding: 'utf8', timeout: 40_000, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, EMBEDDED_PG_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(port) },
   })
 
   test('embedded start leaves the server running after the CLI exits, twice in a row, and embedded stop ends it', async () => {
