@@ -20,7 +20,7 @@ test('run --once over the bundled file writes one forecast per eligible bar, eac
 
   const first = spawnForecast(['run', '--once'], env)
   expect(await within(900_000, 'first run', first.exited), first.output()).toBe(0)
-  expect(first.output()).toMatch(/forecast ewma-rm-1: 5045 bars in .* bars\/s\)/)
+  expect(first.output()).toMatch(/forecast ewma-rm-1: \d+ bars in .* bars\/s\).*queue: 5045 done, 0 pending, 0 failed/)
 
   const rows = await db.pool.query<{ asof: Date, llm: unknown, realized: number | null }>(
     "SELECT asof, features->'llm' AS llm, realized_return AS realized FROM forecasts ORDER BY asof")
