@@ -44,23 +44,30 @@ const ports: Record<ServiceName, number> = { api: cfg.API_PORT, analytics: cfg.A
 if (filled.length > 0) say(`read ${filled.length} setting(s) from .env`)
 
 let pg: EmbeddedPostgres | null = null
+let pgStarting: Promise<EmbeddedPostgres> | null = null
 let sim: Child | null = null
 const children: Child[] = []
 let stopping = false
 
-async function shutdown (reason: string, code: number): Promise<never> {
-  if (stopping) process.exit(code)
+async function shutdown (reason: string, code: number): Promise<void> {
+  if (stopping) return
   stopping = true
   say(`${reason}: stopping the services, then lexi-sim, then Postgres`)
   await Promise.all(children.map((c) => stopChild(c, 8_000)))
   if (sim) await stopChild(sim, 3_000)
-  await pg?.stop().catch((err: Error) => say(`Postgres did not stop cleanly: ${err.message}`))
+  // A signal during start-up: wait for the Postgres being started, so it is not left running.
+  const db = pg ?? await pgStarting?.catch(() => null)
+  await db?.stop().catch((err: Error) => say(`Postgres did not stop cleanly: ${err.message}`))
   say('stopped')
   process.exit(code)
 }
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(sig, () => { if (stopping) { say('second signal: killing everything now'); for (const c of [...children, sim]) c?.proc.kill('SIGKILL'); process.exit(130) } void shutdown(sig, 0) })
+function onSignal (sig: NodeJS.Signals): void {
+  if (!stopping) { void shutdown(sig, 0); return }
+  say('second signal: killing everything now')
+  for (const c of [...children, sim]) c?.proc.kill('SIGKILL')
+  process.exit(130)
 }
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, onSignal)
 
 try {
   // 1. Postgres
@@ -69,7 +76,8 @@ try {
   if (databaseUrl) {
     dbWhere = 'DATABASE_URL (external)'
   } else {
-    pg = await startEmbeddedPostgres({ port: cfg.EMBEDDED_PG_PORT, log: (m) => say(`postgres: ${m}`), ...(cfg.EMBEDDED_PG_DATA_DIR ? { dataDir: cfg.EMBEDDED_PG_DATA_DIR } : {}) })
+    pgStarting = startEmbeddedPostgres({ port: cfg.EMBEDDED_PG_PORT, log: (m) => say(`postgres: ${m}`), ...(cfg.EMBEDDED_PG_DATA_DIR ? { dataDir: cfg.EMBEDDED_PG_DATA_DIR } : {}) })
+    pg = await pgStarting
     databaseUrl = await ensureDatabase(pg.url, APP_DATABASE)
     dbWhere = `embedded${pg.reused ? ', reused' : ''} (data ${path.relative(ROOT, pg.dataDir) || pg.dataDir})`
   }
@@ -82,7 +90,7 @@ try {
   let llmWhere = 'LLM_BASE_URL (external)'
   if (!llmBaseUrl) {
     llmBaseUrl = `http://127.0.0.1:${cfg.SIM_PORT}/v1`
-    if (existsSync(path.join(ROOT, SIM_CLI))) {
+    if (existsSync(path.join(ROOT, SIM_CLI)) && !stopping) {
       const simEnv = { ...process.env, ...(cfg.LLM_API_KEY ? { VLLM_API_KEY: cfg.LLM_API_KEY } : {}) }
       const simArgs = ['--port', String(cfg.SIM_PORT), '--max-model-len', String(cfg.LLM_MAX_TOKENS), ...cfg.SIM_ARGS.split(/\s+/).filter(Boolean)]
       sim = startChild('lexi-sim', SIM_CLI, simArgs, simEnv, ROOT)
@@ -107,6 +115,7 @@ try {
   ]
   const started: Array<{ name: ServiceName, child: Child }> = []
   for (const s of SERVICES) {
+    if (stopping) break
     const script = `services/${s.name}/src/server.ts`
     if (!existsSync(path.join(ROOT, script))) { rows.push([s.name, '-', `not built yet (${script} missing)`]); continue }
     const child = startChild(s.name, script, [], { ...baseEnv, PORT: String(ports[s.name]) }, ROOT)
@@ -130,6 +139,9 @@ try {
   say('')
   say(`admin token: ${cfg.ADMIN_TOKEN ? '(from ADMIN_TOKEN)' : adminToken}    Ctrl-C stops everything`)
 } catch (err) {
-  shout(`start failed: ${(err as Error).message}`)
-  await shutdown('start failed', 1)
+  // A failure caused by a shutdown already under way is not news; that shutdown finishes the job.
+  if (!stopping) {
+    shout(`start failed: ${(err as Error).message}`)
+    await shutdown('start failed', 1)
+  }
 }
