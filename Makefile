@@ -76,7 +76,7 @@ bench: $(DEPS)
 	if [ $${#files[@]} -eq 0 ]; then echo "bench: no benchmarks yet (bench/*.bench.ts)"; exit 0; fi; \
 	for f in "$${files[@]}"; do echo "== $$f"; $(NODE_TS) "$$f" $(ARGS) || exit $$?; done
 
-compose-check:
+compose-check: $(DEPS)
 	bash scripts/compose-check.sh
 
 lexi-cmd: $(DEPS)
