@@ -73,17 +73,24 @@ export function handleGeneration (ctx: SimContext, route: 'chat' | 'completions'
   const room = ctx.opts.maxModelLen - promptTokens
   const budget = Math.min(r.maxTokens ?? (route === 'chat' ? room : 16), room)
   const f = ctx.faults()
-  const plan = planAnswer({
-    answer: r.answer,
-    seed: answerSeed(ctx, r),
-    maxTokens: budget,
-    stop: r.stop,
-    includeStopStrInOutput: r.includeStopStrInOutput,
-    ignoreEos: r.ignoreEos,
-    healthReply: f.health_reply,
-    textTokens: ctx.opts.textTokens,
-    jsonFault: jsonFault(ctx, r),
-  })
+  let plan: ReturnType<typeof planAnswer>
+  try {
+    plan = planAnswer({
+      answer: r.answer,
+      seed: answerSeed(ctx, r),
+      maxTokens: budget,
+      stop: r.stop,
+      includeStopStrInOutput: r.includeStopStrInOutput,
+      ignoreEos: r.ignoreEos,
+      healthReply: f.health_reply,
+      textTokens: ctx.opts.textTokens,
+      jsonFault: jsonFault(ctx, r),
+    })
+  } catch (e) {
+    // A schema the generator cannot satisfy; vLLM refuses such a grammar with a 400 as well.
+    reject(envelopeError(b, 400, `The JSON schema of the structured output could not be compiled: ${(e as Error).message}`))
+    return
+  }
   let fault: Job['fault'] = null
   if (ctx.gates.reset.fire(f.reset)) fault = { kind: 'reset', atToken: Math.floor(plan.deltas.length / 2) }
   else if (r.stream && ctx.gates.stream_error.fire(f.stream_error)) fault = { kind: 'stream_error', atToken: Math.floor(plan.deltas.length / 2) }

@@ -98,6 +98,14 @@ export function generationTests (t: Get, mode: Mode): void {
     }
   })
 
+  test.skipIf(mode.real)('12. a schema that cannot be compiled is a 400, not a crash', async () => {
+    const bad = { type: 'json_schema', json_schema: { name: 'bad', schema: { type: 'object', properties: { a: { $ref: '#/$defs/missing' } }, required: ['a'] } } }
+    const r = await chat(t(), { messages: hi, response_format: bad })
+    expect(r.status).toBe(400)
+    expect(r.json().error.message).toContain('could not be compiled')
+    expect((await chat(t(), { messages: hi, max_tokens: 3 })).status).toBe(200)
+  })
+
   test.skipIf(mode.real)('12. faults: invalid_json, truncated_json (length) and whitespace_runaway (until max_tokens)', async () => {
     const s = await simTarget()
     const ask = async () => (await chat(s, { messages: hi, response_format: policyFormat, max_tokens: 1000 })).json().choices[0]
