@@ -59,4 +59,10 @@ describe('server.ts', () => {
     expect(code).toBe(1)
     expect(output.trim()).toBe('api: LLM_CONCURRENCY="abc": expected an integer from 1 to 1024')
   })
+
+  test('refuses to start on a bad LLM_AB_BUCKETS with one line naming the prompt and version', async () => {
+    const { code, output } = await runServiceProcess(ENTRY, { DATABASE_URL: db.url, LLM_PROMPTS_PATH: PROMPTS_PATH, LLM_AB_BUCKETS: 'rationale:9.9.9' })
+    expect(code).toBe(1)
+    expect(output.trim()).toBe('api: LLM_AB_BUCKETS "rationale:9.9.9": prompt "rationale" has no version "9.9.9" (versions: 1.0.0, 1.1.0)')
+  })
 })

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os'
 import { randomBytes } from 'node:crypto'
 import type { Db } from '@pulsetrade/db'
-import { createLlmClient, loadPromptRegistry, type LlmClient } from '@pulsetrade/llm'
+import { clientOptionsFromEnv, createLlmClient, loadPromptRegistry, type LlmClient } from '@pulsetrade/llm'
 import { createPaperBroker, submitOrder } from '@pulsetrade/trading'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
@@ -34,14 +34,9 @@ export function createForecastRuntime (deps: {
 }): ForecastRuntime {
   const { config, db, logger } = deps
   const llm = createLlmClient({
-    baseURL: config.LLM_BASE_URL,
-    apiKey: config.LLM_API_KEY,
-    model: config.LLM_MODEL,
-    concurrency: config.LLM_CONCURRENCY,
+    ...clientOptionsFromEnv(config),
+    // Every bar in flight may wait for a slot: the queue must hold them all.
     maxQueue: Math.max(config.LLM_MAX_QUEUE, 2 * config.FORECAST_CONCURRENCY),
-    timeoutMs: config.LLM_TIMEOUT_MS,
-    maxRetries: config.LLM_MAX_RETRIES,
-    maxContextTokens: config.LLM_MAX_TOKENS,
     db,
     logger,
   })

@@ -1,4 +1,4 @@
-import { createLogger } from '@pulsetrade/config'
+import { configOrExit, createLogger } from '@pulsetrade/config'
 import { gracefulShutdown } from '@pulsetrade/http'
 import { Registry } from 'prom-client'
 import { buildApp } from './app'
@@ -15,7 +15,7 @@ import { BUNDLED_CSV, fromRepo } from './repo-paths'
  * imports the bundled bars when market_bars is empty, runs the worker until SIGINT/SIGTERM and
  * serves /healthz, /readyz, /metrics and /status on PORT (8004).
  */
-const config = loadConfig(process.env)
+const config = configOrExit('forecast', () => loadConfig(process.env))
 const logger = createLogger(config, 'forecast')
 const database = await openDatabase({
   databaseUrl: config.DATABASE_URL,
@@ -34,7 +34,8 @@ if (await createBarsRepo(db).count() === 0) {
 }
 
 const metrics = new Registry()
-const runtime = createForecastRuntime({ config, db, logger, metrics })
+// A bad LLM_AB_BUCKETS or prompt file stops the start with one line, like a bad setting.
+const runtime = configOrExit('forecast', () => createForecastRuntime({ config, db, logger, metrics }))
 const app = buildApp({ db, llm: runtime.llm, logger, metrics: [metrics, runtime.llm.metrics], status: runtime.worker.status })
 
 let feedTimer: NodeJS.Timeout | null = null

@@ -10,3 +10,4 @@ export {
 export { toLlmError, type FailureInput } from './to-llm-error'
 export { estimatePromptTokens } from './prompt-budget'
 export { KEY_SCHEMA_VERSION, cacheKeyOf, isDeterministic, type EffectiveRequest } from './response-cache'
+export { clientOptionsFromEnv, type LlmEnvSettings } from './options-from-env'
