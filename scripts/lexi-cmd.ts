@@ -26,6 +26,8 @@ const args = [
   `--gpu-memory-utilization ${cfg.LLM_GPU_UTILIZATION}`,
   // Neutral sampling defaults: the model's generation_config.json must not fill in omitted fields.
   '--generation-config vllm',
+  // Server-side defaults for any request that omits a field (our client always sends them all).
+  `--override-generation-config '${JSON.stringify({ temperature: cfg.LLM_TEMPERATURE, top_p: cfg.LLM_TOP_P, max_new_tokens: cfg.LLM_MAX_OUTPUT_TOKENS })}'`,
   ...(cfg.LLM_API_KEY ? ['--api-key "$LLM_API_KEY"'] : []),
 ]
 process.stdout.write(`${args.join(' \\\n  ')}\n`)
