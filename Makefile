@@ -18,7 +18,7 @@ PROMPTS_CLI := libs/llm/src/cli/prompts-cli.ts
 SIM_CLI := tools/lexi-sim/src/cli.ts
 EVAL_CLI := tools/llm_eval/src/cli.ts
 
-.PHONY: help install run test lint typecheck migrate sim test-llm eval-llm bench compose-check lexi-cmd prompts-check
+.PHONY: help install run test lint typecheck migrate sim test-llm eval-llm dataset bench compose-check lexi-cmd prompts-check
 
 help:
 	@echo "make run            start Postgres (embedded unless DATABASE_URL), migrations, lexi-sim (unless LLM_BASE_URL) and the four services"
@@ -29,6 +29,7 @@ help:
 	@echo "make sim            run lexi-sim in the foreground (ARGS='--port 8008 --slow 2')"
 	@echo "make test-llm       live tests against LLM_BASE_URL (skip when it cannot be reached)"
 	@echo "make eval-llm       offline prompt evaluation into results/ (ARGS='...')"
+	@echo "make dataset        regenerate the eval dataset from the bundled S&P 500 data"
 	@echo "make bench          run every bench/*.bench.ts in turn"
 	@echo "make compose-check  validate docker-compose.yml without a Docker engine"
 	@echo "make lexi-cmd       print the host vLLM command that serves Lexi"
@@ -68,8 +69,14 @@ sim: $(DEPS)
 test-llm: $(DEPS)
 	$(BIN)/vitest run --config vitest.live.config.ts $(ARGS)
 
-eval-llm: $(DEPS)
-	@if [ -f $(EVAL_CLI) ]; then $(PNPM) -s eval run $(ARGS); else echo "eval-llm: $(EVAL_CLI) is not there yet"; fi
+# COMPOSE=1 runs the eval in the compose `tools` container (its entrypoint is the eval CLI).
+eval-llm: $(if $(filter 1,$(COMPOSE)),,$(DEPS))
+	@if [ "$(COMPOSE)" = 1 ]; then docker compose --profile tools run --rm tools run $(ARGS); \
+	else $(PNPM) -s eval run $(ARGS); fi
+
+# Regenerates tools/llm_eval/datasets/sp500-signals.jsonl from the bundled data (docs/eval.md).
+dataset: $(DEPS)
+	bash tools/llm_eval/scripts/make-dataset.sh $(ARGS)
 
 bench: $(DEPS)
 	@shopt -s nullglob; files=(bench/*.bench.ts); \
