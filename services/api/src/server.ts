@@ -16,3 +16,5 @@ const app = buildApp({ config, db, llm, prompts, logger, metrics: [llm.metrics] 
 app.addHook('onClose', async () => { await llm.close(); await db.end() })
 gracefulShutdown(app, { logger })
 await app.listen({ host: config.HOST, port: config.PORT })
+// Warm the probe (connection, code paths) so the first operator check does not pay for a cold start.
+void app.inject({ method: 'GET', url: '/llm/health' }).catch(() => {})
