@@ -2,6 +2,7 @@ import { ADHOC_REF, type ClientContext } from './client-context'
 import { createCallScope } from './call-scope'
 import { callLogger, reportCall } from './call-report'
 import { complete } from './chat-completion'
+import { readCached, writeCached } from './cache-io'
 import { cacheKeyOf, effectiveSampling, isDeterministic, type EffectiveRequest } from './response-cache'
 import { toLlmError } from './to-llm-error'
 import { outcomeOf } from './errors'
@@ -21,11 +22,7 @@ export async function chat (ctx: ClientContext, req: ChatRequest, opts?: CallOpt
     }
     const key = cache ? cacheKeyOf(effective) : ''
     if (cache && !opts?.force) {
-      const hit = await cache.get(key).catch((err: unknown) => {
-        ctx.metrics.cache.inc({ result: 'error' })
-        log.warn({ error: { message: (err as Error).message } }, 'llm_cache read failed')
-        return null
-      })
+      const hit = await readCached(ctx, log, cache, key)
       if (isChatResult(hit)) {
         ctx.metrics.cache.inc({ result: 'hit' })
         const result = { ...hit, cached: true, latency_ms: elapsed() }
@@ -37,15 +34,7 @@ export async function chat (ctx: ClientContext, req: ChatRequest, opts?: CallOpt
     const c = await complete(ctx, scope, req)
     const { attempt, ...answer } = c
     const result: ChatResult = { ...answer, latency_ms: elapsed(), cached: false }
-    if (cache) {
-      const { latency_ms: _l, cached: _c, ...stored } = result
-      await cache.put({ key, prompt: ref.prompt, version: ref.version, hash: ref.hash, request: effective, response: stored })
-        .then(() => { ctx.metrics.cache.inc({ result: 'write' }) })
-        .catch((err: unknown) => {
-          ctx.metrics.cache.inc({ result: 'error' })
-          log.warn({ error: { message: (err as Error).message } }, 'llm_cache write failed')
-        })
-    }
+    if (cache) await writeCached(ctx, log, cache, { key, prompt: ref.prompt, version: ref.version, hash: ref.hash, request: effective, result })
     reportCall(ctx, log, ref, { outcome: 'ok', latencyMs: result.latency_ms, usage: c.usage, requestId: c.request_id, attempt })
     return result
   } catch (err) {

@@ -5,6 +5,7 @@ import { callLogger, reportCall } from './call-report'
 import { complete, type Completion, type ResponseFormat } from './chat-completion'
 import { checkAnswer, echoOf, repairMessage } from './answer-check'
 import { LlmInvalidJsonError, LlmPromptTooLongError, outcomeOf, type LlmError } from './errors'
+import { readCached, writeCached } from './cache-io'
 import { cacheKeyOf, effectiveSampling, isDeterministic, type EffectiveRequest } from './response-cache'
 import { toLlmError } from './to-llm-error'
 import type { LlmResult } from '../contract'
@@ -70,11 +71,7 @@ export async function structured<S extends z.ZodType> (ctx: ClientContext, promp
     }
     const key = cache ? cacheKeyOf(effective) : ''
     if (cache && !opts?.force) {
-      const hit = await cache.get(key).catch((err: unknown) => {
-        ctx.metrics.cache.inc({ result: 'error' })
-        log.warn({ error: { message: (err as Error).message } }, 'llm_cache read failed')
-        return null
-      })
+      const hit = await readCached(ctx, log, cache, key)
       const stored = hit as StructuredResult<unknown> | null
       const parsed = stored?.ok ? schema.safeParse(stored.parsed) : null
       if (stored && parsed?.success) {
@@ -118,15 +115,7 @@ export async function structured<S extends z.ZodType> (ctx: ClientContext, promp
       raw: last.text, first_raw: firstRaw, finish_reason: last.finish_reason, latency_ms: elapsed(), usage,
       request_id: last.request_id, error: null,
     }
-    if (cache) {
-      const { cached: _c, latency_ms: _l, ...stored } = result
-      await cache.put({ key, prompt: prompt.prompt, version: prompt.version, hash: prompt.hash, request: effective, response: stored })
-        .then(() => { ctx.metrics.cache.inc({ result: 'write' }) })
-        .catch((err: unknown) => {
-          ctx.metrics.cache.inc({ result: 'error' })
-          log.warn({ error: { message: (err as Error).message } }, 'llm_cache write failed')
-        })
-    }
+    if (cache) await writeCached(ctx, log, cache, { key, prompt: prompt.prompt, version: prompt.version, hash: prompt.hash, request: effective, result })
     reportCall(ctx, log, prompt, { outcome: repaired ? 'repaired' : 'ok', latencyMs: result.latency_ms, usage, requestId: result.request_id, attempt: last.attempt })
     return result
   } catch (err) {
