@@ -1,30 +1,22 @@
-import { afterEach, describe, expect, test } from 'vitest'
+import { describe, expect, test } from 'vitest'
 import {
   createLlmClient, failReasonOf, toLlmError, LlmAuthError, LlmBadRequestError, LlmContextLengthError,
-  LlmModelNotFoundError, LlmUnreachableError, LlmUpstreamError, type LlmClientInstance,
-} from '@pulsetrade/llm'
-import { deadUrl, flatError, nestedError, sendJson, startServer, type TestServer } from './client-fixtures'
+  LlmModelNotFoundError, LlmUnreachableError, LlmUpstreamError, } from '@pulsetrade/llm'
+import { deadUrl, flatError, nestedError, sendJson, startServer , useTestResources } from './client-fixtures'
 
 const req = { messages: [{ role: 'user' as const, content: 'hi' }], sampling: { temperature: 0.7, top_p: 1, max_tokens: 16 } }
 const CTX_09 = "This model's maximum context length is 4096 tokens. However, you requested 4100 tokens (4000 in the messages, 100 in the completion). Please reduce the length of the messages or completion."
 const CTX_010 = "'max_tokens' or 'max_completion_tokens' is too large: 8000. This model's maximum context length is 4096 tokens and your request has 2778 input tokens (8000 > 4096 - 2778). None"
 
-let server: TestServer | undefined
-let client: LlmClientInstance | undefined
-afterEach(async () => {
-  await client?.close()
-  await server?.close()
-  client = undefined
-  server = undefined
-})
+const t = useTestResources()
 
 async function failWith (status: number, body: unknown, raw = false): Promise<unknown> {
-  server = await startServer((_r, res) => {
+  t.server = await startServer((_r, res) => {
     if (raw) { res.writeHead(status); res.end(); return }
     sendJson(res, status, body)
   })
-  client = createLlmClient({ baseURL: server.url, maxRetries: 0, timeoutMs: 2_000 })
-  return client.chat(req).then(() => null, (e: unknown) => e)
+  t.client = createLlmClient({ baseURL: t.server.url, maxRetries: 0, timeoutMs: 2_000 })
+  return t.client.chat(req).then(() => null, (e: unknown) => e)
 }
 
 describe('error envelopes', () => {
@@ -76,8 +68,8 @@ describe('error envelopes', () => {
 
   test('connection refused becomes LLM_ERR_UNREACHABLE keeping "connect ECONNREFUSED host:port"', async () => {
     const url = await deadUrl()
-    client = createLlmClient({ baseURL: url, maxRetries: 0, timeoutMs: 2_000 })
-    const err = await client.chat(req).catch((e: unknown) => e)
+    t.client = createLlmClient({ baseURL: url, maxRetries: 0, timeoutMs: 2_000 })
+    const err = await t.client.chat(req).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(LlmUnreachableError)
     expect((err as Error).message).toBe(`connect ECONNREFUSED ${new URL(url).host}`)
   })

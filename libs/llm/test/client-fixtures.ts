@@ -3,7 +3,8 @@ import type { AddressInfo, Socket } from 'node:net'
 import { Writable } from 'node:stream'
 import pino, { type Logger } from 'pino'
 import { z } from 'zod'
-import { createLlmClient, type RenderedPrompt } from '@pulsetrade/llm'
+import { afterEach } from 'vitest'
+import { createLlmClient, type LlmClientInstance, type RenderedPrompt } from '@pulsetrade/llm'
 
 /** One request as the test server saw it. */
 export interface SeenRequest {
@@ -185,4 +186,27 @@ export function deadlineWatch (deadlineMs: number): { elapsed: () => number, bou
       return deadlineMs + slackMs + lag
     },
   }
+}
+
+/** The current test's upstream server(s) and client; closed after each test. */
+export interface TestResources {
+  server?: TestServer | undefined
+  client?: LlmClientInstance | undefined
+  /** Starts a server that is closed after the test (for tests with several upstreams). */
+  serve: (handler: Handler) => Promise<TestServer>
+}
+
+export function useTestResources (): TestResources {
+  let extra: TestServer[] = []
+  const t: TestResources = {
+    serve: async (handler) => { const s = await startServer(handler); extra.push(s); return s },
+  }
+  afterEach(async () => {
+    await t.client?.close()
+    await Promise.all([t.server, ...extra].map((s) => s?.close()))
+    t.client = undefined
+    t.server = undefined
+    extra = []
+  })
+  return t
 }
