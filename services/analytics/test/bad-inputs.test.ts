@@ -1,9 +1,10 @@
 import { afterAll, expect, test } from 'vitest'
 import { testDatabase } from '../../../test/db'
-import { buildTestApp, closedPort } from './build-test-app'
+import { freePort } from '@pulsetrade/http/testing'
+import { buildTestApp } from './build-test-app'
 
 const db = await testDatabase()
-const { app } = buildTestApp(db, `http://127.0.0.1:${await closedPort()}/v1`)
+const { app } = buildTestApp(db, `http://127.0.0.1:${await freePort()}/v1`)
 afterAll(async () => { await app.close() })
 
 /** [case, url, text the 400 message must contain] */

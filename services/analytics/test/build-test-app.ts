@@ -1,9 +1,8 @@
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 import pino from 'pino'
 import type { TestDatabase } from '@pulsetrade/db/testing'
-import { createLlmClient, loadPromptRegistry, type LlmClientInstance } from '@pulsetrade/llm'
+import { clientOptionsFromEnv, createLlmClient, loadPromptRegistry, type LlmClientInstance } from '@pulsetrade/llm'
 import { buildApp } from '../src/app'
 import { loadConfig } from '../src/config'
 
@@ -14,10 +13,7 @@ export function buildTestApp (db: TestDatabase, baseURL: string, env: Record<str
   const config = loadConfig({ DATABASE_URL: db.url, LLM_BASE_URL: baseURL, LOG_LEVEL: 'silent', LLM_TIMEOUT_MS: '5000', ...env })
   const logger = pino({ level: 'silent' })
   const llm = createLlmClient({
-    baseURL: config.LLM_BASE_URL,
-    timeoutMs: config.LLM_TIMEOUT_MS,
-    maxRetries: config.LLM_MAX_RETRIES,
-    maxContextTokens: config.LLM_MAX_TOKENS,
+    ...clientOptionsFromEnv(config),
     db: db.pool,
     logger,
   })
@@ -25,13 +21,4 @@ export function buildTestApp (db: TestDatabase, baseURL: string, env: Record<str
   const app = buildApp({ config, db: db.pool, llm, prompts, logger, metrics: [llm.metrics] })
   app.addHook('onClose', async () => { await llm.close() })
   return { app, llm }
-}
-
-/** A local port nothing listens on (connections are refused). */
-export async function closedPort (): Promise<number> {
-  const srv = createServer()
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve))
-  const port = (srv.address() as { port: number }).port
-  await new Promise((resolve) => srv.close(resolve))
-  return port
 }

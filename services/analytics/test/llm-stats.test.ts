@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { testDatabase } from '../../../test/db'
-import { buildTestApp, closedPort } from './build-test-app'
+import { freePort } from '@pulsetrade/http/testing'
+import { buildTestApp } from './build-test-app'
 import { seedForecasts } from './seed-forecasts'
 
 const db = await testDatabase()
 let app: ReturnType<typeof buildTestApp>['app']
 
 beforeAll(async () => {
-  app = buildTestApp(db, `http://127.0.0.1:${await closedPort()}/v1`).app
+  app = buildTestApp(db, `http://127.0.0.1:${await freePort()}/v1`).app
   // policy@1.0.0: 10 calls, latencies 10..100 ms, two failures; rationale@1.1.0: 4 calls.
   for (let i = 1; i <= 10; i++) {
     const err = i === 3 ? 'LLM_ERR_TIMEOUT' : i === 7 ? 'LLM_ERR_UNREACHABLE' : null

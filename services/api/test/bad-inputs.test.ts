@@ -1,10 +1,11 @@
 import { afterAll, expect, test } from 'vitest'
 import { testDatabase } from '../../../test/db'
-import { buildTestApp, closedPort } from './build-test-app'
+import { freePort } from '@pulsetrade/http/testing'
+import { buildTestApp } from './build-test-app'
 
 const db = await testDatabase()
 // Nothing listens upstream: a malformed request must be refused before any LLM call.
-const { app } = buildTestApp(db, `http://127.0.0.1:${await closedPort()}/v1`, { CHAT_RATE_LIMIT_PER_MIN: '1000' })
+const { app } = buildTestApp(db, `http://127.0.0.1:${await freePort()}/v1`, { CHAT_RATE_LIMIT_PER_MIN: '1000' })
 afterAll(async () => { await app.close() })
 
 const msg = (m: object) => ({ messages: [{ role: 'user', content: 'hi', ...m }] })

@@ -2,7 +2,8 @@ import { request } from 'node:http'
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { startLexiSim, type LexiSim } from '@pulsetrade/lexi-sim'
 import { testDatabase } from '../../../test/db'
-import { buildTestApp, closedPort } from './build-test-app'
+import { freePort } from '@pulsetrade/http/testing'
+import { buildTestApp } from './build-test-app'
 
 const db = await testDatabase()
 let sim: LexiSim
@@ -97,7 +98,7 @@ describe('POST /llm/chat', () => {
   })
 
   test('an unreachable Lexi is a 502 naming the cause', async () => {
-    const res = await chat(app({ LLM_MAX_RETRIES: '0' }, `http://127.0.0.1:${await closedPort()}/v1`), { prompt: 'hi' })
+    const res = await chat(app({ LLM_MAX_RETRIES: '0' }, `http://127.0.0.1:${await freePort()}/v1`), { prompt: 'hi' })
     expect(res.statusCode).toBe(502)
     expect(res.json()).toMatchObject({ code: 'LLM_ERR_UNREACHABLE' })
     expect(res.json().message).toContain('ECONNREFUSED')

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { startLexiSim, type LexiSim } from '@pulsetrade/lexi-sim'
 import { testDatabase } from '../../../test/db'
-import { buildTestApp, closedPort } from './build-test-app'
+import { freePort } from '@pulsetrade/http/testing'
+import { buildTestApp } from './build-test-app'
 
 const db = await testDatabase()
 let sim: LexiSim
@@ -49,7 +50,7 @@ describe('GET /llm/health', () => {
   })
 
   test('is 503 with ECONNREFUSED when nothing listens', async () => {
-    const res = await health(app({}, `http://127.0.0.1:${await closedPort()}/v1`))
+    const res = await health(app({}, `http://127.0.0.1:${await freePort()}/v1`))
     expect(res.statusCode).toBe(503)
     expect(res.json().ok).toBe(false)
     expect(res.json().error).toContain('ECONNREFUSED')
