@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from 'vitest'
 import fc from 'fast-check'
 import { countChatTokens, countTextTokens, startLexiSim, type LexiSim } from '@pulsetrade/lexi-sim'
 import { createLlmClient, estimatePromptTokens, type ChatMessage, type LlmClientInstance } from '@pulsetrade/llm'
-import { estimateTextTokens } from '../src/client/prompt-budget'
+import { estimateTextTokens, promptTokensUpperBound } from '../src/client/prompt-budget'
 import { AnswerSchema, completion, renderedPrompt, sendJson, startServer, validAnswer, type TestServer } from './client-fixtures'
 
 const word = fc.stringMatching(/^[A-Za-z]{1,14}$/)
@@ -26,6 +26,13 @@ describe('prompt token estimate', () => {
     const noSystem = estimatePromptTokens([{ role: 'user', content: 'hi' }])
     const withSystem = estimatePromptTokens([{ role: 'system', content: '' }, { role: 'user', content: 'hi' }])
     expect(noSystem).toBeGreaterThan(withSystem + 10)
+  })
+
+  test('the O(1)-per-message upper bound the client checks first is never below the estimate', () => {
+    const role = fc.constantFrom<ChatMessage['role']>('system', 'user', 'assistant')
+    const text = fc.oneof(prose, fc.string({ unit: 'grapheme', maxLength: 200 }), fc.string({ unit: 'binary', maxLength: 200 }))
+    fc.assert(fc.property(fc.array(fc.record({ role, content: text }), { minLength: 1, maxLength: 4 }), (messages) =>
+      promptTokensUpperBound(messages) >= estimatePromptTokens(messages)), { numRuns: 2_000 })
   })
 
   test('stays within about 2x of the simulator count on a realistic prompt (not wastefully high)', () => {
@@ -66,6 +73,16 @@ describe('prompt budget', () => {
     client = createLlmClient({ baseURL: `${sim.url}/v1`, tokenize: 'server', timeoutMs: 2_000 })
     expect((await client.structured(renderedPrompt(), AnswerSchema)).ok).toBe(true)
     expect(sim.stats().byRoute['/tokenize']).toBe(1)
+  })
+
+  test('a prompt longer in characters than the limit is still counted, and sent when its estimate fits', async () => {
+    server = await startServer((_r, res) => { sendJson(res, 200, completion(validAnswer)) })
+    client = createLlmClient({ baseURL: server.url, timeoutMs: 2_000, maxContextTokens: 4096 })
+    const content = 'word '.repeat(1_000) // 5,000 characters; about 2,000 tokens by the estimate
+    expect(estimatePromptTokens([{ role: 'user', content }]) + 512).toBeLessThan(4096)
+    const r = await client.structured(renderedPrompt({ messages: [{ role: 'user', content }], sampling: { temperature: 0, top_p: 1, max_tokens: 512 } }), AnswerSchema)
+    expect(r.ok).toBe(true)
+    expect(server.requests).toHaveLength(1)
   })
 
   test('when /tokenize fails the estimate is used instead', async () => {

@@ -2,7 +2,7 @@ import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParams
 import { ADHOC_REF, type ClientContext } from './client-context'
 import type { CallScope } from './call-scope'
 import { LlmUpstreamError } from './errors'
-import { checkPromptBudget, estimatePromptTokens } from './prompt-budget'
+import { checkPromptBudget, estimatePromptTokens, promptTokensUpperBound } from './prompt-budget'
 import type { Usage } from './request-runner'
 import type { ChatMessage, ChatRequest } from '../types'
 
@@ -63,6 +63,9 @@ export async function countPromptTokens (ctx: ClientContext, messages: ChatMessa
 
 /** Refuses an oversized prompt before any request is made (LlmPromptTooLongError). */
 export async function assertFits (ctx: ClientContext, req: ChatRequest, scope: CallScope): Promise<void> {
+  // Most prompts are far from the limit: without a server tokenizer, skip the estimate when even its
+  // upper bound fits (the server's count, when configured, is always asked).
+  if (ctx.tokenize !== 'server' && promptTokensUpperBound(req.messages) + req.sampling.max_tokens <= ctx.cfg.maxContextTokens) return
   const tokens = await countPromptTokens(ctx, req.messages, scope)
   checkPromptBudget(tokens, req.sampling.max_tokens, ctx.cfg.maxContextTokens)
 }
@@ -78,15 +81,9 @@ export async function complete (ctx: ClientContext, scope: CallScope, req: ChatR
     ignoreCircuit: o.ignoreCircuit,
     failover: o.failover,
   }, async (a) => {
-    const res = await a.upstream.openai.chat.completions.create(body, {
-      signal: a.signal,
-      // Our deadline (the signal) fires first; this only keeps the SDK's 10-minute default out of the way.
-      timeout: Math.max(1, scope.remaining()) + 1_000,
-      maxRetries: 0,
-      headers: { 'X-Request-Id': a.requestId },
-    })
+    const res = await a.upstream.createCompletion(body, { signal: a.signal, requestId: a.requestId })
     const choice = res.choices[0]
-    if (!choice) throw new LlmUpstreamError('upstream answered without choices')
+    if (!choice?.message) throw new LlmUpstreamError('upstream answered without a choice message')
     const usage = { prompt_tokens: res.usage?.prompt_tokens ?? 0, completion_tokens: res.usage?.completion_tokens ?? 0 }
     return {
       value: { text: choice.message.content ?? '', finish_reason: choice.finish_reason ?? null, usage, request_id: a.requestId, model: res.model, attempt: a.attempt },

@@ -43,6 +43,17 @@ export function estimatePromptTokens (messages: readonly ChatMessage[]): number 
   return total
 }
 
+/**
+ * A bound the estimate never exceeds, in O(messages): every piece above costs at most one token per
+ * UTF-16 code unit. When even this fits, the exact estimate is not needed.
+ */
+export function promptTokensUpperBound (messages: readonly ChatMessage[]): number {
+  let total = GENERATION_PROMPT
+  if (messages[0]?.role !== 'system') total += PER_MESSAGE + QWEN_DEFAULT_SYSTEM.length
+  for (const m of messages) total += PER_MESSAGE + m.content.length
+  return total
+}
+
 /** Throws LlmPromptTooLongError when prompt + max_tokens cannot fit the context window. */
 export function checkPromptBudget (promptTokens: number, maxTokens: number, limit: number): void {
   if (promptTokens + maxTokens > limit) throw new LlmPromptTooLongError(promptTokens, maxTokens, limit)

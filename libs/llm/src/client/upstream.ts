@@ -1,6 +1,8 @@
 import OpenAI from 'openai'
 import { Agent, fetch as undiciFetch, request, Response as UndiciResponse, type Dispatcher } from 'undici'
 import { createCircuitBreaker, type CircuitBreaker, type CircuitState } from './circuit-breaker'
+import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions'
+import { LlmUpstreamError } from './errors'
 import type { HeaderBag } from './retry-after'
 import type { ChatMessage } from '../types'
 
@@ -12,7 +14,14 @@ export interface Upstream {
   url: string
   /** host[:port]/path, credentials stripped: used in logs, metrics and llm_calls.upstream. */
   label: string
+  /** Streams and /v1/models. */
   openai: OpenAI
+  /**
+   * POST /chat/completions without streaming, straight over the pool (no SDK request/Response
+   * objects: they cost more CPU than the whole raw round trip on a fast upstream). A non-2xx answer is
+   * captured under `requestId` like the SDK path's, then thrown.
+   */
+  createCompletion: (body: ChatCompletionCreateParamsNonStreaming, o: { signal: AbortSignal, requestId: string }) => Promise<ChatCompletion>
   breaker: CircuitBreaker
   inFlight: number
   /** The error response captured for the request that carried this X-Request-Id (removes it). */
@@ -88,6 +97,25 @@ export function createUpstream (opts: UpstreamOptions): Upstream {
     onStateChange: (s) => opts.onCircuitChange?.(label, s),
   })
 
+  const completionsUrl = new URL('chat/completions', opts.url.endsWith('/') ? opts.url : `${opts.url}/`)
+  const authorization = `Bearer ${opts.apiKey}`
+  const createCompletion: Upstream['createCompletion'] = async (body, o) => {
+    const res = await request(completionsUrl, {
+      method: 'POST',
+      dispatcher,
+      signal: o.signal,
+      headers: { 'content-type': 'application/json', accept: 'application/json', authorization, 'x-request-id': o.requestId },
+      body: JSON.stringify(body),
+    })
+    const text = await res.body.text()
+    if (res.statusCode < 200 || res.statusCode > 299) {
+      captures.set(o.requestId, { status: res.statusCode, body: text, headers: headerBag(res.headers) })
+      // Not an LlmError: the runner maps the captured status and body (toLlmError) into the typed one.
+      throw new Error(`upstream answered ${res.statusCode}`)
+    }
+    return parseCompletion(text)
+  }
+
   const root = new URL(opts.url)
   root.pathname = root.pathname.replace(/\/v1\/?$/, '/')
 
@@ -95,6 +123,7 @@ export function createUpstream (opts: UpstreamOptions): Upstream {
     url: opts.url,
     label,
     openai,
+    createCompletion,
     breaker,
     inFlight: 0,
     takeCapture: (id) => {
@@ -117,4 +146,34 @@ export function createUpstream (opts: UpstreamOptions): Upstream {
     close: async () => { await ownAgent?.close() },
   }
   return upstream
+}
+
+type RawHeaders = Record<string, string | string[] | undefined>
+
+function headerBag (h: RawHeaders): HeaderBag {
+  return {
+    get: (name) => {
+      const v = h[name.toLowerCase()]
+      return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v
+    },
+  }
+}
+
+/** A 2xx body as a chat completion; anything that is not one is an upstream failure, not a crash. */
+function parseCompletion (text: string): ChatCompletion {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    throw new LlmUpstreamError(`upstream answered 2xx with a body that is not JSON: ${text.slice(0, 200)}`)
+  }
+  const choices = (json as { choices?: unknown } | null)?.choices
+  if (!Array.isArray(choices)) throw new LlmUpstreamError('upstream answered 2xx without a choices array')
+  for (const c of choices as unknown[]) {
+    const content = (c as { message?: { content?: unknown } } | null)?.message?.content
+    if (content !== undefined && content !== null && typeof content !== 'string') {
+      throw new LlmUpstreamError('upstream answered a choice whose message.content is not a string')
+    }
+  }
+  return json as ChatCompletion
 }
