@@ -11,7 +11,7 @@ describe('circuit breaker state machine', () => {
   test('opens after N consecutive failures, half-opens after the cool-down with exactly one probe', () => {
     let t = 0
     const b = createCircuitBreaker({ failureThreshold: 3, cooldownMs: 1_000, now: () => t })
-    for (let i = 0; i < 3; i++) b.onFailure(b.tryAcquire() ?? { probe: false })
+    for (let i = 0; i < 3; i++) b.onFailure(b.tryAcquire() ?? { probe: false }, 'LLM_ERR_UPSTREAM')
     expect(b.state()).toBe('open')
     expect(b.tryAcquire()).toBeNull()
     t += 999
@@ -21,7 +21,7 @@ describe('circuit breaker state machine', () => {
     const probe = b.tryAcquire()
     expect(probe).toEqual({ probe: true })
     expect(b.tryAcquire()).toBeNull() // one probe at a time
-    b.onFailure(probe as { probe: boolean })
+    b.onFailure(probe as { probe: boolean }, 'LLM_ERR_UPSTREAM')
     expect(b.state()).toBe('open') // a failed probe re-opens for another cool-down
     t += 1_000
     const probe2 = b.tryAcquire()
@@ -32,11 +32,11 @@ describe('circuit breaker state machine', () => {
   test('a success in between resets the consecutive count; an aborted probe frees the slot', () => {
     let t = 0
     const b = createCircuitBreaker({ failureThreshold: 2, cooldownMs: 10, now: () => t })
-    b.onFailure({ probe: false })
+    b.onFailure({ probe: false }, 'LLM_ERR_TIMEOUT')
     b.onSuccess({ probe: false })
-    b.onFailure({ probe: false })
+    b.onFailure({ probe: false }, 'LLM_ERR_TIMEOUT')
     expect(b.state()).toBe('closed')
-    b.onFailure({ probe: false })
+    b.onFailure({ probe: false }, 'LLM_ERR_TIMEOUT')
     expect(b.state()).toBe('open')
     t += 10
     const p = b.tryAcquire() as { probe: boolean }

@@ -3,6 +3,18 @@ export type CircuitState = 'closed' | 'open' | 'half_open'
 /** Proof that a request was let through; `probe` marks the single half-open trial request. */
 export interface CircuitTicket { probe: boolean }
 
+/** Why a circuit is open: the run of consecutive failures that (re-)opened it. */
+export interface CircuitOpening {
+  /** Error code of the last failure of the run, the one that opened the circuit (e.g. LLM_ERR_TIMEOUT). */
+  code: string
+  /** Consecutive failures since the last success (the threshold, plus failed half-open probes). */
+  failures: number
+  /** How many of those, counted back from the last, had that same code. */
+  sameCode: number
+  /** Clock time (`now()`) of the opening. */
+  at: number
+}
+
 export interface CircuitBreakerOptions {
   /** Consecutive failures that open the circuit. @default 5 */
   failureThreshold: number
@@ -21,16 +33,23 @@ export interface CircuitBreaker {
   tryAcquire: () => CircuitTicket | null
   /** The upstream answered (2xx or a 4xx verdict): closes the circuit and resets the count. */
   onSuccess: (ticket: CircuitTicket) => void
-  /** Timeout, connection failure or 5xx: counts towards opening; a failed probe re-opens. */
-  onFailure: (ticket: CircuitTicket) => void
+  /** Timeout, connection failure or 5xx (its error code): counts towards opening; a failed probe re-opens. */
+  onFailure: (ticket: CircuitTicket, code: string) => void
   /** Ended without saying anything about the upstream (caller aborted): frees the probe slot. */
   onNeutral: (ticket: CircuitTicket) => void
+  /** Why the circuit is open or half-open (the failures that last opened it); null while closed. */
+  openedBy: () => CircuitOpening | null
 }
 
 /** A consecutive-failure circuit breaker for one upstream, on an injectable clock. */
 export function createCircuitBreaker (opts: CircuitBreakerOptions): CircuitBreaker {
   let state: CircuitState = 'closed'
+  // The current run of consecutive failures; `failures` alone decides opening while closed.
   let failures = 0
+  let run = 0
+  let lastCode = ''
+  let sameCode = 0
+  let opening: CircuitOpening | null = null
   let openedAt = 0
   let probing = false
 
@@ -40,6 +59,11 @@ export function createCircuitBreaker (opts: CircuitBreakerOptions): CircuitBreak
     opts.onStateChange?.(next)
   }
   const cooled = (): boolean => opts.now() - openedAt >= opts.cooldownMs
+  const open = (): void => {
+    openedAt = opts.now()
+    opening = { code: lastCode, failures: run, sameCode, at: openedAt }
+    set('open')
+  }
 
   return {
     state: () => (state === 'open' && cooled() ? 'half_open' : state),
@@ -57,23 +81,29 @@ export function createCircuitBreaker (opts: CircuitBreakerOptions): CircuitBreak
     onSuccess: (ticket) => {
       if (ticket.probe) probing = false
       failures = 0
+      run = 0
+      sameCode = 0
+      opening = null
       set('closed')
     },
-    onFailure: (ticket) => {
+    onFailure: (ticket, code) => {
       if (ticket.probe) probing = false
+      // Requests still in flight when the circuit opened end in the open state: they say nothing new.
+      if (state === 'open') return
+      run++
+      sameCode = code === lastCode ? sameCode + 1 : 1
+      lastCode = code
       if (state === 'half_open') {
-        openedAt = opts.now()
-        set('open')
+        open()
         return
       }
-      if (state === 'open') return
       failures++
       if (failures >= opts.failureThreshold) {
-        openedAt = opts.now()
         failures = 0
-        set('open')
+        open()
       }
     },
     onNeutral: (ticket) => { if (ticket.probe) probing = false },
+    openedBy: () => (state === 'closed' ? null : opening),
   }
 }

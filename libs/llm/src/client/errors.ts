@@ -46,10 +46,64 @@ export class LlmContextLengthError extends LlmError {
   }
 }
 
+/** Why one upstream's circuit is open (see CircuitOpening in circuit-breaker.ts). */
+export interface UpstreamOpening {
+  upstream: string
+  /** Error code of the failure that opened it, e.g. LLM_ERR_TIMEOUT. */
+  code: string
+  /** Consecutive failures in the run that opened it; `sameCode` of them, counted back from the last, had `code`. */
+  failures: number
+  sameCode: number
+  /** Clock time of the opening. */
+  at: number
+}
+
+const CAUSE_NOUNS: Record<string, [string, string]> = {
+  LLM_ERR_TIMEOUT: ['timeout', 'timeouts'],
+  LLM_ERR_UNREACHABLE: ['connection failure', 'connection failures'],
+  LLM_ERR_UPSTREAM: ['upstream error', 'upstream errors'],
+}
+const causeNoun = (code: string, n: number): string => {
+  const nouns = CAUSE_NOUNS[code] ?? [`${code} failure`, `${code} failures`]
+  return n === 1 ? nouns[0] : nouns[1]
+}
+const openingText = (o: UpstreamOpening): string => o.sameCode >= o.failures
+  ? `${o.upstream} after ${o.failures} consecutive ${causeNoun(o.code, o.failures)}`
+  : `${o.upstream} after ${o.failures} consecutive failures, the last ${o.sameCode} ${causeNoun(o.code, o.sameCode)}`
+
+/**
+ * Every circuit is open: the call failed fast, without reaching an upstream. The code stays
+ * LLM_ERR_CIRCUIT_OPEN; `openedBy` / `causeCode` say which failures opened the circuit, the most
+ * recently opened one when several are open. The message names each open upstream with its cause,
+ * the most recent first, e.g. "circuit open for lexi:8008/v1 after 5 consecutive timeouts".
+ */
 export class LlmCircuitOpenError extends LlmError {
   override code = 'LLM_ERR_CIRCUIT_OPEN'
-  constructor (readonly upstreams: string[]) {
-    super(`circuit open for ${upstreams.join(', ')}`)
+  /** The most recent opening among the open circuits, or null when no cause is known. */
+  readonly openedBy: UpstreamOpening | null
+  /** Error code of the failure that opened the circuit (openedBy.code), or null. */
+  readonly causeCode: string | null
+
+  constructor (readonly upstreams: string[], openings: readonly UpstreamOpening[] = []) {
+    const recent = [...openings].sort((a, b) => b.at - a.at)
+    const named = new Set(recent.map((o) => o.upstream))
+    const parts = [...recent.map(openingText), ...upstreams.filter((u) => !named.has(u))]
+    super(`circuit open for ${parts.join('; ')}`)
+    this.openedBy = recent[0] ?? null
+    this.causeCode = this.openedBy?.code ?? null
+  }
+
+  /**
+   * The cause code named by a stored circuit-open message (an LlmResult's error keeps only code and
+   * message): the first upstream's, which is the most recent opening. Null when it names none.
+   */
+  static causeCodeOf (message: string): string | null {
+    const first = message.startsWith('circuit open for ') ? message.slice('circuit open for '.length).split('; ')[0] : undefined
+    const m = first?.match(/ after \d+ consecutive (?:failures, the last \d+ )?(.+)$/)
+    if (!m) return null
+    const noun = m[1] as string
+    for (const [code, forms] of Object.entries(CAUSE_NOUNS)) if (forms.includes(noun)) return code
+    return noun.match(/^(LLM_ERR_[A-Z_]+) failures?$/)?.[1] ?? null
   }
 }
 
@@ -92,8 +146,17 @@ export class LlmAbortedError extends LlmError {
 export type FailReason =
   | 'timeout' | 'unreachable' | 'invalid_json' | 'circuit_open' | 'queue_full' | 'context_length' | 'upstream_error'
 
-/** The `fail_reason` recorded in features.llm.policy for an error code. */
-export function failReasonOf (code: string): FailReason {
+/**
+ * The `fail_reason` recorded in features.llm.policy for an error code. Given the error itself (an
+ * LlmError, or the `{code, message}` of an LlmResult), a circuit-open error whose cause is known
+ * gives the reason of that cause (`timeout` when consecutive timeouts opened the circuit).
+ */
+export function failReasonOf (error: string | { code: string, message?: string }): FailReason {
+  const code = typeof error === 'string' ? error : error.code
+  if (typeof error !== 'string' && code === 'LLM_ERR_CIRCUIT_OPEN') {
+    const cause = error instanceof LlmCircuitOpenError ? error.causeCode : LlmCircuitOpenError.causeCodeOf(error.message ?? '')
+    if (cause != null && cause !== code) return failReasonOf(cause)
+  }
   switch (code) {
     case 'LLM_ERR_TIMEOUT': return 'timeout'
     case 'LLM_ERR_UNREACHABLE': return 'unreachable'

@@ -67,14 +67,15 @@ const noop: Release = () => {}
  * retry/failover or give up, never past the call's deadline. Writes one llm_calls row per attempt.
  */
 export function createRequestRunner (deps: RunnerDeps): RequestRunner {
-  const labels = (): string[] => deps.pool.upstreams.map((u) => u.label)
+  // Fails fast, naming the failures that opened the circuits (the most recent opening is the cause).
+  const circuitOpen = (): LlmCircuitOpenError => new LlmCircuitOpenError(deps.pool.upstreams.map((u) => u.label), deps.pool.openings())
 
   return async function run<T> (opts: RunOptions, fn: (a: Attempt) => Promise<{ value: T, usage?: Usage }>): Promise<Lease<T>> {
     const { scope } = opts
     const tried = new Set<Upstream>()
     let retriesUsed = 0
     for (let attempt = 1; ; attempt++) {
-      if (!opts.ignoreCircuit && !deps.pool.anyAvailable()) throw new LlmCircuitOpenError(labels())
+      if (!opts.ignoreCircuit && !deps.pool.anyAvailable()) throw circuitOpen()
       let release = noop
       if (opts.slot !== false) {
         scope.phase = 'queue'
@@ -84,7 +85,7 @@ export function createRequestRunner (deps: RunnerDeps): RequestRunner {
       const pick = deps.pool.pick(tried, { ignoreCircuit: opts.ignoreCircuit })
       if (!pick) {
         release()
-        throw new LlmCircuitOpenError(labels())
+        throw circuitOpen()
       }
       const { upstream, ticket } = pick
       tried.add(upstream)
@@ -105,7 +106,7 @@ export function createRequestRunner (deps: RunnerDeps): RequestRunner {
         if (!opts.ignoreCircuit) {
           if (e == null) upstream.breaker.onSuccess(ticket)
           else if (e instanceof LlmAbortedError) upstream.breaker.onNeutral(ticket)
-          else if (isUpstreamFailure(e)) upstream.breaker.onFailure(ticket)
+          else if (isUpstreamFailure(e)) upstream.breaker.onFailure(ticket, e.code)
           else upstream.breaker.onSuccess(ticket)
         }
         const outcome = e ? outcomeOf(e.code) : 'ok'

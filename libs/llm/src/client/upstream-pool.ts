@@ -1,4 +1,5 @@
 import type { CircuitTicket } from './circuit-breaker'
+import type { UpstreamOpening } from './errors'
 import type { Upstream } from './upstream'
 
 export interface Pick { upstream: Upstream, ticket: CircuitTicket }
@@ -14,6 +15,8 @@ export interface UpstreamPool {
   pick: (tried: ReadonlySet<Upstream>, opts?: { ignoreCircuit?: boolean }) => Pick | null
   /** Whether an upstream this call has not tried would take a request now. */
   hasUntried: (tried: ReadonlySet<Upstream>) => boolean
+  /** Why each open (or half-open) circuit opened: what an LlmCircuitOpenError reports. */
+  openings: () => UpstreamOpening[]
 }
 
 export function createUpstreamPool (upstreams: Upstream[]): UpstreamPool {
@@ -22,6 +25,10 @@ export function createUpstreamPool (upstreams: Upstream[]): UpstreamPool {
     upstreams,
     anyAvailable: () => upstreams.some((u) => u.breaker.available()),
     hasUntried: (tried) => upstreams.some((u) => !tried.has(u) && u.breaker.available()),
+    openings: () => upstreams.flatMap((u) => {
+      const o = u.breaker.openedBy()
+      return o ? [{ upstream: u.label, ...o }] : []
+    }),
     pick: (tried, opts) => {
       const available = upstreams.filter((u) => u.breaker.available())
       const open = opts?.ignoreCircuit && available.length === 0 ? upstreams : available
