@@ -16,7 +16,8 @@ import { captureLogs } from './kit/log-capture'
  * Drill 3: Lexi wedged (its /health stays 200, requests are accepted, no token ever comes). While
  * a forecast run works through 40 bars against it, the api's GET /llm/health must report not ok
  * within its probe timeout, and the run must finish with every row stored, its LLM results failed
- * with timeouts (or failed fast by the open circuit those timeouts caused) and its orders denied.
+ * with timeouts (or failed fast by the open circuit those timeouts caused), every policy's
+ * fail_reason "timeout" (the cause the circuit carries), and its orders denied.
  */
 const HEALTH_TIMEOUT_MS = 300
 const LLM_TIMEOUT_MS = 600
@@ -58,15 +59,22 @@ test('against a wedged Lexi, /llm/health is not ok within its timeout and a fore
 
   const rows = (await db.pool.query<{ llm: unknown }>("SELECT features->'llm' AS llm FROM forecasts ORDER BY asof")).rows.map((r) => FeaturesLlmSchema.parse(r.llm))
   expect(rows.map((f) => f.inputs.asof)).toEqual(expected)
-  const reasons = rows.map((f) => f.policy.fail_reason)
   for (const f of rows) {
     expect(f.policy).toMatchObject({ ok: false, effective: 'deny', parsed: null })
     expect(f.rationale.ok).toBe(false)
     for (const r of [f.rationale, f.policy]) expect(['LLM_ERR_TIMEOUT', 'LLM_ERR_CIRCUIT_OPEN']).toContain(r.error?.code)
   }
-  // Timeouts are recorded as such; the rest were failed fast by the circuit they opened.
-  expect(reasons.filter((r) => r === 'timeout').length).toBeGreaterThan(0)
-  expect(reasons.filter((r) => r !== 'timeout' && r !== 'circuit_open')).toEqual([])
+  // Every row says why: Lexi timed out. The first calls timed out themselves; the rest were failed
+  // fast (error.code LLM_ERR_CIRCUIT_OPEN) by the circuit those timeouts opened, and name that cause.
+  expect(rows.map((f) => f.policy.fail_reason).filter((r) => r !== 'timeout')).toEqual([])
+  const codes = rows.map((f) => f.policy.error?.code)
+  expect(codes.filter((c) => c === 'LLM_ERR_TIMEOUT').length).toBeGreaterThan(0)
+  expect(codes.filter((c) => c === 'LLM_ERR_CIRCUIT_OPEN').length).toBeGreaterThan(0)
+  for (const f of rows) {
+    for (const r of [f.rationale, f.policy]) {
+      if (r.error?.code === 'LLM_ERR_CIRCUIT_OPEN') expect(r.error.message).toMatch(/^circuit open for \S+ after \d+ consecutive timeouts$/)
+    }
+  }
   // Every proposed order was placed, and denied (fail closed).
   const orders = await db.pool.query<{ status: string }>('SELECT status FROM orders')
   expect(orders.rows.length).toBe(rows.filter((f) => f.inputs.order !== null).length)

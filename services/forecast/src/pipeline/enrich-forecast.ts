@@ -1,5 +1,5 @@
 import {
-  FeaturesLlmSchema, PolicyDecisionSchema, RationaleSchema, evaluateGate, toPolicyRecord,
+  FeaturesLlmSchema, PolicyDecisionSchema, RationaleSchema, evaluateGate, failReasonOf, toPolicyRecord,
   type FeaturesLlm, type GateMode, type LlmClient, type LlmInputs, type LlmResult, type PromptRegistry,
 } from '@pulsetrade/llm'
 import type { z } from 'zod'
@@ -14,7 +14,7 @@ export interface EnrichOptions {
   mode: GateMode
   gateDisabled: boolean
   lotSize: number
-  /** Says why Lexi fails when the circuit breaker answered for it (see upstream-probe.ts). */
+  /** Says why Lexi fails when the circuit breaker answered without naming a cause (see upstream-probe.ts). */
   diagnose?: () => Promise<UpstreamDiagnosis>
 }
 
@@ -65,9 +65,14 @@ export function createEnricher (opts: EnrichOptions): EnrichForecast {
       lotSize: opts.lotSize,
     })
     const record = toPolicyRecord(policy, verdict)
-    // A fast-failed call (breaker open) records why Lexi is failing, e.g. "unreachable"; error.code
-    // keeps LLM_ERR_CIRCUIT_OPEN. When Lexi answers again the reason stays "circuit_open".
-    if (record.fail_reason === 'circuit_open' && opts.diagnose) record.fail_reason = await opts.diagnose()
+    // A fast-failed call (breaker open) records why Lexi is failing: the failures that opened the
+    // circuit, named in the error ("... after 5 consecutive timeouts" → "timeout"); error.code keeps
+    // LLM_ERR_CIRCUIT_OPEN. Without a named cause, the probe diagnoses; else "circuit_open" stays.
+    if (record.fail_reason === 'circuit_open' && policy.error) {
+      const cause = failReasonOf(policy.error)
+      if (cause !== 'circuit_open') record.fail_reason = cause
+      else if (opts.diagnose) record.fail_reason = await opts.diagnose()
+    }
     const features = { model: opts.model, inputs, rationale, policy: record }
     const checked = FeaturesLlmSchema.safeParse(features)
     if (!checked.success) {

@@ -13,10 +13,12 @@ export interface UpstreamProbeOptions {
 export type UpstreamDiagnosis = Exclude<FailReason, 'invalid_json' | 'queue_full' | 'context_length'>
 
 /**
- * When the client's circuit breaker fails a call fast (LLM_ERR_CIRCUIT_OPEN) it no longer says why
- * Lexi failed. This probe asks GET {base}/models once per ttl (single flight) and maps the outcome
- * with the client's own error mapping: connection refused or reset → unreachable, deadline →
- * timeout, 5xx → upstream_error; a 2xx means Lexi is back and the breaker is only cooling down.
+ * The client's circuit-open error (LLM_ERR_CIRCUIT_OPEN) names the failures that opened the circuit,
+ * and the enricher records that cause. For an error that names none, this probe says why Lexi fails:
+ * it asks GET {base}/models once per ttl (single flight) and maps the outcome with the client's own
+ * error mapping: connection refused or reset → unreachable, deadline → timeout, 5xx →
+ * upstream_error; a 2xx means Lexi answers (or is wedged: /models does not need the engine), so
+ * `circuit_open` stays.
  */
 export function createUpstreamProbe (o: UpstreamProbeOptions): () => Promise<UpstreamDiagnosis> {
   const timeoutMs = o.timeoutMs ?? 1000
