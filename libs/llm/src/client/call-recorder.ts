@@ -1,5 +1,6 @@
 import type { Db } from '@pulsetrade/db'
 import type { Logger } from 'pino'
+import { createGroupBatch } from './group-batch'
 
 /** One upstream attempt, as stored in llm_calls. */
 export interface CallRow {
@@ -31,49 +32,26 @@ const BATCH = 500
  * never thrown into an LLM call.
  */
 export function createCallRecorder (db: Db, log: Logger, onWriteError: (rows: number) => void): CallRecorder {
-  let pending: CallRow[] = []
-  let running: Promise<void> | null = null
-
-  const write = async (rows: CallRow[]): Promise<void> => {
+  const batch = createGroupBatch<CallRow, void>(async (rows) => {
     const col = <K extends keyof CallRow>(k: K): Array<CallRow[K]> => rows.map((r) => r[k])
-    await db.query(
-      `INSERT INTO llm_calls (prompt, version, arm, upstream, attempt, latency_ms, prompt_tokens,
-         completion_tokens, ok, error_code, request_id)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::float8[],
-         $7::int[], $8::int[], $9::bool[], $10::text[], $11::text[])`,
-      [col('prompt'), col('version'), col('arm'), col('upstream'), col('attempt'), col('latency_ms'),
-        col('prompt_tokens'), col('completion_tokens'), col('ok'), col('error_code'), col('request_id')],
-    )
-  }
-
-  const drain = async (): Promise<void> => {
-    while (pending.length > 0) {
-      const rows = pending.slice(0, BATCH)
-      pending = pending.slice(rows.length)
-      try {
-        await write(rows)
-      } catch (err) {
-        onWriteError(rows.length)
-        log.error({ error: { message: (err as Error).message, code: (err as { code?: unknown }).code }, rows: rows.length }, 'llm_calls write failed')
-      }
+    try {
+      await db.query(
+        `INSERT INTO llm_calls (prompt, version, arm, upstream, attempt, latency_ms, prompt_tokens,
+           completion_tokens, ok, error_code, request_id)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::float8[],
+           $7::int[], $8::int[], $9::bool[], $10::text[], $11::text[])`,
+        [col('prompt'), col('version'), col('arm'), col('upstream'), col('attempt'), col('latency_ms'),
+          col('prompt_tokens'), col('completion_tokens'), col('ok'), col('error_code'), col('request_id')],
+      )
+    } catch (err) {
+      onWriteError(rows.length)
+      log.error({ error: { message: (err as Error).message, code: (err as { code?: unknown }).code }, rows: rows.length }, 'llm_calls write failed')
     }
-  }
-
-  const start = (): void => {
-    if (running) return
-    running = drain().finally(() => {
-      running = null
-      if (pending.length > 0) start()
-    })
-  }
+    return []
+  }, BATCH)
 
   return {
-    record: (row) => {
-      pending.push(row)
-      start()
-    },
-    flush: async () => {
-      while (running) await running
-    },
+    record: (row) => { void batch.submit(row) },
+    flush: batch.idle,
   }
 }

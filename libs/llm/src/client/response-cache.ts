@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import canonicalize from 'canonicalize'
 import type { Db } from '@pulsetrade/db'
+import { createGroupBatch } from './group-batch'
 import type { ChatMessage, Sampling } from '../types'
 
 /** Bump when the key's composition changes: old entries then simply stop matching. */
@@ -48,19 +49,53 @@ export interface ResponseCache {
   put: (entry: CacheEntry) => Promise<void>
 }
 
-/** The llm_cache table. */
+/** Entries per statement: reads and writes queued while one runs share the next round trip. */
+const BATCH = 256
+
+/** The llm_cache table. Concurrent calls' reads and writes are grouped into multi-row statements. */
 export function createResponseCache (db: Db): ResponseCache {
+  const reads = createGroupBatch<string, unknown>(async (keys) => {
+    // One hit per asking call, also when several calls in the batch ask for the same key.
+    const r = await db.query<{ key: string, response: unknown }>(
+      `UPDATE llm_cache c SET hits = c.hits + k.n
+         FROM (SELECT key, count(*)::int AS n FROM unnest($1::text[]) AS key GROUP BY key) k
+        WHERE c.key = k.key
+        RETURNING c.key, c.response`, [keys])
+    const found = new Map(r.rows.map((row) => [row.key, row.response]))
+    return keys.map((k) => found.get(k) ?? null)
+  }, BATCH)
+
+  const insert = async (entries: CacheEntry[]): Promise<void> => {
+    const col = (f: (e: CacheEntry) => string): string[] => entries.map(f)
+    await db.query(
+      `INSERT INTO llm_cache (key, prompt, version, hash, request, response)
+       SELECT key, prompt, version, hash, request::jsonb, response::jsonb
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+           AS t(key, prompt, version, hash, request, response)
+       ON CONFLICT (key) DO UPDATE SET request = EXCLUDED.request, response = EXCLUDED.response, created_at = now()`,
+      [col((e) => e.key), col((e) => e.prompt), col((e) => e.version), col((e) => e.hash),
+        col((e) => JSON.stringify(e.request)), col((e) => JSON.stringify(e.response))],
+    )
+  }
+  // Each entry's own outcome: one entry Postgres refuses (a NUL in a jsonb string) must not cost the others theirs.
+  const writes = createGroupBatch<CacheEntry, Error | null>(async (entries) => {
+    // A key twice in one INSERT … ON CONFLICT DO UPDATE is an error: the later entry wins, as it would in sequence.
+    const last = [...new Map(entries.map((e) => [e.key, e])).values()]
+    try {
+      await insert(last)
+      return entries.map(() => null)
+    } catch (err) {
+      if (last.length === 1) return entries.map(() => err as Error)
+      const alone = new Map(await Promise.all(last.map(async (e) => [e.key, await insert([e]).then(() => null, (x: unknown) => x as Error)] as const)))
+      return entries.map((e) => alone.get(e.key) ?? null)
+    }
+  }, BATCH)
+
   return {
-    get: async (key) => {
-      const r = await db.query<{ response: unknown }>('UPDATE llm_cache SET hits = hits + 1 WHERE key = $1 RETURNING response', [key])
-      return r.rows[0]?.response ?? null
-    },
-    put: async (e) => {
-      await db.query(
-        `INSERT INTO llm_cache (key, prompt, version, hash, request, response) VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (key) DO UPDATE SET request = EXCLUDED.request, response = EXCLUDED.response, created_at = now()`,
-        [e.key, e.prompt, e.version, e.hash, JSON.stringify(e.request), JSON.stringify(e.response)],
-      )
+    get: reads.submit,
+    put: async (entry) => {
+      const err = await writes.submit(entry)
+      if (err) throw err
     },
   }
 }
