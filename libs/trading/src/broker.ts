@@ -1,5 +1,5 @@
 import type { DbClient } from '@pulsetrade/db'
-import type { PositionRow, Side } from './trading-types'
+import type { OrderRow, PositionRow, Side } from './trading-types'
 
 /** What a broker gets of an order row. */
 export interface BrokerOrder {
@@ -8,6 +8,11 @@ export interface BrokerOrder {
   side: Side
   qty: number
   ref_price: number | null
+  /**
+   * The symbol's position row as the caller holds it locked FOR UPDATE in `tx` (placeOrderInTx
+   * passes it), so a broker that books the fill need not lock and read it again. Only with `tx`.
+   */
+  position?: PositionRow
 }
 
 export interface BrokerFill {
@@ -17,6 +22,8 @@ export interface BrokerFill {
   fill_price: number | null
   /** The position after the fill, when the broker knows it at once. */
   position: PositionRow | null
+  /** The order row after the broker updated it in the caller's `tx`, if it did (saves a reread). */
+  order?: OrderRow
 }
 
 /**
@@ -31,4 +38,11 @@ export interface Broker {
   cancel: (orderId: number, tx?: DbClient) => Promise<boolean>
   /** Open (non-zero) positions. */
   positions: (tx?: DbClient) => Promise<PositionRow[]>
+  /**
+   * True when `submit(order, tx)` with `order.position` set either throws before its first
+   * statement in `tx` or writes the whole fill in ONE statement (whose failure aborts `tx`, so the placement fails as a whole and
+   * nothing is kept). placeOrderInTx then needs no savepoint around it. Otherwise (the default) a
+   * savepoint undoes partial writes of a failed submit, and the order is kept as `rejected`.
+   */
+  readonly atomicSubmit?: boolean
 }

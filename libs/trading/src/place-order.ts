@@ -3,14 +3,13 @@ import { evaluateGate, toPolicyRecord, type GateMode, type GateVerdict, type Llm
 import type { Logger } from 'pino'
 import type { Broker } from './broker'
 import { InvalidOrderError } from './errors'
-import { isRiskReducing } from './is-risk-reducing'
+import { isRiskReducing, signedQty } from './is-risk-reducing'
 import type { RiskLimits } from './limits'
 import { THROTTLE_EXACT_MARGIN, THROTTLE_LOCK } from './lock-keys'
 import { countRecentOrders, findOrderByForecast, getOrder, insertOrder, setOrderStatus } from './orders-repo'
-import { lockPosition } from './positions-repo'
+import { lockForPlacement } from './placement-repo'
 import { runRiskChecks } from './run-risk-checks'
-import { lockTradingState } from './trading-state-repo'
-import type { OrderRow, Side } from './trading-types'
+import type { OrderRow, PositionRow, Side } from './trading-types'
 
 export interface OrderRequest {
   /** One order per forecast: a second request for the same forecast returns the first order. */
@@ -57,24 +56,24 @@ function validate (r: OrderRequest): Date | null {
  * Risk checks, gate and fill of one order inside the caller's transaction `tx`. Locks, in order:
  * trading_state FOR SHARE (a state change waits for this transaction, and a placement after it
  * sees the new state), the symbol's position row, then — for risk-increasing orders close to the
- * per-minute limit — the throttle lock, so the count is exact across workers.
+ * per-minute limit — the throttle lock, so the count is exact across workers. An allowed order with
+ * the paper broker costs three statements: the locked reads, the insert, the fill.
  */
 export async function placeOrderInTx (tx: DbClient, r: OrderRequest): Promise<OrderOutcome> {
   const priceTs = validate(r)
   const log = r.logger.child({ component: 'trading', symbol: r.symbol, forecast_id: r.forecastId ?? null })
-  const state = await lockTradingState(tx, 'share')
-  if (r.forecastId != null) {
-    const existing = await findOrderByForecast(tx, r.forecastId)
-    if (existing) return { order: existing, verdict: existing.gate as unknown as GateVerdict, duplicate: true }
-  }
-  const position = await lockPosition(tx, r.symbol, r.limits.RISK_SYMBOL_ALLOWLIST.includes(r.symbol))
+  const locks = await lockForPlacement(tx, {
+    symbol: r.symbol, forecastId: r.forecastId ?? null, signedQty: signedQty(r.side, r.qty), createPosition: r.limits.RISK_SYMBOL_ALLOWLIST.includes(r.symbol),
+  })
+  if (locks.existingOrderId !== null) return duplicateOf(await getOrder(tx, locks.existingOrderId))
+  const { position } = locks
   const reducing = isRiskReducing(r, position)
   if (r.riskReducing != null && r.riskReducing !== reducing) {
     log.warn({ claimed: r.riskReducing, actual: reducing, position_qty: position?.qty ?? 0 }, 'risk-reducing flag disagrees with the position; using the position')
   }
   let recentOrders = 0
   if (!reducing) {
-    recentOrders = await countRecentOrders(tx)
+    recentOrders = locks.recentOrders ?? await countRecentOrders(tx)
     // Far from the limit, concurrent placements cannot push the count over it; near it, serialise
     // them (lock held to commit) and count again, so the limit is exact across workers.
     if (recentOrders + THROTTLE_EXACT_MARGIN >= r.limits.RISK_MAX_ORDERS_PER_MIN) {
@@ -83,11 +82,14 @@ export async function placeOrderInTx (tx: DbClient, r: OrderRequest): Promise<Or
     }
   }
   const order = { symbol: r.symbol, side: r.side, qty: r.qty, refPrice: r.refPrice, lastClose: r.lastClose, priceTs }
-  const risk = runRiskChecks(order, { state: state.state, positionQty: position?.qty ?? 0, panic: r.exitId != null, recentOrders, now: r.now }, r.limits)
+  const risk = runRiskChecks(order, { state: locks.state, positionQty: position?.qty ?? 0, panic: r.exitId != null, recentOrders, now: r.now }, r.limits)
   const verdict = evaluateGate({ risk, llm: r.llm, riskReducing: risk.riskReducing, mode: r.mode, gateDisabled: r.gateDisabled, qty: r.qty, lotSize: r.limits.RISK_LOT_SIZE })
   if (verdict.warn) log.warn({ reason_code: verdict.reason_code, would: verdict.would, qty: verdict.qty }, verdict.warn)
 
   const allowed = verdict.effective === 'allow'
+  const mirror = r.forecastId != null && r.exitId == null && r.mirrorPolicy !== false
+    ? { forecastId: r.forecastId, policy: toPolicyRecord(r.llm, verdict) }
+    : null
   const inserted = await insertOrder(tx, {
     forecastId: r.forecastId ?? null,
     symbol: r.symbol,
@@ -99,35 +101,42 @@ export async function placeOrderInTx (tx: DbClient, r: OrderRequest): Promise<Or
     mode: r.exitId != null ? 'reduce_only' : r.gateDisabled ? 'disabled' : r.mode,
     exitId: r.exitId ?? null,
     riskReducing: risk.riskReducing,
-  })
+  }, mirror)
   if (!inserted) {
-    // A concurrent request for the same forecast committed first.
+    // A concurrent request for the same forecast committed first (the insert waited for it).
     const existing = await findOrderByForecast(tx, r.forecastId as number)
     if (!existing) throw new Error(`order for forecast ${String(r.forecastId)} conflicted but is not visible`)
-    return { order: existing, verdict: existing.gate as unknown as GateVerdict, duplicate: true }
+    return duplicateOf(existing)
   }
-  if (allowed) await fill(tx, r.broker, inserted, log)
-  if (r.forecastId != null && r.exitId == null && r.mirrorPolicy !== false) {
-    await tx.query(
-      `UPDATE forecasts SET features = jsonb_set(features, '{llm,policy}', $2::jsonb) WHERE id = $1 AND features ? 'llm'`,
-      [r.forecastId, JSON.stringify(toPolicyRecord(r.llm, verdict))])
-  }
-  const final = await getOrder(tx, inserted.id)
+  const final = allowed ? await fill(tx, r.broker, inserted, position, log) : inserted
   log.info({ order_id: final.id, status: final.status, qty: final.qty, reason_code: verdict.reason_code, mode: final.mode }, 'order gated')
   return { order: final, verdict, duplicate: false }
 }
 
-/** Sends an allowed order to the broker; a broker failure rejects the order without undoing the row. */
-async function fill (tx: DbClient, broker: Broker, order: OrderRow, log: Logger): Promise<void> {
-  await tx.query('SAVEPOINT broker_submit')
+const duplicateOf = (existing: OrderRow): OrderOutcome => ({ order: existing, verdict: existing.gate as unknown as GateVerdict, duplicate: true })
+
+/**
+ * Sends an allowed order to the broker and returns the order row after it. A broker failure
+ * rejects the order without undoing the row: inside a savepoint, or, for a broker whose submit is
+ * atomic (see Broker.atomicSubmit), without one; a database error there fails the whole placement.
+ */
+async function fill (tx: DbClient, broker: Broker, order: OrderRow, position: PositionRow | null, log: Logger): Promise<OrderRow> {
+  const atomic = broker.atomicSubmit === true && position !== null
+  if (!atomic) await tx.query('SAVEPOINT broker_submit')
   try {
-    const res = await broker.submit({ id: order.id, symbol: order.symbol, side: order.side, qty: order.qty, ref_price: order.ref_price }, tx)
-    if (res.status === 'open') await setOrderStatus(tx, order.id, 'open', null)
-    await tx.query('RELEASE SAVEPOINT broker_submit')
+    const res = await broker.submit({
+      id: order.id, symbol: order.symbol, side: order.side, qty: order.qty, ref_price: order.ref_price, ...(position === null ? {} : { position }),
+    }, tx)
+    const row = res.status === 'open' ? await setOrderStatus(tx, order.id, 'open', null) : res.order
+    if (!atomic) await tx.query('RELEASE SAVEPOINT broker_submit')
+    return row ?? await getOrder(tx, order.id)
   } catch (err) {
-    await tx.query('ROLLBACK TO SAVEPOINT broker_submit')
+    if (!atomic) await tx.query('ROLLBACK TO SAVEPOINT broker_submit')
     const e = err as Error & { code?: string }
+    const patch = { broker_error: { code: e.code ?? 'BROKER_ERROR', message: e.message } }
+    // Without a savepoint, a failed statement has aborted tx: then the broker's error fails the placement.
+    const rejected = await setOrderStatus(tx, order.id, 'rejected', patch).catch(() => { throw err })
     log.error({ err: e, order_id: order.id, broker: broker.name }, 'broker rejected the order')
-    await setOrderStatus(tx, order.id, 'rejected', { broker_error: { code: e.code ?? 'BROKER_ERROR', message: e.message } })
+    return rejected
   }
 }

@@ -1,3 +1,4 @@
+import type { DbClient } from '@pulsetrade/db'
 import { PolicyRecordSchema } from '@pulsetrade/llm'
 import { beforeEach, describe, expect, test } from 'vitest'
 import { testDatabase } from '../../../test/db'
@@ -7,7 +8,7 @@ import { createPaperBroker } from '../src/paper-broker'
 import { getPosition } from '../src/positions-repo'
 import { submitOrder } from '../src/submit-order'
 import { setTradingState } from '../src/trading-state'
-import type { OrderRequest } from '../src/place-order'
+import { placeOrderInTx, type OrderRequest } from '../src/place-order'
 import { failedResult, insertForecast, memoryLogger, policyResult, quietLogger, resetTrading, testLimits } from './fixtures'
 
 const db = await testDatabase()
@@ -67,12 +68,70 @@ describe('submitOrder in enforce mode', () => {
     expect((await db.pool.query('SELECT count(*)::int AS n FROM orders')).rows[0].n).toBe(0)
   })
 
+  test('a position outside the allow-list can still be reduced, and an order there cannot add to it', async () => {
+    await db.pool.query("INSERT INTO positions (symbol, qty, avg_price) VALUES ('TSLA', 5, 200)")
+    const up = await submitOrder(db.pool, req({ symbol: 'TSLA', qty: 1, refPrice: 200, lastClose: 200 }))
+    expect(up.order.gate).toMatchObject({ reason_code: 'RISK_SYMBOL_NOT_ALLOWED' })
+    const down = await submitOrder(db.pool, req({ symbol: 'TSLA', side: 'sell', qty: 5, refPrice: 210, lastClose: 210, llm: null }))
+    expect(down.order).toMatchObject({ status: 'filled', risk_reducing: true })
+    expect(await getPosition(db.pool, 'TSLA')).toMatchObject({ qty: 0, avg_price: 0 })
+    expect((await db.pool.query("SELECT count(*)::int AS n FROM positions WHERE symbol = 'OTHER'")).rows[0].n).toBe(0)
+    await submitOrder(db.pool, req({ symbol: 'OTHER' }))
+    expect((await db.pool.query("SELECT count(*)::int AS n FROM positions WHERE symbol = 'OTHER'")).rows[0].n).toBe(0)
+  })
+
   test('a broker failure rejects the order but keeps its row and the position unchanged', async () => {
     const failing: Broker = { ...broker, name: 'failing', submit: async () => { throw new Error('venue down') } }
     const { order } = await submitOrder(db.pool, req({ broker: failing }))
     expect(order).toMatchObject({ status: 'rejected' })
     expect(order.gate).toMatchObject({ broker_error: { message: 'venue down' } })
     expect(await getPosition(db.pool, 'SPX')).toMatchObject({ qty: 0 })
+  })
+
+  test('a broker that fails after writing is rolled back to the savepoint: rejected row kept, position unchanged', async () => {
+    const partial: Broker = {
+      name: 'partial', cancel: broker.cancel, positions: broker.positions,
+      submit: async (o, tx) => {
+        await tx!.query('UPDATE positions SET qty = qty + $2 WHERE symbol = $1', [o.symbol, o.qty])
+        throw new Error('venue dropped the ack')
+      },
+    }
+    const { order } = await submitOrder(db.pool, req({ broker: partial }))
+    expect(order).toMatchObject({ status: 'rejected', gate: { broker_error: { message: 'venue dropped the ack' } } })
+    expect(await getPosition(db.pool, 'SPX')).toMatchObject({ qty: 0 })
+  })
+
+  test('a database error inside an atomic broker submit fails the whole placement and keeps nothing', async () => {
+    const broken: Broker = { ...broker, submit: async (_o, tx) => { await tx!.query('SELECT 1 / 0'); throw new Error('unreachable') } }
+    const forecastId = await insertForecast(db.pool)
+    await expect(submitOrder(db.pool, req({ forecastId, broker: broken }))).rejects.toMatchObject({ code: '22012' })
+    expect((await db.pool.query('SELECT count(*)::int AS n FROM orders')).rows[0].n).toBe(0)
+    expect((await getPosition(db.pool, 'SPX'))?.qty ?? 0).toBe(0)
+    expect((await submitOrder(db.pool, req({ forecastId }))).order).toMatchObject({ status: 'filled' })
+  })
+})
+
+describe('round trips', () => {
+  /** placeOrderInTx on a real pooled client whose statements are recorded. */
+  async function statementsOf (r: OrderRequest): Promise<string[]> {
+    const client = await db.pool.connect()
+    const seen: string[] = []
+    const tx = { query: (text: string, values?: unknown[]) => { seen.push(text.trim().split(/\s+/).slice(0, 3).join(' ')); return client.query(text, values) } } as unknown as DbClient
+    try {
+      await client.query('BEGIN')
+      await placeOrderInTx(tx, r)
+      await client.query('COMMIT')
+    } finally { client.release() }
+    return seen
+  }
+
+  test('an allowed order takes three statements in its transaction, a denied one two, a retry two', async () => {
+    const forecastId = await insertForecast(db.pool, { withLlm: true })
+    expect(await statementsOf(req({ forecastId }))).toEqual(['WITH st AS', 'WITH o AS', 'WITH p AS'])
+    expect(await statementsOf(req({ forecastId }))).toEqual(['WITH st AS', 'SELECT * FROM'])
+    expect(await statementsOf(req({ side: 'sell', qty: 4 }))).toEqual(['WITH st AS', 'INSERT INTO orders', 'WITH p AS'])
+    expect(await statementsOf(req({ llm: policyResult({ decision: 'deny' }) }))).toEqual(['WITH st AS', 'INSERT INTO orders'])
+    expect(await getPosition(db.pool, 'SPX')).toMatchObject({ qty: 6 })
   })
 })
 
@@ -121,6 +180,17 @@ describe('one order per forecast', () => {
     const first = await submitOrder(db.pool, req({ forecastId }))
     const again = await Promise.all([submitOrder(db.pool, req({ forecastId, qty: 20 })), submitOrder(db.pool, req({ forecastId, qty: 30 }))])
     expect(again.map((a) => [a.duplicate, a.order.id])).toEqual([[true, first.order.id], [true, first.order.id]])
+    expect((await db.pool.query('SELECT count(*)::int AS n FROM orders WHERE forecast_id = $1', [forecastId])).rows[0].n).toBe(1)
+    expect(await getPosition(db.pool, 'SPX')).toMatchObject({ qty: 10 })
+  })
+
+  test('concurrent first submits for one forecast place one order; the others get it back as a duplicate', async () => {
+    const forecastId = await insertForecast(db.pool)
+    const outs = await Promise.all(Array.from({ length: 8 }, () => submitOrder(db.pool, req({ forecastId }))))
+    const placed = outs.filter((o) => !o.duplicate)
+    expect(placed).toHaveLength(1)
+    expect(new Set(outs.map((o) => o.order.id))).toEqual(new Set([placed[0]!.order.id]))
+    for (const o of outs) expect(o.order).toMatchObject({ status: 'filled', forecast_id: forecastId })
     expect((await db.pool.query('SELECT count(*)::int AS n FROM orders WHERE forecast_id = $1', [forecastId])).rows[0].n).toBe(1)
     expect(await getPosition(db.pool, 'SPX')).toMatchObject({ qty: 10 })
   })
