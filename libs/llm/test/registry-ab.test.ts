@@ -92,7 +92,7 @@ describe('arms in rendered prompts', () => {
     const reg = load(SPEC_90_10)
     const r = reg.render('policy', samples.policy ?? {})
     expect([r.version, r.arm, r.bucket]).toEqual(['1.0.0', null, null])
-    expect(reg.choose('summary', 'anything')).toEqual({ version: '1.0.0', arm: null, bucket: null })
+    expect(reg.choose('summary', 'anything')).toEqual({ version: '1.0.1', arm: null, bucket: null })
     expect(reg.arms('policy')).toBeNull()
   })
 

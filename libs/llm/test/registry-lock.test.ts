@@ -100,7 +100,7 @@ describe('prompts CLI on a copy (real subprocess)', () => {
     const check3 = await runPromptsCli(['check', ...files])
     expect(check3.stderr).toBe('')
     expect(check3.code).toBe(0)
-    expect(check3.stdout).toContain('prompts check passed: 7 versions')
+    expect(check3.stdout).toContain('prompts check passed: 8 versions')
   }, 120_000) // five tsx start-ups; slow when the machine is shared
 
   test('check fails when a published version disappears from the YAML (renamed in place)', async () => {
@@ -118,11 +118,11 @@ describe('prompts CLI on a copy (real subprocess)', () => {
   test('check fails on a version that was never locked, but loading it still works', async () => {
     const c = fresh()
     const lock = JSON.parse(c.read(c.lock)) as Record<string, string>
-    delete lock['summary@1.0.0']
+    delete lock['summary@1.0.1']
     c.write(c.lock, JSON.stringify(lock))
-    expect(loadPromptRegistry(c.yaml).active('summary').version).toBe('1.0.0')
+    expect(loadPromptRegistry(c.yaml).active('summary').version).toBe('1.0.1')
     const check = await runPromptsCli(['check', '--file', c.yaml])
     expect(check.code).toBe(1)
-    expect(check.stderr).toContain('prompt "summary" version "1.0.0": not in')
+    expect(check.stderr).toContain('prompt "summary" version "1.0.1": not in')
   }, 60_000)
 })

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest'
-import type { LlmClient, RenderedPrompt } from '@pulsetrade/llm'
-import { createSummarizer } from '../src/summarizer'
+import { loadPromptRegistry, type LlmClient, type RenderedPrompt } from '@pulsetrade/llm'
+import { createSummarizer, SUMMARY_MAX_ROWS } from '../src/summarizer'
+import { PROMPTS_PATH } from './build-test-app'
 import type { RecentForecast } from '../src/recent-forecasts-repo'
 
 /** A fake LlmClient.structured: answers per `mode`, records calls and whether they were aborted. */
@@ -18,6 +19,11 @@ function fakeLlm (mode: 'ok' | 'hang' | 'invalid' | 'circuit') {
 }
 const prompts = { render: (name: string) => ({ prompt: name, version: '1.0.0', hash: 'h', arm: null, bucket: null, messages: [], sampling: { temperature: 0, top_p: 1, max_tokens: 10 }, jsonSchema: null }) }
 const rows = (ids: number[]) => ids.map((id) => ({ id, symbol: 'SPX', asof: '2020-01-01T00:00:00.000Z' }) as RecentForecast)
+
+test('the active summary prompt tells the model the row cap the summarizer applies', () => {
+  const system = loadPromptRegistry(PROMPTS_PATH).render('summary', { count: 1, rows: [] }).messages[0]?.content ?? ''
+  expect(system).toContain(`at most ${SUMMARY_MAX_ROWS} are shown`)
+})
 
 describe('createSummarizer', () => {
   test('a hanging call is answered as timeout within what is left of the budget, then aborted', async () => {
