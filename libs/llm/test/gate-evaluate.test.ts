@@ -113,7 +113,22 @@ test('gateFailReason maps unknown codes to upstream_error, a refused prompt budg
   expect(gateFailReason(null)).toBe('missing')
 })
 
+test('gateFailReason of a fast-failed call whose circuit was opened by timeouts is timeout, as in orders.gate', () => {
+  const error = { code: 'LLM_ERR_CIRCUIT_OPEN', message: 'circuit open for 127.0.0.1:8008/v1 after 5 consecutive timeouts' }
+  expect(gateFailReason(error)).toBe('timeout')
+  expect(gateFailReason({ code: 'LLM_ERR_CIRCUIT_OPEN', message: 'circuit open' })).toBe('circuit_open')
+  expect(evaluateGate({ risk: { pass: true, checks: [] }, llm: failedResult(error.code, error.message), riskReducing: false, mode: 'enforce', gateDisabled: false, qty: 10 }))
+    .toMatchObject({ effective: 'deny', fail_reason: 'timeout' })
+})
+
 test('shrinkQty never returns more than the requested quantity', () => {
   expect(shrinkQty(0.3, 1, 0.1)).toBe(0.3)
   expect(shrinkQty(0.7, 0.9999999, 0.1)).toBeLessThanOrEqual(0.7)
+})
+
+test('shrinkQty never rounds a target just below a lot boundary up past qty × size_factor', () => {
+  // Found by gate-properties: 999999.999999999 × 0.999999999999901 = 999999.9999999, not 10,000 lots of 100.
+  expect(shrinkQty(999999.999999999, 0.999999999999901, 100)).toBe(999_900)
+  expect(shrinkQty(0.3, 0.999999, 0.1)).toBe(0.2)
+  expect(shrinkQty(3, 0.1, 0.1)).toBe(0.3)
 })

@@ -22,7 +22,11 @@ const clip = (s: string, n = 200): string => (s.length > n ? `${s.slice(0, n)}â€
 export function shrinkQty (qty: number, factor: number, lotSize = 1): number {
   if (factor >= 1) return qty
   const lot = Number.isFinite(lotSize) && lotSize > 0 ? lotSize : 1
-  const lots = Math.floor((qty * factor) / lot + 1e-9)
+  const target = qty * factor
+  // The epsilon absorbs division noise (0.3 / 0.1 = 2.9999999999999996 is 3 lots), but it must never
+  // round a target just below a lot boundary up past the target (999999.9999999 / 100 is 9999 lots).
+  let lots = Math.floor(target / lot + 1e-9)
+  if (lots > 0 && lots * lot > target + 1e-9) lots--
   return Math.min(qty, Number((lots * lot).toPrecision(12)))
 }
 

@@ -13,7 +13,7 @@ export type DecisionRead =
 export function readDecision (llm: LlmResult<PolicyDecision> | null): DecisionRead {
   if (llm == null) return { ok: false, fail_reason: 'missing', detail: 'no policy decision' }
   if (!llm.ok) {
-    const reason = llm.error ? gateFailReason(llm.error.code) : 'upstream_error'
+    const reason = llm.error ? gateFailReason(llm.error) : 'upstream_error'
     return { ok: false, fail_reason: reason, detail: llm.error ? `${llm.error.code}: ${llm.error.message}` : 'ok=false without an error' }
   }
   if (llm.parsed == null) return { ok: false, fail_reason: 'invalid_json', detail: 'no parsed decision' }
