@@ -76,10 +76,12 @@ test('against a wedged Lexi, /llm/health is not ok within its timeout and a fore
     }
   }
   // Every proposed order was placed, and denied (fail closed).
-  const orders = await db.pool.query<{ status: string }>('SELECT status FROM orders')
+  const orders = await db.pool.query<{ status: string, fail_reason: string | null }>("SELECT status, gate->>'fail_reason' AS fail_reason FROM orders")
   expect(orders.rows.length).toBe(rows.filter((f) => f.inputs.order !== null).length)
   expect(orders.rows.length).toBeGreaterThan(0)
   expect(orders.rows.filter((r) => r.status !== 'denied')).toEqual([])
+  // The order's own gate record (what the shadow report groups by) names the same cause.
+  expect(orders.rows.filter((r) => r.fail_reason !== 'timeout')).toEqual([])
   expect(logs.atLeast(50)).toEqual([])
   // Every request the worker abandoned was aborted upstream: no Lexi slot stays taken.
   for (let i = 0; i < 40 && sim.stats().running > 0; i++) await sleep(25)
