@@ -73,6 +73,11 @@ test('with Lexi answering 503 half the time, every call ends in an answer or a t
   // The circuit opened, and closed again after an open.
   const transitions = logs.atLeast(30).filter((l) => typeof l.circuit === 'string').map((l) => l.circuit as string)
   expect(transitions).toContain('open')
+  // Each opening says which failures opened it: the 503s of the flapping upstream (or a call that
+  // ran out of time on a loaded machine).
+  const openedBy = logs.atLeast(30).filter((l) => l.circuit === 'open').map((l) => (l.opened_by as { code?: unknown } | null)?.code)
+  expect(openedBy.filter((c) => c !== 'LLM_ERR_UPSTREAM' && c !== 'LLM_ERR_TIMEOUT')).toEqual([])
+  expect(openedBy).toContain('LLM_ERR_UPSTREAM')
   expect(transitions.slice(transitions.indexOf('open'))).toContain('closed')
   // ...more than once: the breaker follows the flapping instead of sticking in one state.
   expect(transitions.filter((c, i) => c === 'closed' && transitions.slice(0, i).includes('open')).length).toBeGreaterThanOrEqual(2)

@@ -54,9 +54,9 @@ export function createLlmClient (options: LlmClientOptions): LlmClientInstance {
     cooldownMs: cfg.cooldownMs,
     now,
     dispatcher: options.dispatcher?.(url),
-    onCircuitChange: (label, state) => {
+    onCircuitChange: (label, state, opening) => {
       const line = { upstream: label, circuit: state }
-      if (state === 'open') log.warn(line, 'llm circuit opened')
+      if (state === 'open') log.warn({ ...line, opened_by: opening && { code: opening.code, failures: opening.failures } }, 'llm circuit opened')
       else log.info(line, 'llm circuit changed')
     },
   }))

@@ -1,6 +1,6 @@
 import OpenAI from 'openai'
 import { Agent, fetch as undiciFetch, request, Response as UndiciResponse, type Dispatcher } from 'undici'
-import { createCircuitBreaker, type CircuitBreaker, type CircuitState } from './circuit-breaker'
+import { createCircuitBreaker, type CircuitBreaker, type CircuitOpening, type CircuitState } from './circuit-breaker'
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions'
 import { LlmUpstreamError } from './errors'
 import type { HeaderBag } from './retry-after'
@@ -41,7 +41,8 @@ export interface UpstreamOptions {
   failureThreshold: number
   cooldownMs: number
   now: () => number
-  onCircuitChange?: (label: string, state: CircuitState) => void
+  /** `opening`: the failures that opened it (null once closed). */
+  onCircuitChange?: (label: string, state: CircuitState, opening: CircuitOpening | null) => void
   /** Swap the transport (tests); the client closes only dispatchers it created. */
   dispatcher?: Dispatcher
 }
@@ -94,7 +95,7 @@ export function createUpstream (opts: UpstreamOptions): Upstream {
     failureThreshold: opts.failureThreshold,
     cooldownMs: opts.cooldownMs,
     now: opts.now,
-    onStateChange: (s) => opts.onCircuitChange?.(label, s),
+    onStateChange: (s) => opts.onCircuitChange?.(label, s, breaker.openedBy()),
   })
 
   const completionsUrl = new URL('chat/completions', opts.url.endsWith('/') ? opts.url : `${opts.url}/`)
