@@ -31,3 +31,13 @@ export class PanicExitRunningError extends TradingError {
 export class BrokerError extends TradingError {
   override code = 'TRADING_ERR_BROKER'
 }
+
+/**
+ * A state change could not get the trading_state lock within its time budget (too many state
+ * changes queued, or the lock held elsewhere). Nothing was changed; retry after `retryAfterMs`.
+ */
+export class TradingBusyError extends TradingError {
+  override code = 'TRADING_ERR_BUSY'
+  override statusCode = 503
+  constructor (message: string, readonly retryAfterMs = 1000, options?: ErrorOptions) { super(message, options) }
+}

@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto'
-import { withTransaction, type Db } from '@pulsetrade/db'
+import type { Db, DbClient } from '@pulsetrade/db'
 import type { Logger } from 'pino'
 import type { Broker } from './broker'
+import { inTransaction } from './client-transaction'
 import { TradingInputError } from './errors'
 import { loadRiskLimits, type RiskLimits } from './limits'
-import { PANIC_RUN_LOCK } from './lock-keys'
+import { panicRunLock } from './lock-keys'
 import { runPanicSteps, type PanicReport } from './panic-steps'
-import { lockTradingState, readPanicExit, writeAudit, writeTradingState } from './trading-state-repo'
+import { queued, type StateChangeOptions } from './state-change'
+import { lockTradingState, readPanicExit, readTradingState, writeAudit, writeTradingState } from './trading-state-repo'
 
-export interface PanicExitOptions {
+export interface PanicExitOptions extends StateChangeOptions {
   reason: string
   actor: string
   broker: Broker
@@ -34,31 +36,31 @@ export interface PanicExitStart {
   done: Promise<PanicExitResult>
 }
 
+interface StepsContext { exitId: string, created: boolean, broker: Broker, limits: RiskLimits, logger: Logger }
+
 /**
  * Step 0 of a panic exit, then the rest in the background: commits HALTED + a panic_exits row in
- * one transaction under trading_state FOR UPDATE, so every order placement in flight finishes first
- * and none after it can add risk. While the state stays HALTED with this exit (until resume), any
- * further call joins it and gets the same exit_id. A route answers 202 as soon as this resolves.
+ * one transaction under the trading_state table lock, so every order placement in flight finishes
+ * first and none after it can add risk. While the state stays HALTED with this exit (until resume),
+ * any further call joins it and gets the same exit_id; a join only reads the state (no table lock,
+ * no queue). The connection that created the exit takes the exit's run lock before committing and
+ * runs every step itself, so the steps never wait for another connection. A route answers 202 as
+ * soon as this resolves.
  */
 export async function startPanicExit (db: Db, opts: PanicExitOptions): Promise<PanicExitStart> {
   if (!opts.actor?.trim()) throw new TradingInputError('actor is required')
   if (!opts.reason?.trim()) throw new TradingInputError('reason is required')
   const log = opts.logger.child({ component: 'panic-exit' })
-  const { exitId, created } = await withTransaction(db, async (tx) => {
-    const st = await lockTradingState(tx, 'update')
-    if (st.state === 'HALTED' && st.exit_id) return { exitId: st.exit_id, created: false }
-    const id = `px_${randomUUID()}`
-    await tx.query(
-      `INSERT INTO panic_exits (exit_id, reason, requested_by, status, report, created_at)
-       VALUES ($1, $2, $3, 'running', '{}'::jsonb, clock_timestamp())`, [id, opts.reason, opts.actor])
-    await writeTradingState(tx, { state: 'HALTED', reason: `panic exit: ${opts.reason}`, actor: opts.actor, exitId: id })
-    await writeAudit(tx, { actor: opts.actor, action: 'trading.panic_exit', reason: opts.reason, details: { exit_id: id, from: st.state, to: 'HALTED' } })
-    return { exitId: id, created: true }
-  })
+  const seen = await readTradingState(db)
+  const start = seen.state === 'HALTED' && seen.exit_id
+    ? { exitId: seen.exit_id, created: false, runner: null }
+    : await queued(opts, (lockTimeoutMs) => createExit(db, opts, lockTimeoutMs))
+  const { exitId, created, runner } = start
   log.warn({ exit_id: exitId, created, actor: opts.actor, reason: opts.reason }, created ? 'panic exit: trading HALTED' : 'panic exit: joined the running exit')
-  const done = runExclusive(db, exitId, created, opts, log).catch(async (err: Error) => {
+  const ctx: StepsContext = { exitId, created, broker: opts.broker, limits: opts.limits ?? loadRiskLimits(), logger: log }
+  const done = (runner ? runHeld(runner, ctx) : runExclusive(db, ctx)).catch(async (err: Error) => {
     log.error({ err, exit_id: exitId }, 'panic exit: steps crashed; state stays HALTED')
-    return result(db, exitId, created)
+    return result(db, ctx)
   })
   return { exit_id: exitId, state: 'HALTED', created, done }
 }
@@ -68,33 +70,85 @@ export async function panicExit (db: Db, opts: PanicExitOptions): Promise<PanicE
   return (await startPanicExit(db, opts)).done
 }
 
-async function result (db: Db, exitId: string, created: boolean): Promise<PanicExitResult> {
-  const row = await readPanicExit(db, exitId)
-  return { exit_id: exitId, state: 'HALTED', status: row?.status ?? 'failed', created, report: row?.report ?? {} }
-}
-
 /**
- * Runs the steps unless another process holds the run lock (then it reports what is stored). A
- * `done` exit is never rerun; a `failed` one (or one whose runner died) is retried by a repeat call.
+ * The HALT transaction. When it creates the exit, its connection comes back holding the exit's run
+ * lock (taken before the commit: a resume never sees the new exit running without its runner).
  */
-async function runExclusive (db: Db, exitId: string, created: boolean, opts: PanicExitOptions, log: Logger): Promise<PanicExitResult> {
-  const runner = await db.connect()
+async function createExit (db: Db, opts: PanicExitOptions, lockTimeoutMs: number | undefined): Promise<{ exitId: string, created: boolean, runner: DbClient | null }> {
+  const conn = await db.connect()
   let locked = false
   try {
-    locked = (await runner.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [PANIC_RUN_LOCK])).rows[0]?.ok === true
-    if (!locked) return await result(db, exitId, created)
-    const row = await readPanicExit(runner, exitId)
-    if (!row || row.status === 'done') return await result(db, exitId, created)
-    if (row.status === 'failed') await runner.query("UPDATE panic_exits SET status = 'running', finished_at = NULL WHERE exit_id = $1", [exitId])
-    const report = await runPanicSteps(db, { exitId, broker: opts.broker, limits: opts.limits ?? loadRiskLimits(), logger: log })
+    const out = await inTransaction(conn, async (tx) => {
+      const st = await lockTradingState(tx, 'update', lockTimeoutMs)
+      if (st.state === 'HALTED' && st.exit_id) return { exitId: st.exit_id, created: false }
+      const id = `px_${randomUUID()}`
+      await tx.query(
+        `INSERT INTO panic_exits (exit_id, reason, requested_by, status, report, created_at)
+         VALUES ($1, $2, $3, 'running', '{}'::jsonb, clock_timestamp())`, [id, opts.reason, opts.actor])
+      await writeTradingState(tx, { state: 'HALTED', reason: `panic exit: ${opts.reason}`, actor: opts.actor, exitId: id })
+      await writeAudit(tx, { actor: opts.actor, action: 'trading.panic_exit', reason: opts.reason, details: { exit_id: id, from: st.state, to: 'HALTED' } })
+      // A fresh id: nobody else can hold its lock. Session-scoped, so it outlives the commit.
+      locked = (await tx.query<{ ok: boolean }>(`SELECT ${panicRunLock('pg_try_advisory_lock', '$1')} AS ok`, [id])).rows[0]?.ok === true
+      return { exitId: id, created: true }
+    })
+    if (locked) return { ...out, runner: conn }
+    conn.release()
+    return { ...out, runner: null }
+  } catch (err) {
+    // A run lock taken before a failed commit would outlive the rollback: drop the session with it.
+    conn.release(locked ? (err as Error) : undefined)
+    throw err
+  }
+}
+
+async function result (q: Db | DbClient, ctx: StepsContext): Promise<PanicExitResult> {
+  const row = await readPanicExit(q, ctx.exitId)
+  return { exit_id: ctx.exitId, state: 'HALTED', status: row?.status ?? 'failed', created: ctx.created, report: row?.report ?? {} }
+}
+
+/** Runs the steps on `runner`, which holds the exit's run lock, then records the outcome, unlocks and releases it. */
+async function runHeld (runner: DbClient, ctx: StepsContext): Promise<PanicExitResult> {
+  try {
+    const report = await runPanicSteps(runner, { exitId: ctx.exitId, broker: ctx.broker, limits: ctx.limits, logger: ctx.logger })
     const status = report.ok ? 'done' : 'failed'
     await runner.query(
       'UPDATE panic_exits SET status = $2, report = $3, finished_at = clock_timestamp() WHERE exit_id = $1',
-      [exitId, status, JSON.stringify(report)])
-    log[report.ok ? 'info' : 'error']({ exit_id: exitId, status, report }, `panic exit ${status}`)
-    return { exit_id: exitId, state: 'HALTED', status, created, report }
+      [ctx.exitId, status, JSON.stringify(report)])
+    ctx.logger[report.ok ? 'info' : 'error']({ exit_id: ctx.exitId, status, report }, `panic exit ${status}`)
+    return { exit_id: ctx.exitId, state: 'HALTED', status, created: ctx.created, report }
   } finally {
-    if (locked) await runner.query('SELECT pg_advisory_unlock($1)', [PANIC_RUN_LOCK]).catch(() => {})
+    await runner.query(`SELECT ${panicRunLock('pg_advisory_unlock', '$1')}`, [ctx.exitId]).catch(() => {})
     runner.release()
   }
+}
+
+/**
+ * A call that joined the exit: runs the steps only if nobody holds the exit's run lock, the state
+ * is still HALTED by this exit and the exit is not done (a `failed` exit, or one whose runner
+ * died, is retried); otherwise it reports what is stored. The check and the `running` mark commit
+ * under trading_state FOR SHARE, so a resume comes either before it (and nothing runs) or after it
+ * (and finds the exit running with its runner).
+ */
+async function runExclusive (db: Db, ctx: StepsContext): Promise<PanicExitResult> {
+  const conn = await db.connect()
+  let locked = false
+  let run = false
+  try {
+    locked = (await conn.query<{ ok: boolean }>(`SELECT ${panicRunLock('pg_try_advisory_lock', '$1')} AS ok`, [ctx.exitId])).rows[0]?.ok === true
+    if (!locked) return await result(conn, ctx)
+    run = await inTransaction(conn, async (tx) => {
+      const st = await lockTradingState(tx, 'share')
+      const row = await readPanicExit(tx, ctx.exitId)
+      if (st.state !== 'HALTED' || st.exit_id !== ctx.exitId || !row || row.status === 'done') return false
+      if (row.status === 'failed') await tx.query("UPDATE panic_exits SET status = 'running', finished_at = NULL WHERE exit_id = $1", [ctx.exitId])
+      return true
+    })
+    if (!run) return await result(conn, ctx)
+  } finally {
+    if (!run) {
+      if (locked) await conn.query(`SELECT ${panicRunLock('pg_advisory_unlock', '$1')}`, [ctx.exitId]).catch(() => {})
+      conn.release()
+    }
+  }
+  return runHeld(conn, ctx)
 }

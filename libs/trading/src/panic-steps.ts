@@ -1,6 +1,7 @@
-import { withTransaction, type Db, type DbClient } from '@pulsetrade/db'
+import type { DbClient } from '@pulsetrade/db'
 import type { Logger } from 'pino'
 import type { Broker } from './broker'
+import { inTransaction } from './client-transaction'
 import { QTY_EPSILON } from './is-risk-reducing'
 import type { RiskLimits } from './limits'
 import { listOpenOrderIds } from './orders-repo'
@@ -39,8 +40,8 @@ async function latestPrice (tx: DbClient, symbol: string): Promise<{ close: numb
 }
 
 /** Closes one position with a reduce-only order (no LLM, no throttle), in its own transaction. */
-async function flattenOne (db: Db, symbol: string, qtyBefore: number, ctx: { exitId: string, broker: Broker, limits: RiskLimits, logger: Logger }): Promise<FlattenEntry> {
-  return withTransaction(db, async (tx) => {
+async function flattenOne (conn: DbClient, symbol: string, qtyBefore: number, ctx: { exitId: string, broker: Broker, limits: RiskLimits, logger: Logger }): Promise<FlattenEntry> {
+  return inTransaction(conn, async (tx) => {
     await lockTradingState(tx, 'share') // same lock order as order placement: state, then position
     const pos = await lockPosition(tx, symbol, false)
     if (!pos || Math.abs(pos.qty) <= QTY_EPSILON) return { symbol, qty_before: qtyBefore, ok: true, skipped: 'already flat' }
@@ -63,15 +64,17 @@ async function flattenOne (db: Db, symbol: string, qtyBefore: number, ctx: { exi
 
 /**
  * The panic exit after HALTED is committed: cancel open orders, flatten every position, check that
- * none is left. A failing step is recorded and the next still runs; the state stays HALTED.
+ * none is left. A failing step is recorded and the next still runs; the state stays HALTED. Every
+ * step runs on `conn`, the one connection the exit holds (the broker gets it as its `tx`), so a
+ * busy pool cannot stall the exit halfway.
  */
-export async function runPanicSteps (db: Db, ctx: { exitId: string, broker: Broker, limits: RiskLimits, logger: Logger }): Promise<PanicReport> {
+export async function runPanicSteps (conn: DbClient, ctx: { exitId: string, broker: Broker, limits: RiskLimits, logger: Logger }): Promise<PanicReport> {
   const started = new Date().toISOString()
   const cancel: PanicReport['cancel'] = { ok: true, cancelled: [], failed: [] }
   try {
-    for (const id of await listOpenOrderIds(db)) {
+    for (const id of await listOpenOrderIds(conn)) {
       try {
-        if (await ctx.broker.cancel(id)) cancel.cancelled.push(id)
+        if (await ctx.broker.cancel(id, conn)) cancel.cancelled.push(id)
       } catch (err) { cancel.failed.push({ order_id: id, error: msg(err) }) }
     }
   } catch (err) { cancel.error = msg(err) }
@@ -79,9 +82,9 @@ export async function runPanicSteps (db: Db, ctx: { exitId: string, broker: Brok
 
   const flatten: PanicReport['flatten'] = { ok: true, orders: [] }
   try {
-    for (const p of await ctx.broker.positions()) {
+    for (const p of await ctx.broker.positions(conn)) {
       try {
-        flatten.orders.push(await flattenOne(db, p.symbol, p.qty, ctx))
+        flatten.orders.push(await flattenOne(conn, p.symbol, p.qty, ctx))
       } catch (err) { flatten.orders.push({ symbol: p.symbol, qty_before: p.qty, ok: false, error: msg(err) }) }
     }
   } catch (err) { flatten.error = msg(err) }
@@ -89,7 +92,7 @@ export async function runPanicSteps (db: Db, ctx: { exitId: string, broker: Brok
 
   const verify: PanicReport['verify'] = { ok: false, open_positions: [] }
   try {
-    verify.open_positions = (await ctx.broker.positions()).map((p) => ({ symbol: p.symbol, qty: p.qty }))
+    verify.open_positions = (await ctx.broker.positions(conn)).map((p) => ({ symbol: p.symbol, qty: p.qty }))
     verify.ok = verify.open_positions.length === 0
   } catch (err) { verify.error = msg(err) }
 

@@ -1,5 +1,9 @@
 import type { Db, DbClient } from '@pulsetrade/db'
+import { TradingBusyError } from './errors'
 import type { TradingStateName } from './trading-types'
+
+/** SQLSTATE of a lock_timeout. */
+const LOCK_NOT_AVAILABLE = '55P03'
 
 export interface TradingStateRow {
   state: TradingStateName
@@ -28,14 +32,23 @@ const STATE_COLS = 'state, reason, changed_by, changed_at, exit_id'
  * LOCK TABLE ... IN EXCLUSIVE MODE, which waits for every placement in flight to commit and, unlike
  * a row lock alone, makes new placements queue behind it (share row locks could otherwise keep
  * overlapping and starve a panic exit for as long as orders flow); then the row FOR UPDATE. Every
- * placement after the change commits sees the new state.
+ * placement after the change commits sees the new state. With `lockTimeoutMs`, the wait for these
+ * locks is bounded (lock_timeout, for the rest of the transaction): TradingBusyError after it.
  */
-export async function lockTradingState (tx: DbClient, mode: 'share' | 'update'): Promise<TradingStateRow> {
-  if (mode === 'update') await tx.query('LOCK TABLE trading_state IN EXCLUSIVE MODE')
-  const lock = mode === 'share' ? 'FOR SHARE' : 'FOR UPDATE'
-  const row = (await tx.query<TradingStateRow>(`SELECT ${STATE_COLS} FROM trading_state WHERE id ${lock}`)).rows[0]
-  if (!row) throw new Error('trading_state has no row: run the migrations')
-  return row
+export async function lockTradingState (tx: DbClient, mode: 'share' | 'update', lockTimeoutMs?: number): Promise<TradingStateRow> {
+  try {
+    if (lockTimeoutMs !== undefined) await tx.query("SELECT set_config('lock_timeout', $1, true)", [`${Math.max(1, Math.ceil(lockTimeoutMs))}ms`])
+    if (mode === 'update') await tx.query('LOCK TABLE trading_state IN EXCLUSIVE MODE')
+    const lock = mode === 'share' ? 'FOR SHARE' : 'FOR UPDATE'
+    const row = (await tx.query<TradingStateRow>(`SELECT ${STATE_COLS} FROM trading_state WHERE id ${lock}`)).rows[0]
+    if (!row) throw new Error('trading_state has no row: run the migrations')
+    return row
+  } catch (err) {
+    if ((err as { code?: string }).code === LOCK_NOT_AVAILABLE) {
+      throw new TradingBusyError(`the trading state is locked by other work: no lock within ${lockTimeoutMs} ms; retry shortly`, 1000, { cause: err })
+    }
+    throw err
+  }
 }
 
 export async function readTradingState (q: Db | DbClient): Promise<TradingStateRow> {

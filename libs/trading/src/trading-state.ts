@@ -1,8 +1,9 @@
-import { withTransaction, type Db } from '@pulsetrade/db'
+import type { Db } from '@pulsetrade/db'
 import { PanicExitRunningError, TradingInputError } from './errors'
-import { PANIC_RUN_LOCK } from './lock-keys'
+import { panicRunLock } from './lock-keys'
+import { withStateLock, type StateChangeOptions } from './state-change'
 import {
-  lockTradingState, readPanicExit, readTradingState, writeAudit, writeTradingState,
+  readPanicExit, readTradingState, writeAudit, writeTradingState,
   type PanicExitRow, type TradingStateRow,
 } from './trading-state-repo'
 import type { TradingStateName } from './trading-types'
@@ -29,11 +30,10 @@ export async function getTradingState (db: Db): Promise<TradingStateView> {
  * Sets HALTED or REDUCING by hand (audited). ACTIVE goes through resume(). Leaving HALTED releases
  * its panic exit: the next panic exit starts a new one.
  */
-export async function setTradingState (db: Db, change: StateChange & { state: TradingStateName }): Promise<TradingStateRow> {
-  if (change.state === 'ACTIVE') return resume(db, change)
+export async function setTradingState (db: Db, change: StateChange & { state: TradingStateName }, opts: StateChangeOptions = {}): Promise<TradingStateRow> {
+  if (change.state === 'ACTIVE') return resume(db, change, opts)
   requireChange(change)
-  return withTransaction(db, async (tx) => {
-    const before = await lockTradingState(tx, 'update')
+  return withStateLock(db, opts, async (tx, before) => {
     const exitId = change.state === 'HALTED' ? before.exit_id : null
     const after = await writeTradingState(tx, { state: change.state, reason: change.reason, actor: change.actor, exitId })
     await writeAudit(tx, { actor: change.actor, action: 'trading.set_state', reason: change.reason, details: { from: before.state, to: after.state, exit_id: exitId } })
@@ -43,20 +43,28 @@ export async function setTradingState (db: Db, change: StateChange & { state: Tr
 
 /**
  * Re-arms trading (POST /strategist/resume): state ACTIVE, audited. Never automatic. Refused while
- * a panic exit is still flattening; an exit whose runner died is closed as `failed` first.
+ * a panic exit is still flattening (checked first without the table lock, so a refused resume
+ * neither queues nor stalls the exit); an exit whose runner died is closed as `failed` first.
  */
-export async function resume (db: Db, change: StateChange): Promise<TradingStateRow> {
+export async function resume (db: Db, change: StateChange, opts: StateChangeOptions = {}): Promise<TradingStateRow> {
   requireChange(change)
-  return withTransaction(db, async (tx) => {
-    const before = await lockTradingState(tx, 'update')
-    const exit = before.exit_id ? await readPanicExit(tx, before.exit_id) : null
-    if (exit?.status === 'running') {
-      const free = (await tx.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [PANIC_RUN_LOCK])).rows[0]?.ok
-      if (!free) throw new PanicExitRunningError(exit.exit_id)
-      await tx.query(
-        `UPDATE panic_exits SET status = 'failed', finished_at = clock_timestamp(),
-           report = report || jsonb_build_object('abandoned', $2::text) WHERE exit_id = $1`,
-        [exit.exit_id, `runner gone; closed by resume from ${change.actor}`])
+  const seen = (await db.query<{ exit_id: string | null, running: boolean | null }>(
+    `SELECT ts.exit_id, CASE WHEN pe.status = 'running' THEN NOT ${panicRunLock('pg_try_advisory_xact_lock', 'ts.exit_id')} ELSE false END AS running
+     FROM trading_state ts LEFT JOIN panic_exits pe ON pe.exit_id = ts.exit_id WHERE ts.id`)).rows[0]
+  if (seen?.exit_id && seen.running === true) throw new PanicExitRunningError(seen.exit_id)
+  return withStateLock(db, opts, async (tx, before) => {
+    if (before.exit_id) {
+      // The run lock first, then the status: a runner that has just finished committed its status
+      // before unlocking, so `running` read after a free lock means the runner is gone.
+      const free = (await tx.query<{ ok: boolean }>(`SELECT ${panicRunLock('pg_try_advisory_xact_lock', '$1')} AS ok`, [before.exit_id])).rows[0]?.ok
+      const exit = await readPanicExit(tx, before.exit_id)
+      if (exit?.status === 'running') {
+        if (!free) throw new PanicExitRunningError(exit.exit_id)
+        await tx.query(
+          `UPDATE panic_exits SET status = 'failed', finished_at = clock_timestamp(),
+             report = report || jsonb_build_object('abandoned', $2::text) WHERE exit_id = $1 AND status = 'running'`,
+          [exit.exit_id, `runner gone; closed by resume from ${change.actor}`])
+      }
     }
     const after = await writeTradingState(tx, { state: 'ACTIVE', reason: change.reason, actor: change.actor, exitId: null })
     await writeAudit(tx, { actor: change.actor, action: 'trading.resume', reason: change.reason, details: { from: before.state, to: 'ACTIVE', exit_id: before.exit_id } })

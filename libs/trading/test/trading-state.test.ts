@@ -1,6 +1,6 @@
 import { beforeEach, expect, test } from 'vitest'
 import { testDatabase } from '../../../test/db'
-import { TradingInputError } from '../src/errors'
+import { TradingBusyError, TradingInputError } from '../src/errors'
 import { getTradingState, resume, setTradingState } from '../src/trading-state'
 import { resetTrading } from './fixtures'
 
@@ -25,4 +25,22 @@ test('a change without actor or reason is refused', async () => {
   await expect(setTradingState(db.pool, { state: 'HALTED', actor: '', reason: 'x' })).rejects.toBeInstanceOf(TradingInputError)
   await expect(resume(db.pool, { actor: 'ops', reason: ' ' })).rejects.toBeInstanceOf(TradingInputError)
   expect((await getTradingState(db.pool)).state).toBe('ACTIVE')
+})
+
+test('a change that cannot get the trading_state lock within lockTimeoutMs is refused as busy and changes nothing', async () => {
+  const holder = await db.pool.connect()
+  try {
+    await holder.query('BEGIN')
+    await holder.query('SELECT state FROM trading_state WHERE id FOR SHARE') // an order placement that does not finish
+    const t0 = Date.now()
+    await expect(setTradingState(db.pool, { state: 'HALTED', actor: 'ops', reason: 'feed outage' }, { lockTimeoutMs: 200 })).rejects.toBeInstanceOf(TradingBusyError)
+    await expect(resume(db.pool, { actor: 'ops', reason: 'feed back' }, { lockTimeoutMs: 200 })).rejects.toMatchObject({ code: 'TRADING_ERR_BUSY', statusCode: 503 })
+    expect(Date.now() - t0).toBeLessThan(3000)
+  } finally {
+    await holder.query('ROLLBACK')
+    holder.release()
+  }
+  expect(await getTradingState(db.pool)).toMatchObject({ state: 'ACTIVE' })
+  expect((await db.pool.query('SELECT count(*)::int AS n FROM audit_log')).rows[0].n).toBe(0)
+  expect(await setTradingState(db.pool, { state: 'HALTED', actor: 'ops', reason: 'feed outage' }, { lockTimeoutMs: 200 })).toMatchObject({ state: 'HALTED' })
 })
