@@ -43,6 +43,7 @@ export function buildApp (deps: AdminDeps): FastifyInstance {
     secured.register(llmAdminRoutes, { db: deps.db, llm: deps.llm, prompts: deps.prompts })
     secured.register(strategistRoutes, {
       db: deps.db, broker: deps.broker, limits: config, logger: deps.logger, enablePanicExit: config.ENABLE_PANIC_EXIT,
+      lockTimeoutMs: config.STRATEGIST_LOCK_TIMEOUT_MS,
     })
   })
   return app

@@ -12,6 +12,11 @@ const AdminEnv = z.object({
   /** Required here: the service refuses to start without a token of at least 16 characters. */
   ADMIN_TOKEN: envField.string({ minLength: 16 }),
   ENABLE_PANIC_EXIT: commonEnv.admin.ENABLE_PANIC_EXIT,
+  /**
+   * Budget of one strategist state change (panic exit, resume): queued behind this process's other
+   * state changes plus the wait for the trading_state lock. 503 with Retry-After when it runs out.
+   */
+  STRATEGIST_LOCK_TIMEOUT_MS: envField.int({ min: 100, max: 60_000 }).default(5000),
   /** Largest request body in bytes (413 above). */
   HTTP_BODY_LIMIT: envField.int({ min: 1024, max: 104_857_600 }).default(262_144),
   /** Panic exit flattens with the paper broker and the lot rules of the risk limits. */

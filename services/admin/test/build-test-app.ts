@@ -1,9 +1,9 @@
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
-import pino from 'pino'
+import pino, { type Logger } from 'pino'
 import type { TestDatabase } from '@pulsetrade/db/testing'
 import { createLlmClient, loadPromptRegistry, type LlmClientInstance, type LoadedPromptRegistry } from '@pulsetrade/llm'
-import { createPaperBroker } from '@pulsetrade/trading'
+import { createPaperBroker, type Broker } from '@pulsetrade/trading'
 import { buildApp } from '../src/app'
 import { loadConfig } from '../src/config'
 
@@ -11,13 +11,21 @@ export const PROMPTS_PATH = fileURLToPath(new URL('../../../configs/llm_prompts.
 export const TOKEN = 'test-admin-token-0123456789'
 export const auth = { authorization: `Bearer ${TOKEN}` }
 
-/** The admin app wired as server.ts does it, against a test database and an LLM base URL. */
-export function buildTestApp (db: TestDatabase, baseURL: string, env: Record<string, string> = {}, prompts?: LoadedPromptRegistry): { app: FastifyInstance, llm: LlmClientInstance } {
+/**
+ * The admin app wired as server.ts does it, against a test database and an LLM base URL.
+ * `extra.wrapBroker` may wrap the paper broker (e.g. to hold a panic exit's steps); `extra.logger`
+ * replaces the silent logger.
+ */
+export function buildTestApp (
+  db: TestDatabase, baseURL: string, env: Record<string, string> = {}, prompts?: LoadedPromptRegistry,
+  extra: { wrapBroker?: (paper: Broker) => Broker, logger?: Logger } = {},
+): { app: FastifyInstance, llm: LlmClientInstance } {
   const config = loadConfig({ DATABASE_URL: db.url, LLM_BASE_URL: baseURL, LOG_LEVEL: 'silent', LLM_TIMEOUT_MS: '5000', ADMIN_TOKEN: TOKEN, ...env })
-  const logger = pino({ level: 'silent' })
+  const logger = extra.logger ?? pino({ level: 'silent' })
   const llm = createLlmClient({ baseURL: config.LLM_BASE_URL, timeoutMs: config.LLM_TIMEOUT_MS, maxRetries: config.LLM_MAX_RETRIES, db: db.pool, logger })
   const registry = prompts ?? loadPromptRegistry(PROMPTS_PATH, { abBuckets: config.LLM_AB_BUCKETS })
-  const broker = createPaperBroker({ db: db.pool, slippageBps: config.PAPER_SLIPPAGE_BPS })
+  const paper = createPaperBroker({ db: db.pool, slippageBps: config.PAPER_SLIPPAGE_BPS })
+  const broker = extra.wrapBroker ? extra.wrapBroker(paper) : paper
   const app = buildApp({ config, db: db.pool, llm, prompts: registry, broker, logger, metrics: [llm.metrics] })
   app.addHook('onClose', async () => { await llm.close() })
   return { app, llm }

@@ -60,6 +60,32 @@ describe('strategist routes', () => {
     expect(actions).toContain('trading.panic_exit')
   })
 
+  test('a state change that cannot get the trading_state lock in time answers 503 with Retry-After and changes nothing', async () => {
+    const a = app({ ENABLE_PANIC_EXIT: '1', STRATEGIST_LOCK_TIMEOUT_MS: '300' })
+    const before = (await db.pool.query('SELECT state, exit_id FROM trading_state')).rows[0]
+    const holder = await db.pool.connect()
+    try {
+      await holder.query('BEGIN')
+      await holder.query('SELECT state FROM trading_state WHERE id FOR SHARE') // an order placement that does not finish
+      const headers = { ...auth, 'x-actor': 'ops.busy' }
+      const [panic, resumed] = await Promise.all([
+        a.inject({ method: 'POST', url: '/strategist/panic-exit', headers, payload: { reason: 'locked drill' } }),
+        a.inject({ method: 'POST', url: '/strategist/resume', headers, payload: { reason: 'locked drill' } }),
+      ])
+      for (const res of [panic, resumed]) {
+        expect(res.statusCode).toBe(503)
+        expect(Number(res.headers['retry-after'])).toBeGreaterThan(0)
+        expect(res.json()).toMatchObject({ code: 'TRADING_ERR_BUSY' })
+      }
+    } finally {
+      await holder.query('ROLLBACK')
+      holder.release()
+    }
+    expect((await db.pool.query('SELECT state, exit_id FROM trading_state')).rows[0]).toEqual(before)
+    const audit = (await db.pool.query("SELECT action, (details->>'status')::int AS status FROM audit_log WHERE actor = 'ops.busy' ORDER BY action")).rows
+    expect(audit).toEqual([{ action: 'strategist.panic_exit', status: 503 }, { action: 'strategist.resume', status: 503 }])
+  })
+
   test('resume needs a reason naming the field', async () => {
     const res = await app().inject({ method: 'POST', url: '/strategist/resume', headers: auth, payload: {} })
     expect(res.statusCode).toBe(400)

@@ -2,8 +2,10 @@ import type { FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { z } from 'zod'
 import type { Db } from '@pulsetrade/db'
-import { actorOf, NotFoundError, type ZodTypeProvider } from '@pulsetrade/http'
-import { getTradingState, resume, startPanicExit, type Broker, type RiskLimits } from '@pulsetrade/trading'
+import { ApiError, actorOf, NotFoundError, type ZodTypeProvider } from '@pulsetrade/http'
+import {
+  createStateChangeQueue, getTradingState, resume, startPanicExit, TradingBusyError, type Broker, type RiskLimits,
+} from '@pulsetrade/trading'
 
 const ReasonBody = z.strictObject({ reason: z.string().trim().min(3).max(500).refine((r) => !r.includes('\u0000'), 'must not contain NUL characters') })
 const PanicReply = z.object({ exit_id: z.string(), state: z.literal('HALTED'), created: z.boolean() })
@@ -25,11 +27,30 @@ export interface StrategistRoutesOptions {
   logger: Logger
   /** ENABLE_PANIC_EXIT: the panic route answers 404 unless set. */
   enablePanicExit: boolean
+  /** STRATEGIST_LOCK_TIMEOUT_MS: budget of one state change (queue + trading_state lock). */
+  lockTimeoutMs: number
 }
 
-/** /strategist/*: trading state, panic exit (flatten everything, HALTED) and the audited resume. */
+/** A state change that could not start in time: 503 with Retry-After, nothing changed. */
+export class StrategistBusyError extends ApiError {
+  override code = 'TRADING_ERR_BUSY'
+  constructor (err: TradingBusyError) {
+    super(503, err.message, { headers: { 'retry-after': String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))) }, cause: err })
+  }
+}
+
+const busyAs503 = (err: unknown): never => { throw err instanceof TradingBusyError ? new StrategistBusyError(err) : err }
+
+/**
+ * /strategist/*: trading state, panic exit (flatten everything, HALTED) and the audited resume.
+ * State changes of this process go through one queue before they take a connection, so a burst of
+ * calls waits in memory rather than on pooled connections; a change that cannot start within its
+ * budget answers 503 with Retry-After. Joining a running exit and refusing a resume while it runs
+ * skip the queue.
+ */
 export async function strategistRoutes (scope: FastifyInstance, opts: StrategistRoutesOptions): Promise<void> {
   const app = scope.withTypeProvider<ZodTypeProvider>()
+  const queue = createStateChangeQueue({ timeoutMs: opts.lockTimeoutMs })
   const running = new Set<Promise<unknown>>()
   app.addHook('onClose', async () => { await Promise.allSettled([...running]) })
 
@@ -37,9 +58,10 @@ export async function strategistRoutes (scope: FastifyInstance, opts: Strategist
     config: { audit: 'strategist.panic_exit' },
     // Checked before the body: a disabled panic route is absent, whatever is sent.
     preValidation: async () => { if (!opts.enablePanicExit) throw new NotFoundError('panic exit is disabled (set ENABLE_PANIC_EXIT=1 to enable it)') },
-    schema: { tags: ['strategist'], summary: 'HALT trading, cancel open orders and flatten every position (202; idempotent)', body: ReasonBody, response: { 202: PanicReply } },
+    schema: { tags: ['strategist'], summary: 'HALT trading, cancel open orders and flatten every position (202; idempotent; 503 + Retry-After when busy)', body: ReasonBody, response: { 202: PanicReply } },
   }, async (req, reply) => {
-    const start = await startPanicExit(opts.db, { reason: req.body.reason, actor: actorOf(req), broker: opts.broker, limits: opts.limits, logger: opts.logger })
+    const start = await startPanicExit(opts.db, { reason: req.body.reason, actor: actorOf(req), broker: opts.broker, limits: opts.limits, logger: opts.logger, queue })
+      .catch(busyAs503)
     const done = start.done.finally(() => running.delete(done))
     running.add(done)
     return reply.code(202).send({ exit_id: start.exit_id, state: start.state, created: start.created })
@@ -59,9 +81,9 @@ export async function strategistRoutes (scope: FastifyInstance, opts: Strategist
 
   app.post('/strategist/resume', {
     config: { audit: 'strategist.resume' },
-    schema: { tags: ['strategist'], summary: 'Re-arm trading (never automatic)', body: ReasonBody, response: { 200: StateReply } },
+    schema: { tags: ['strategist'], summary: 'Re-arm trading (never automatic; 409 while a panic exit runs; 503 + Retry-After when busy)', body: ReasonBody, response: { 200: StateReply } },
   }, async (req) => {
-    const s = await resume(opts.db, { actor: actorOf(req), reason: req.body.reason })
+    const s = await resume(opts.db, { actor: actorOf(req), reason: req.body.reason }, { queue }).catch(busyAs503)
     return { ...s, changed_at: iso(s.changed_at)! }
   })
 }
