@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { commonEnv, envField, loadEnv, servicePort, type Env } from '@pulsetrade/config'
 import { riskEnvSchema } from '@pulsetrade/trading'
 
-const AdminEnv = z.object({
+export const AdminEnv = z.object({
   ...servicePort('admin'),
   HOST: envField.string({ minLength: 1 }).default('0.0.0.0'),
   /** Required: `make run` always passes it. */

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { commonEnv, envField, loadEnv, servicePort, type Env } from '@pulsetrade/config'
 
-const AnalyticsEnv = z.object({
+export const AnalyticsEnv = z.object({
   ...servicePort('analytics'),
   HOST: envField.string({ minLength: 1 }).default('0.0.0.0'),
   /** Required: `make run` always passes it. */

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { commonEnv, envField, loadEnv, servicePort, type Env } from '@pulsetrade/config'
 
-const ApiEnv = z.object({
+export const ApiEnv = z.object({
   ...servicePort('api'),
   HOST: envField.string({ minLength: 1 }).default('0.0.0.0'),
   /** Required: `make run` always passes it. */

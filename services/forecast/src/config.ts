@@ -3,7 +3,7 @@ import { commonEnv, envField, loadEnv, servicePort, type Env } from '@pulsetrade
 import { riskEnvSchema } from '@pulsetrade/trading'
 import { MODEL_NAMES, type ModelName } from './models/model-registry'
 
-const ForecastEnv = z.object({
+export const ForecastEnv = z.object({
   ...servicePort('forecast'),
   HOST: envField.string({ minLength: 1 }).default('0.0.0.0'),
   ...commonEnv.db,
