@@ -1,4 +1,4 @@
-export { createPool, withTransaction, type Db, type DbClient, type PoolConfig } from './pool'
+export { createPool, inTransaction, withTransaction, type Db, type DbClient, type PoolConfig } from './pool'
 export { migrate, listMigrations, MIGRATIONS_DIR, type Migration, type MigrateResult } from './migrate'
 export {
   startEmbeddedPostgres, stopEmbeddedPostgres, embeddedUrl, APP_DATABASE, DEFAULT_DATA_DIR, DEFAULT_PORT,

@@ -36,14 +36,21 @@ export function createPool (config: PoolConfig): Db {
 export async function withTransaction<T> (db: Db, fn: (client: DbClient) => Promise<T>): Promise<T> {
   const client = await db.connect()
   try {
-    await client.query('BEGIN')
+    return await inTransaction(client, fn)
+  } finally {
+    client.release()
+  }
+}
+
+/** fn between BEGIN and COMMIT on a connection the caller holds; ROLLBACK and rethrow on error. */
+export async function inTransaction<T> (client: DbClient, fn: (tx: DbClient) => Promise<T>): Promise<T> {
+  await client.query('BEGIN')
+  try {
     const out = await fn(client)
     await client.query('COMMIT')
     return out
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {})
     throw err
-  } finally {
-    client.release()
   }
 }

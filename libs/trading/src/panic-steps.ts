@@ -1,7 +1,6 @@
-import type { DbClient } from '@pulsetrade/db'
+import { inTransaction, type DbClient } from '@pulsetrade/db'
 import type { Logger } from 'pino'
 import type { Broker } from './broker'
-import { inTransaction } from './client-transaction'
 import { QTY_EPSILON } from './is-risk-reducing'
 import type { RiskLimits } from './limits'
 import { listOpenOrderIds } from './orders-repo'
