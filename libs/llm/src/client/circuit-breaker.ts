@@ -44,8 +44,7 @@ export interface CircuitBreaker {
 /** A consecutive-failure circuit breaker for one upstream, on an injectable clock. */
 export function createCircuitBreaker (opts: CircuitBreakerOptions): CircuitBreaker {
   let state: CircuitState = 'closed'
-  // The current run of consecutive failures; `failures` alone decides opening while closed.
-  let failures = 0
+  // Consecutive failures since the last success (while closed, the count that opens the circuit).
   let run = 0
   let lastCode = ''
   let sameCode = 0
@@ -80,7 +79,6 @@ export function createCircuitBreaker (opts: CircuitBreakerOptions): CircuitBreak
     },
     onSuccess: (ticket) => {
       if (ticket.probe) probing = false
-      failures = 0
       run = 0
       sameCode = 0
       opening = null
@@ -93,15 +91,8 @@ export function createCircuitBreaker (opts: CircuitBreakerOptions): CircuitBreak
       run++
       sameCode = code === lastCode ? sameCode + 1 : 1
       lastCode = code
-      if (state === 'half_open') {
-        open()
-        return
-      }
-      failures++
-      if (failures >= opts.failureThreshold) {
-        failures = 0
-        open()
-      }
+      // A failed half-open probe re-opens at once; while closed, the threshold opens.
+      if (state === 'half_open' || run >= opts.failureThreshold) open()
     },
     onNeutral: (ticket) => { if (ticket.probe) probing = false },
     openedBy: () => (state === 'closed' ? null : opening),
