@@ -1,5 +1,5 @@
 import {
-  FeaturesLlmSchema, PolicyDecisionSchema, RationaleSchema, evaluateGate, failReasonOf, toPolicyRecord,
+  FeaturesLlmSchema, PolicyDecisionSchema, RationaleSchema, evaluateGate, toPolicyRecord,
   type FeaturesLlm, type GateMode, type LlmClient, type LlmInputs, type LlmResult, type PromptRegistry,
 } from '@pulsetrade/llm'
 import type { z } from 'zod'
@@ -65,14 +65,10 @@ export function createEnricher (opts: EnrichOptions): EnrichForecast {
       lotSize: opts.lotSize,
     })
     const record = toPolicyRecord(policy, verdict)
-    // A fast-failed call (breaker open) records why Lexi is failing: the failures that opened the
-    // circuit, named in the error ("... after 5 consecutive timeouts" → "timeout"); error.code keeps
-    // LLM_ERR_CIRCUIT_OPEN. Without a named cause, the probe diagnoses; else "circuit_open" stays.
-    if (record.fail_reason === 'circuit_open' && policy.error) {
-      const cause = failReasonOf(policy.error)
-      if (cause !== 'circuit_open') record.fail_reason = cause
-      else if (opts.diagnose) record.fail_reason = await opts.diagnose()
-    }
+    // A fast-failed call (breaker open) already reads as the failures that opened the circuit (the
+    // gate maps "... after 5 consecutive timeouts" to "timeout"); error.code keeps LLM_ERR_CIRCUIT_OPEN.
+    // Only an error that names no cause is left as circuit_open: then the probe diagnoses.
+    if (record.fail_reason === 'circuit_open' && opts.diagnose) record.fail_reason = await opts.diagnose()
     const features = { model: opts.model, inputs, rationale, policy: record }
     const checked = FeaturesLlmSchema.safeParse(features)
     if (!checked.success) {
