@@ -28,9 +28,19 @@ export const CLI_USAGE = `lexi-sim: a simulated Lexi (vLLM OpenAI-compatible ser
   --text-tokens-min 20 --text-tokens-max 120 --seed 0 --log-level info
 faults: --down --wedged --engine-dead --overloaded --slow X --invalid-json R --truncated-json R
   --whitespace-runaway R --stream-error R --reset R --health-reply TEXT   (R = rate 0..1)
-run time: GET/POST /sim/faults, GET /sim/stats, POST /sim/reset`
+run time: GET/POST /sim/faults, GET /sim/stats, POST /sim/reset, on the main port and on
+  --control-port N (default: --port + 1, or any free port when that is taken; 0 = any free port),
+  which stays open while the down fault closes the main port`
 
-export interface CliConfig { options: LexiSimOptions, logLevel: string, help: boolean }
+export interface CliConfig {
+  options: LexiSimOptions
+  /** Port of the /sim/* control server (the CLI always runs one, so `down` can be cleared). */
+  controlPort: number
+  /** True when controlPort is the default (port + 1): take any free port if it is taken. */
+  controlPortFallback: boolean
+  logLevel: string
+  help: boolean
+}
 
 function num (flag: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined
@@ -44,7 +54,7 @@ export function parseCliArgs (argv: string[], env: Record<string, string | undef
   const spec: Record<string, { type: 'string' | 'boolean' }> = {
     help: { type: 'boolean' }, 'enable-request-id-headers': { type: 'boolean' },
     'scheduling-policy': { type: 'string' }, 'log-level': { type: 'string' },
-    'text-tokens-min': { type: 'string' }, 'text-tokens-max': { type: 'string' }, 'health-reply': { type: 'string' },
+    'text-tokens-min': { type: 'string' }, 'text-tokens-max': { type: 'string' }, 'health-reply': { type: 'string' }, 'control-port': { type: 'string' },
   }
   for (const f of [...Object.keys(NUMBERS), ...Object.keys(STRINGS), ...Object.keys(FAULT_NUMBERS)]) spec[f] = { type: 'string' }
   for (const f of Object.keys(FAULT_FLAGS)) spec[f] = { type: 'boolean' }
@@ -69,5 +79,15 @@ export function parseCliArgs (argv: string[], env: Record<string, string | undef
   for (const [flag, key] of Object.entries(FAULT_NUMBERS)) { const n = num(flag, v[flag] as string | undefined); if (n !== undefined) faults[key] = n }
   if (typeof v['health-reply'] === 'string') faults.health_reply = v['health-reply']
   options.faults = faults
-  return { options: options as LexiSimOptions, logLevel: typeof v['log-level'] === 'string' ? v['log-level'] : 'info', help: v.help === true }
+  const port = options.port as number
+  const explicitControl = num('control-port', v['control-port'] as string | undefined)
+  if (explicitControl !== undefined && explicitControl !== 0 && explicitControl === port) throw new SimOptionsError('--control-port must differ from --port')
+  const controlPort = explicitControl ?? (port === 0 || port >= 65535 ? 0 : port + 1)
+  return {
+    options: options as LexiSimOptions,
+    controlPort,
+    controlPortFallback: explicitControl === undefined && controlPort !== 0,
+    logLevel: typeof v['log-level'] === 'string' ? v['log-level'] : 'info',
+    help: v.help === true,
+  }
 }

@@ -10,8 +10,10 @@ if (cli.help) {
   process.exit(0)
 }
 const logger = pino({ level: cli.logLevel, base: { service: 'lexi-sim', simulator: true } })
-const sim = await startLexiSim({ ...cli.options, logger })
+// The control port keeps the process alive (and reachable) while the `down` fault closes the main port.
+const sim = await startLexiSim({ ...cli.options, controlPort: cli.controlPort, controlPortFallback: cli.controlPortFallback, logger })
 process.stdout.write(`lexi-sim (simulated Lexi) listening on ${sim.url}/v1\n`)
+process.stdout.write(`lexi-sim control routes (/sim/*) also on ${sim.controlUrl ?? ''}: open while the down fault closes ${sim.url}\n`)
 let closing = false
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => {

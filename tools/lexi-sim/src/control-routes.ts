@@ -1,6 +1,7 @@
-import type { ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { detailError } from './errors'
 import { FaultsValidationError, parseFaultsPatch, type SimFaults } from './faults'
-import { JSON_TYPE, sendBody } from './http-io'
+import { JSON_TYPE, readBody, sendBody, sendError } from './http-io'
 import type { SimStatsSnapshot } from './stats'
 
 /** What the /sim/* routes act on (the simulator's own programmatic API). */
@@ -10,12 +11,17 @@ export interface SimControl {
   resetFaults: () => Promise<SimFaults>
   stats: () => SimStatsSnapshot
   resetStats: () => void
+  /** Base URL of the separate control port (stays up while `down` closes the OpenAI port); null without one. */
+  controlUrl: () => string | null
 }
 
-const json = (res: ServerResponse, status: number, value: unknown): void => sendBody(res, status, JSON.stringify(value), JSON_TYPE)
+const CONTROL_URL_HEADER = 'x-sim-control-url'
 
 /** GET/POST /sim/faults, GET /sim/stats, POST /sim/reset. Returns false for other paths. */
 export function handleControl (c: SimControl, method: string, path: string, res: ServerResponse, raw: Buffer | null): boolean {
+  const controlUrl = c.controlUrl()
+  const json = (res: ServerResponse, status: number, value: unknown): void =>
+    sendBody(res, status, JSON.stringify(value), JSON_TYPE, controlUrl === null ? undefined : { [CONTROL_URL_HEADER]: controlUrl })
   if (path === '/sim/faults' && method === 'GET') { json(res, 200, c.faults()); return true }
   if (path === '/sim/faults' && method === 'POST') {
     let patch: Partial<SimFaults>
@@ -39,4 +45,20 @@ export function handleControl (c: SimControl, method: string, path: string, res:
     return true
   }
   return false
+}
+
+/**
+ * The request listener of the control port: only /sim/*, no API key. It is a server of its own so
+ * that the `down` fault, which closes the OpenAI port, can be cleared over HTTP.
+ */
+export function createControlListener (c: SimControl) {
+  return function control (req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/'
+    const q = url.indexOf('?')
+    const path = q >= 0 ? url.slice(0, q) : url
+    const method = req.method ?? 'GET'
+    readBody(req).then((raw) => {
+      if (!path.startsWith('/sim/') || !handleControl(c, method, path, res, method === 'POST' ? raw : null)) sendError(res, detailError(404, 'Not Found'))
+    }, () => { sendError(res, detailError(413, 'Request Entity Too Large')) })
+  }
 }

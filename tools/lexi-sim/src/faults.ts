@@ -3,7 +3,7 @@ import { createRateGate, type RateGate } from './rate-gate'
 
 /** Faults the simulator can play; settable by options, CLI flags, POST /sim/faults or setFaults(). */
 export interface SimFaults {
-  /** Listening socket closed and every connection dropped; reopened on the same port when cleared. */
+  /** Listening socket closed and every connection dropped; reopened on the same port when cleared (the control port, if any, stays open). */
   down: boolean
   /** Latency multiplier for prefill and decode (1 = normal). */
   slow: number

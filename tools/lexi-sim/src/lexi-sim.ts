@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { pino } from 'pino'
 import type { SimContext } from './context'
-import type { SimControl } from './control-routes'
+import { createControlListener, type SimControl } from './control-routes'
 import { createEngine } from './engine'
 import { createFaultGates, defaultFaults, parseFaultsPatch, type SimFaults } from './faults'
 import { createLatencyModel } from './latency-model'
@@ -18,6 +18,8 @@ export interface LexiSim {
   /** `http://127.0.0.1:<port>`; clients append /v1. */
   url: string
   port: number
+  /** `http://127.0.0.1:<port>` of the control port (only /sim/*), null when none was asked for. */
+  controlUrl: string | null
   /** Partial update; resolves once a `down` change has closed or reopened the port. */
   setFaults: (patch: Partial<SimFaults>) => Promise<SimFaults>
   resetFaults: () => Promise<SimFaults>
@@ -25,6 +27,16 @@ export interface LexiSim {
   stats: () => SimStatsSnapshot
   resetStats: () => void
   close: () => Promise<void>
+}
+
+export interface StartLexiSimOptions extends LexiSimOptions {
+  /**
+   * A second port that serves only /sim/* and stays open while the `down` fault closes the OpenAI
+   * port, so the fault can be cleared over HTTP. 0 = any free port. @default null (none)
+   */
+  controlPort?: number | null
+  /** When controlPort is taken, listen on any free port instead of failing (the CLI's default). @default false */
+  controlPortFallback?: boolean
 }
 
 const listen = (server: Server, port: number, host: string): Promise<void> =>
@@ -41,7 +53,7 @@ const stop = (server: Server): Promise<void> =>
   })
 
 /** Starts a simulated Lexi (vLLM OpenAI-compatible server) on options.port (0 = any). */
-export async function startLexiSim (options: LexiSimOptions = {}): Promise<LexiSim> {
+export async function startLexiSim (options: StartLexiSimOptions = {}): Promise<LexiSim> {
   const opts = resolveOptions(options)
   const behaviour = behaviourFor(opts.vllmVersion)
   const logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'lexi-sim' })
@@ -70,6 +82,8 @@ export async function startLexiSim (options: LexiSimOptions = {}): Promise<LexiS
   server.keepAliveTimeout = 5_000 // uvicorn's VLLM_HTTP_TIMEOUT_KEEP_ALIVE
   let port = opts.port
   let transition: Promise<void> = Promise.resolve()
+  let controlUrl: string | null = null
+  const hostUrl = (p: number): string => `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${p}`
 
   const apply = (next: SimFaults): Promise<SimFaults> => {
     const prev = faults
@@ -101,23 +115,38 @@ export async function startLexiSim (options: LexiSimOptions = {}): Promise<LexiS
       byRoute: { ...stats.byRoute },
     }),
     resetStats: () => { stats.reset(); scheduler.resetPeaks() },
+    controlUrl: () => controlUrl,
   }
   server.on('request', createRouter(ctx, control))
 
   await listen(server, port, opts.host)
   port = (server.address() as AddressInfo).port
+  let controlServer: Server | null = null
+  if (options.controlPort !== undefined && options.controlPort !== null) {
+    controlServer = createServer(createControlListener(control))
+    try {
+      await listen(controlServer, options.controlPort, opts.host)
+    } catch (err) {
+      if (!(options.controlPortFallback === true && (err as NodeJS.ErrnoException).code === 'EADDRINUSE')) { await stop(server); throw err }
+      logger.warn({ controlPort: options.controlPort }, 'control port taken; the control routes listen on a free port instead')
+      await listen(controlServer, 0, opts.host)
+    }
+    controlUrl = hostUrl((controlServer.address() as AddressInfo).port)
+  }
   if (faults.down) await stop(server)
-  const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`
-  logger.info({ url, model: opts.model, root: opts.root, vllmVersion: behaviour.version, maxModelLen: opts.maxModelLen, maxNumSeqs: opts.maxNumSeqs, faults },
+  const url = hostUrl(port)
+  logger.info({ url, controlUrl, model: opts.model, root: opts.root, vllmVersion: behaviour.version, maxModelLen: opts.maxModelLen, maxNumSeqs: opts.maxNumSeqs, faults },
     'lexi-sim listening: a simulated vLLM OpenAI-compatible server (no model behind it)')
 
   return {
     url,
     port,
     ...control,
+    controlUrl,
     async close () {
       await transition
       await stop(server)
+      if (controlServer !== null) await stop(controlServer)
     },
   }
 }
