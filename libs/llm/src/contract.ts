@@ -97,10 +97,28 @@ export const LlmInputsSchema = z.object({
 })
 export type LlmInputs = z.infer<typeof LlmInputsSchema>
 
+/**
+ * Present when `rationale` and `policy` were filled in after the row was written (re-enrichment
+ * once Lexi answered again, services/forecast): `original` keeps the failed results the row was
+ * written with, which are what gated its order. No order is ever placed from a late answer.
+ */
+export const LateAnswerSchema = z.object({
+  /** When the late answer was stored. */
+  at: z.string().datetime({ offset: true }),
+  /** `outage`: marked by the worker while Lexi was unreachable; `manual`: `forecast re-enrich`. */
+  trigger: z.enum(['outage', 'manual']),
+  original: z.object({
+    rationale: llmResultSchema(RationaleSchema),
+    policy: PolicyRecordSchema,
+  }),
+})
+export type LateAnswer = z.infer<typeof LateAnswerSchema>
+
 export const FeaturesLlmSchema = z.object({
   model: z.string(),
   inputs: LlmInputsSchema,
   rationale: llmResultSchema(RationaleSchema),
   policy: PolicyRecordSchema,
+  late: LateAnswerSchema.optional(),
 })
 export type FeaturesLlm = z.infer<typeof FeaturesLlmSchema>
