@@ -22,6 +22,8 @@ const args = [
   '--host 0.0.0.0 --port 8008',
   `--max-model-len ${cfg.LLM_MAX_TOKENS}`,
   '--max-num-seqs 64',
+  // Requests carry `priority` per class (trading first; LLM_PRIORITY_SCHEDULING=1 in the services).
+  '--scheduling-policy priority',
   `--dtype ${cfg.LLM_DTYPE}`,
   `--gpu-memory-utilization ${cfg.LLM_GPU_UTILIZATION}`,
   // Neutral sampling defaults: the model's generation_config.json must not fill in omitted fields.
@@ -32,3 +34,4 @@ const args = [
 ]
 process.stdout.write(`${args.join(' \\\n  ')}\n`)
 if (cfg.LLM_API_KEY) process.stdout.write('# export LLM_API_KEY on the GPU host first (the key itself is not printed)\n')
+if (!cfg.LLM_PRIORITY_SCHEDULING) process.stdout.write('# then set LLM_PRIORITY_SCHEDULING=1 for the services, so trading calls go first (docs/llm-client.md)\n')

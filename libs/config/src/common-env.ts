@@ -36,6 +36,12 @@ export const commonEnv = {
     LLM_MAX_RETRIES: envField.int({ min: 0, max: 10 }).default(2),
     LLM_CONCURRENCY: envField.int({ min: 1, max: 1024 }).default(64),
     LLM_MAX_QUEUE: envField.int({ min: 0, max: 1_000_000 }).default(1024),
+    /** Send vLLM's `priority` per call class; only for a Lexi run with --scheduling-policy priority. */
+    LLM_PRIORITY_SCHEDULING: envField.boolean().default(false),
+    /** Per-process class budgets (docs/llm-client.md); unset: 16, LLM_CONCURRENCY, LLM_CONCURRENCY/8. */
+    LLM_INTERACTIVE_SLOTS: envField.int({ min: 1, max: 1024 }).optional(),
+    LLM_BATCH_SLOTS: envField.int({ min: 1, max: 1024 }).optional(),
+    LLM_RESERVED_SLOTS: envField.int({ min: 0, max: 1024 }).optional(),
     /** Lexi's context window (--max-model-len): prompt + output must fit. */
     LLM_MAX_TOKENS: envField.int({ min: 256, max: 1_048_576 }).default(4096),
     LLM_TEMPERATURE: envField.number({ min: 0, max: 2 }).default(0),

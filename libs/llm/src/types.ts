@@ -1,5 +1,6 @@
 import type { z } from 'zod'
 import type { LlmResult } from './contract'
+import type { LlmPriorityClass } from './client/priority-class'
 
 /**
  * The public shapes of libs/llm. Implementations: client (createLlmClient), registry
@@ -44,6 +45,12 @@ export interface CallOptions {
   force?: boolean
   /** Use the llm_cache table for deterministic requests. @default true when the client has a db */
   cache?: boolean
+  /**
+   * The call's class on the shared Lexi: trading (policy), forecast (rationale), health,
+   * interactive (chat), batch (summary, eval, replay). Orders the wait queue, picks the per-class
+   * budget and, with priority scheduling on, vLLM's `priority`. @default 'batch' ('health' for health())
+   */
+  priorityClass?: LlmPriorityClass
 }
 
 export interface ChatRequest {
@@ -72,6 +79,13 @@ export interface HealthResult {
   latency_ms: number
   /** Why not ok: `connect ECONNREFUSED 127.0.0.1:8008`, `timeout after 2000 ms`, `reply was "Ok."` ... */
   error: string | null
+  /**
+   * ok: replied "OK". saturated: the probe ran out of time waiting on a busy Lexi while real calls
+   * were still being answered (not a fault). down: anything else (refused, wedged, wrong reply).
+   */
+  state?: 'ok' | 'saturated' | 'down'
+  /** This client's own queue when the probe ended: slots held and callers waiting. */
+  queue?: { in_flight: number, waiting: number }
 }
 
 export interface LlmClient {
@@ -88,6 +102,11 @@ export interface LlmClient {
   health: (prompt: RenderedPrompt, opts?: CallOptions) => Promise<HealthResult>
   models: (opts?: CallOptions) => Promise<Array<{ id: string, max_model_len: number | null }>>
   close: () => Promise<void>
+  /**
+   * Upstream failures (connection, timeout, 5xx) any call of this client has seen so far; a health
+   * cache drops a success older than the last one.
+   */
+  upstreamFailures?: () => number
 }
 
 export interface PromptVersionInfo {

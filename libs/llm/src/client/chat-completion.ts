@@ -4,6 +4,7 @@ import type { CallScope } from './call-scope'
 import { LlmUpstreamError } from './errors'
 import { checkPromptBudget, estimatePromptTokens, promptTokensUpperBound } from './prompt-budget'
 import type { Usage } from './request-runner'
+import { DEFAULT_PRIORITY_CLASS, type LlmPriorityClass } from './priority-class'
 import type { ChatMessage, ChatRequest } from '../types'
 
 export type ResponseFormat = ChatCompletionCreateParamsNonStreaming['response_format']
@@ -24,6 +25,8 @@ export interface CompleteOptions {
   retries?: number
   ignoreCircuit?: boolean
   failover?: boolean
+  /** @default 'batch' */
+  cls?: LlmPriorityClass | undefined
 }
 
 /** The body every completion sends: explicit sampling fields, so vLLM's model defaults never apply. */
@@ -77,11 +80,12 @@ export async function complete (ctx: ClientContext, scope: CallScope, req: ChatR
   const lease = await ctx.run({
     scope,
     ref: req.ref ?? ADHOC_REF,
+    cls: o.cls ?? DEFAULT_PRIORITY_CLASS,
     retries: o.retries ?? ctx.cfg.maxRetries,
     ignoreCircuit: o.ignoreCircuit,
     failover: o.failover,
   }, async (a) => {
-    const res = await a.upstream.createCompletion(body, { signal: a.signal, requestId: a.requestId })
+    const res = await a.upstream.createCompletion(body, { signal: a.signal, requestId: a.requestId, priority: a.priority })
     const choice = res.choices[0]
     if (!choice?.message) throw new LlmUpstreamError('upstream answered without a choice message')
     const usage = { prompt_tokens: res.usage?.prompt_tokens ?? 0, completion_tokens: res.usage?.completion_tokens ?? 0 }

@@ -4,7 +4,8 @@ import { ADHOC_REF, type ClientContext } from './client-context'
 import { createCallScope } from './call-scope'
 import { callLogger, reportCall } from './call-report'
 import { assertFits, streamBody } from './chat-completion'
-import { LlmAbortedError, LlmTimeoutError, outcomeOf, type LlmError } from './errors'
+import { LlmAbortedError, LlmPriorityUnsupportedError, LlmTimeoutError, outcomeOf, type LlmError } from './errors'
+import { DEFAULT_PRIORITY_CLASS } from './priority-class'
 import type { Lease, Usage } from './request-runner'
 import { toLlmError } from './to-llm-error'
 import type { CallOptions, ChatRequest, StreamChunk } from '../types'
@@ -38,29 +39,51 @@ export async function * chatStream (ctx: ClientContext, req: ChatRequest, opts?:
   try {
     await assertFits(ctx, req, scope)
     const body = streamBody(ctx.model, req)
-    lease = await ctx.run({ scope, ref, retries: ctx.cfg.maxRetries, hold: true }, async (a) => ({
-      value: await a.upstream.openai.chat.completions.create(body, {
-        signal: a.signal,
-        timeout: Math.max(1, scope.remaining()) + 1_000,
-        maxRetries: 0,
-        headers: { 'X-Request-Id': a.requestId },
-      }),
-    }))
-    scope.phase = 'stream'
-    // A consumer that stops pulling without return() must not keep the slot: the deadline or idle
-    // abort ends the attempt even while this generator sits suspended at a yield.
-    const held = lease
-    scope.signal.addEventListener('abort', () => { held.end(scope.signal.reason, usage) }, { once: true })
-    armIdle()
-    for await (const chunk of lease.value) {
+    const cls = opts?.priorityClass ?? DEFAULT_PRIORITY_CLASS
+    // vLLM checks `priority` when the stream has already started: its refusal comes as the first
+    // frame. Then (nothing yielded yet) the stream is opened once more, without the field.
+    for (let round = 0; ; round++) {
+      lease = await ctx.run({ scope, ref, cls, retries: ctx.cfg.maxRetries, hold: true }, async (a) => ({
+        value: await a.upstream.openai.chat.completions.create(a.priority === null ? body : { ...body, priority: a.priority } as typeof body, {
+          signal: a.signal,
+          timeout: Math.max(1, scope.remaining()) + 1_000,
+          maxRetries: 0,
+          headers: { 'X-Request-Id': a.requestId },
+        }),
+      }))
+      scope.phase = 'stream'
+      // A consumer that stops pulling without return() must not keep the slot: the deadline or idle
+      // abort ends the attempt even while this generator sits suspended at a yield.
+      const held = lease
+      const onAbort = (): void => { held.end(scope.signal.reason, usage) }
+      scope.signal.addEventListener('abort', onAbort, { once: true })
       armIdle()
-      if (chunk.usage) usage = { prompt_tokens: chunk.usage.prompt_tokens, completion_tokens: chunk.usage.completion_tokens }
-      const choice = chunk.choices[0]
-      if (!choice) continue
-      const delta = choice.delta?.content ?? ''
-      const finish = choice.finish_reason ?? null
-      if (delta === '' && finish == null) continue
-      yield { delta, finish_reason: finish }
+      let yielded = false
+      try {
+        for await (const chunk of lease.value) {
+          armIdle()
+          ctx.signals.lastProgressAt = ctx.now()
+          if (chunk.usage) usage = { prompt_tokens: chunk.usage.prompt_tokens, completion_tokens: chunk.usage.completion_tokens }
+          const choice = chunk.choices[0]
+          if (!choice) continue
+          const delta = choice.delta?.content ?? ''
+          const finish = choice.finish_reason ?? null
+          if (delta === '' && finish == null) continue
+          yielded = true
+          yield { delta, finish_reason: finish }
+        }
+      } catch (err) {
+        if (round > 0 || yielded || scope.signal.aborted) throw err
+        if (!(toLlmError({ error: err }) instanceof LlmPriorityUnsupportedError)) throw err
+        // Ending the attempt with this error makes the runner remember the upstream refuses priorities.
+        held.end(err, usage)
+        scope.signal.removeEventListener('abort', onAbort)
+        clearTimeout(idle)
+        scope.phase = 'request'
+        lease = null
+        continue
+      }
+      break
     }
     // The SDK ends an aborted stream quietly: an abort (deadline, idle) must still surface.
     if (scope.signal.aborted) throw scope.signal.reason

@@ -31,7 +31,7 @@ export async function chat (ctx: ClientContext, req: ChatRequest, opts?: CallOpt
       }
       ctx.metrics.cache.inc({ result: 'miss' })
     }
-    const c = await complete(ctx, scope, req)
+    const c = await complete(ctx, scope, req, { cls: opts?.priorityClass })
     const { attempt, ...answer } = c
     const result: ChatResult = { ...answer, latency_ms: elapsed(), cached: false }
     if (cache) await writeCached(ctx, log, cache, { key, prompt: ref.prompt, version: ref.version, hash: ref.hash, request: effective, result })

@@ -2,7 +2,8 @@ import type { Logger } from 'pino'
 import type { ClientMetrics } from './client-metrics'
 import type { ResolvedNumbers } from './client-options'
 import type { Scrub } from './log-redaction'
-import type { RequestRunner } from './request-runner'
+import type { RequestRunner, UpstreamSignals } from './request-runner'
+import type { Semaphore } from './semaphore'
 import type { ResponseCache } from './response-cache'
 import type { UpstreamPool } from './upstream-pool'
 
@@ -18,6 +19,9 @@ export interface ClientContext {
   log: Logger
   scrub: Scrub
   now: () => number
+  /** Progress and failures seen by every call (health tells busy from broken with them). */
+  signals: UpstreamSignals
+  semaphore: Pick<Semaphore, 'inFlight' | 'waiting'>
 }
 
 /** Labels for logs, metrics and llm_calls when a request carries no PromptRef. */

@@ -5,6 +5,8 @@ export interface MetricSources {
   inFlight: () => number
   waiting: () => number
   circuits: () => Array<{ label: string, state: CircuitState }>
+  /** Slots held and callers waiting per priority class. */
+  classes?: () => Record<string, { inFlight: number, waiting: number }>
 }
 
 export type ClientMetrics = ReturnType<typeof createClientMetrics>
@@ -68,6 +70,24 @@ export function createClientMetrics (registry: Registry, sources: MetricSources)
       help: 'Callers waiting for a concurrency slot',
       registers,
       collect () { this.set(sources.waiting()) },
+    }),
+    priorityDowngrades: new Counter({
+      name: 'llm_client_priority_downgrades_total',
+      help: 'Upstreams found without priority scheduling (400 "Priority scheduling is not enabled"); requests to them carry no priority since',
+      labelNames: ['upstream'] as const,
+      registers,
+    }),
+    classSlots: new Gauge({
+      name: 'llm_client_class_slots',
+      help: 'Concurrency slots held (state="in_flight") and callers waiting (state="waiting") per priority class',
+      labelNames: ['class', 'state'] as const,
+      registers,
+      collect () {
+        for (const [cls, v] of Object.entries(sources.classes?.() ?? {})) {
+          this.set({ class: cls, state: 'in_flight' }, v.inFlight)
+          this.set({ class: cls, state: 'waiting' }, v.waiting)
+        }
+      },
     }),
     circuit: new Gauge({
       name: 'llm_client_circuit_state',

@@ -15,6 +15,17 @@ export interface LlmClientOptions {
   concurrency?: number
   /** Callers that may wait for a slot; more fail with LlmQueueFullError. @default 10000 */
   maxQueue?: number
+  /**
+   * Send vLLM's `priority` field (per call class, lower first). Only for a Lexi started with
+   * `--scheduling-policy priority`; one that refuses it is remembered and then sent none. @default false
+   */
+  priorityScheduling?: boolean
+  /** Most slots interactive (chat) calls hold at once in this process. @default min(16, concurrency) */
+  interactiveSlots?: number
+  /** Most slots batch calls (summary, eval, replay, unlabelled) hold at once. @default concurrency */
+  batchSlots?: number
+  /** Free slots interactive calls never take (kept for trading, forecast and health). @default concurrency / 8 */
+  reservedSlots?: number
   /** Total deadline per call: queue wait, retries and streaming. @default 30000 */
   timeoutMs?: number
   /** Retries after the first attempt (connection errors, 408, 429, 5xx). @default 2 */
@@ -46,6 +57,9 @@ export interface LlmClientOptions {
 const Numbers = z.object({
   concurrency: z.number().int().min(1).max(10_000).default(64),
   maxQueue: z.number().int().min(0).default(10_000),
+  interactiveSlots: z.number().int().min(1).optional(),
+  batchSlots: z.number().int().min(1).optional(),
+  reservedSlots: z.number().int().min(0).optional(),
   timeoutMs: z.number().int().min(1).default(30_000),
   maxRetries: z.number().int().min(0).max(10).default(2),
   retryBaseMs: z.number().min(0).default(200),
@@ -57,7 +71,12 @@ const Numbers = z.object({
   cooldownMs: z.number().int().min(0).default(5_000),
 })
 
-export type ResolvedNumbers = z.infer<typeof Numbers>
+type ParsedNumbers = z.infer<typeof Numbers>
+export type ResolvedNumbers = Omit<ParsedNumbers, 'interactiveSlots' | 'batchSlots' | 'reservedSlots'> & {
+  interactiveSlots: number
+  batchSlots: number
+  reservedSlots: number
+}
 
 /** Splits and checks the base URLs. */
 export function parseBaseUrls (baseURL: string | string[]): string[] {
@@ -77,6 +96,9 @@ export function resolveNumbers (o: LlmClientOptions): ResolvedNumbers {
   const r = Numbers.safeParse({
     concurrency: o.concurrency,
     maxQueue: o.maxQueue,
+    interactiveSlots: o.interactiveSlots,
+    batchSlots: o.batchSlots,
+    reservedSlots: o.reservedSlots,
     timeoutMs: o.timeoutMs,
     maxRetries: o.maxRetries,
     retryBaseMs: o.retryBaseMs,
@@ -91,5 +113,13 @@ export function resolveNumbers (o: LlmClientOptions): ResolvedNumbers {
     const i = r.error.issues[0]
     throw new Error(`createLlmClient: option ${i?.path.join('.')}: ${i?.message}`)
   }
-  return r.data
+  const n = r.data
+  // The reserve never leaves interactive calls without a slot: at most concurrency - 1.
+  const reservedSlots = Math.min(n.reservedSlots ?? Math.floor(n.concurrency / 8), n.concurrency - 1)
+  return {
+    ...n,
+    reservedSlots,
+    interactiveSlots: Math.min(n.interactiveSlots ?? 16, n.concurrency - reservedSlots),
+    batchSlots: Math.min(n.batchSlots ?? n.concurrency, n.concurrency),
+  }
 }

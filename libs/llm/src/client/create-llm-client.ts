@@ -14,6 +14,7 @@ import { REDACT_PATHS, createScrubber } from './log-redaction'
 import { createRequestRunner } from './request-runner'
 import { createResponseCache } from './response-cache'
 import { createSemaphore } from './semaphore'
+import type { LlmPriorityClass } from './priority-class'
 import { structured, type StructuredResult } from './structured'
 import { toLlmError } from './to-llm-error'
 import { createUpstream } from './upstream'
@@ -23,7 +24,13 @@ import type { CallOptions, LlmClient, RenderedPrompt } from '../types'
 export interface LlmClientStats {
   inFlight: number
   waiting: number
-  upstreams: Array<{ label: string, inFlight: number, circuit: CircuitState }>
+  /** Slots held and callers waiting per priority class. */
+  classes: Record<LlmPriorityClass, { inFlight: number, waiting: number }>
+  /**
+   * `priority`: requests carry vLLM's priority field. `refused`: the upstream answered that priority
+   * scheduling is not enabled, so it gets none. `off`: priority scheduling is not configured.
+   */
+  upstreams: Array<{ label: string, inFlight: number, circuit: CircuitState, priority: 'priority' | 'refused' | 'off' }>
 }
 
 export interface LlmClientInstance extends LlmClient {
@@ -61,10 +68,18 @@ export function createLlmClient (options: LlmClientOptions): LlmClientInstance {
     },
   }))
   const pool = createUpstreamPool(upstreams)
-  const semaphore = createSemaphore(cfg.concurrency, cfg.maxQueue)
+  const semaphore = createSemaphore(cfg.concurrency, cfg.maxQueue, {
+    interactive: cfg.interactiveSlots,
+    batch: cfg.batchSlots,
+    reserved: cfg.reservedSlots,
+    health: 1,
+  })
+  const priorityScheduling = options.priorityScheduling ?? false
+  const signals = { failures: 0, lastProgressAt: 0 }
   const metrics = createClientMetrics(registry, {
     inFlight: () => semaphore.inFlight,
     waiting: () => semaphore.waiting,
+    classes: () => semaphore.byClass(),
     circuits: () => upstreams.map((u) => ({ label: u.label, state: u.breaker.state() })),
   })
   const recorder: CallRecorder | null = options.db
@@ -75,12 +90,14 @@ export function createLlmClient (options: LlmClientOptions): LlmClientInstance {
     cfg,
     tokenize: options.tokenize ?? 'estimate',
     pool,
-    run: createRequestRunner({ pool, semaphore, now, random, retryBaseMs: cfg.retryBaseMs, retryMaxMs: cfg.retryMaxMs, metrics, recorder, log }),
+    run: createRequestRunner({ pool, semaphore, now, random, retryBaseMs: cfg.retryBaseMs, retryMaxMs: cfg.retryMaxMs, metrics, recorder, log, priorityScheduling, signals }),
     cache: options.db ? createResponseCache(options.db) : null,
     metrics,
     log,
     scrub: createScrubber([apiKey]),
     now,
+    signals,
+    semaphore,
   }
 
   return {
@@ -91,7 +108,7 @@ export function createLlmClient (options: LlmClientOptions): LlmClientInstance {
     models: async (opts) => {
       const scope = createCallScope(opts, cfg.timeoutMs, now)
       try {
-        const lease = await ctx.run({ scope, ref: { prompt: 'models', version: '-', arm: null }, retries: cfg.maxRetries, slot: false, record: false }, async (a) => {
+        const lease = await ctx.run({ scope, ref: { prompt: 'models', version: '-', arm: null }, cls: 'health', retries: cfg.maxRetries, slot: false, record: false }, async (a) => {
           const page = await a.upstream.openai.models.list({ signal: a.signal, timeout: Math.max(1, scope.remaining()) + 1_000, maxRetries: 0, headers: { 'X-Request-Id': a.requestId } })
           // vLLM adds max_model_len to each card (not in the OpenAI type).
           return { value: page.data.map((m) => ({ id: m.id, max_model_len: (m as { max_model_len?: number | null }).max_model_len ?? null })) }
@@ -111,8 +128,15 @@ export function createLlmClient (options: LlmClientOptions): LlmClientInstance {
     stats: () => ({
       inFlight: semaphore.inFlight,
       waiting: semaphore.waiting,
-      upstreams: upstreams.map((u) => ({ label: u.label, inFlight: u.inFlight, circuit: u.breaker.state() })),
+      classes: semaphore.byClass(),
+      upstreams: upstreams.map((u) => ({
+        label: u.label,
+        inFlight: u.inFlight,
+        circuit: u.breaker.state(),
+        priority: !priorityScheduling ? 'off' as const : u.priorityRefused ? 'refused' as const : 'priority' as const,
+      })),
     }),
+    upstreamFailures: () => signals.failures,
     flush: async () => { await recorder?.flush() },
   }
 }

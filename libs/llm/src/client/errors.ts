@@ -124,6 +124,13 @@ export class LlmRateLimitError extends LlmUpstreamError { override code = 'LLM_E
 /** Any other 4xx the upstream refused (validation, unsupported media type, duplicate request id...). */
 export class LlmBadRequestError extends LlmError { override code = 'LLM_ERR_BAD_REQUEST' }
 
+/**
+ * vLLM started without `--scheduling-policy priority` refused a request carrying a non-zero
+ * `priority` (400 "Got priority N but Priority scheduling is not enabled."). The client then sends
+ * that upstream no priority and repeats the request once; callers only see it if that fails too.
+ */
+export class LlmPriorityUnsupportedError extends LlmBadRequestError { override code = 'LLM_ERR_PRIORITY_UNSUPPORTED' }
+
 /** 401/403: the API key is missing or wrong. */
 export class LlmAuthError extends LlmError { override code = 'LLM_ERR_AUTH' }
 

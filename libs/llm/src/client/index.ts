@@ -4,10 +4,11 @@ export type { StructuredResult } from './structured'
 export {
   LlmError, LlmTimeoutError, LlmUnreachableError, LlmContextLengthError, LlmCircuitOpenError,
   LlmInvalidJsonError, LlmQueueFullError, LlmUpstreamError, LlmRateLimitError, LlmBadRequestError,
-  LlmAuthError, LlmModelNotFoundError, LlmPromptTooLongError, LlmAbortedError,
+  LlmAuthError, LlmModelNotFoundError, LlmPromptTooLongError, LlmAbortedError, LlmPriorityUnsupportedError,
   failReasonOf, type FailReason, type TimeoutPhase,
 } from './errors'
 export { toLlmError, type FailureInput } from './to-llm-error'
 export { estimatePromptTokens } from './prompt-budget'
 export { KEY_SCHEMA_VERSION, cacheKeyOf, isDeterministic, type EffectiveRequest } from './response-cache'
 export { clientOptionsFromEnv, type LlmEnvSettings } from './options-from-env'
+export { PRIORITY_CLASSES, VLLM_PRIORITY, DEFAULT_PRIORITY_CLASS, isPriorityClass, type LlmPriorityClass } from './priority-class'

@@ -3,7 +3,8 @@ import type { Logger } from 'pino'
 import { sleep, type CallScope } from './call-scope'
 import type { CallRecorder } from './call-recorder'
 import type { ClientMetrics } from './client-metrics'
-import { LlmAbortedError, LlmCircuitOpenError, LlmUnreachableError, outcomeOf, type LlmError } from './errors'
+import { LlmAbortedError, LlmCircuitOpenError, LlmPriorityUnsupportedError, LlmUnreachableError, outcomeOf, type LlmError } from './errors'
+import { VLLM_PRIORITY, type LlmPriorityClass } from './priority-class'
 import { backoffMs, isRetryable, isUpstreamFailure } from './retry-policy'
 import type { Semaphore, Release } from './semaphore'
 import { toLlmError } from './to-llm-error'
@@ -18,11 +19,15 @@ export interface Attempt {
   requestId: string
   attempt: number
   signal: AbortSignal
+  /** vLLM `priority` to send with this attempt, or null to send none. */
+  priority: number | null
 }
 
 export interface RunOptions {
   scope: CallScope
   ref: { prompt: string, version: string, arm: string | null }
+  /** The call's priority class: its place in the wait queue, its budget and its vLLM priority. */
+  cls: LlmPriorityClass
   /** Retries after the first attempt (0 for health). */
   retries: number
   /** Take a concurrency slot (completions do; models/tokenize do not). @default true */
@@ -56,6 +61,18 @@ export interface RunnerDeps {
   metrics: ClientMetrics
   recorder: CallRecorder | null
   log: Logger
+  /** Send vLLM's `priority` field (LLM_PRIORITY_SCHEDULING). */
+  priorityScheduling: boolean
+  /** What the calls saw of the upstreams lately (health tells busy from broken with it). */
+  signals: UpstreamSignals
+}
+
+/** Shared between the runner, streams and health: evidence that Lexi works or fails. */
+export interface UpstreamSignals {
+  /** Attempts that ended in an upstream failure (connection, timeout, 5xx), health probes included. */
+  failures: number
+  /** Client clock time of the last answer or streamed token of any call (0: none yet). */
+  lastProgressAt: number
 }
 
 export type RequestRunner = <T>(opts: RunOptions, fn: (a: Attempt) => Promise<{ value: T, usage?: Usage }>) => Promise<Lease<T>>
@@ -70,16 +87,26 @@ export function createRequestRunner (deps: RunnerDeps): RequestRunner {
   // Fails fast, naming the failures that opened the circuits (the most recent opening is the cause).
   const circuitOpen = (): LlmCircuitOpenError => new LlmCircuitOpenError(deps.pool.upstreams.map((u) => u.label), deps.pool.openings())
 
+  /** Remembers that `upstream` refuses priorities; says so once per upstream. */
+  const refusePriority = (upstream: Upstream, e: LlmError): void => {
+    if (upstream.priorityRefused) return
+    upstream.priorityRefused = true
+    deps.metrics.priorityDowngrades.inc({ upstream: upstream.label })
+    deps.log.warn({ upstream: upstream.label, error: { code: e.code, message: e.message } },
+      'llm upstream does not run priority scheduling; sending it requests without priority from now on')
+  }
+
   return async function run<T> (opts: RunOptions, fn: (a: Attempt) => Promise<{ value: T, usage?: Usage }>): Promise<Lease<T>> {
     const { scope } = opts
     const tried = new Set<Upstream>()
     let retriesUsed = 0
+    let downgraded = false
     for (let attempt = 1; ; attempt++) {
       if (!opts.ignoreCircuit && !deps.pool.anyAvailable()) throw circuitOpen()
       let release = noop
       if (opts.slot !== false) {
         scope.phase = 'queue'
-        release = await deps.semaphore.acquire({ waitMs: scope.remaining(), budgetMs: scope.budgetMs, signal: scope.signal })
+        release = await deps.semaphore.acquire({ waitMs: scope.remaining(), budgetMs: scope.budgetMs, signal: scope.signal, cls: opts.cls })
         scope.phase = 'request'
       }
       const pick = deps.pool.pick(tried, { ignoreCircuit: opts.ignoreCircuit })
@@ -90,6 +117,7 @@ export function createRequestRunner (deps: RunnerDeps): RequestRunner {
       const { upstream, ticket } = pick
       tried.add(upstream)
       const requestId = randomUUID()
+      const priority = deps.priorityScheduling && !upstream.priorityRefused ? VLLM_PRIORITY[opts.cls] : null
       const t0 = deps.now()
       upstream.inFlight++
       let ended = false
@@ -103,6 +131,9 @@ export function createRequestRunner (deps: RunnerDeps): RequestRunner {
           ? null
           : toLlmError({ ...capture, error: err, abortReason: scope.signal.aborted ? scope.signal.reason : undefined, timeoutMs: scope.budgetMs })
         if (e) e.requestId = requestId
+        if (e == null) deps.signals.lastProgressAt = deps.now()
+        else if (isUpstreamFailure(e)) deps.signals.failures++
+        if (e instanceof LlmPriorityUnsupportedError && priority !== null) refusePriority(upstream, e)
         if (!opts.ignoreCircuit) {
           if (e == null) upstream.breaker.onSuccess(ticket)
           else if (e instanceof LlmAbortedError) upstream.breaker.onNeutral(ticket)
@@ -131,7 +162,7 @@ export function createRequestRunner (deps: RunnerDeps): RequestRunner {
 
       let failure: LlmError
       try {
-        const { value, usage } = await fn({ upstream, requestId, attempt, signal: scope.signal })
+        const { value, usage } = await fn({ upstream, requestId, attempt, signal: scope.signal, priority })
         if (!opts.hold) end(null, usage)
         return { value, upstream, requestId, attempt, end }
       } catch (err) {
@@ -139,6 +170,12 @@ export function createRequestRunner (deps: RunnerDeps): RequestRunner {
       }
 
       if (scope.signal.aborted) throw failure
+      // A Lexi without priority scheduling refused the field: once per call, again without it.
+      if (failure instanceof LlmPriorityUnsupportedError && priority !== null && !downgraded) {
+        downgraded = true
+        tried.delete(upstream)
+        continue
+      }
       const free = opts.failover !== false && failure instanceof LlmUnreachableError && failure.phase === 'connect' &&
         deps.pool.hasUntried(tried)
       if (!free) {

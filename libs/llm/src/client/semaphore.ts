@@ -1,4 +1,5 @@
 import { LlmQueueFullError, LlmTimeoutError } from './errors'
+import { CLASS_ORDER, PRIORITY_CLASSES, type LlmPriorityClass } from './priority-class'
 
 /** Gives back the slot; calling it more than once is harmless. */
 export type Release = () => void
@@ -9,71 +10,133 @@ export interface AcquireOptions {
   /** The call's whole budget, for the timeout message. */
   budgetMs: number
   signal?: AbortSignal
+  /** @default 'batch' */
+  cls?: LlmPriorityClass
+}
+
+/** Per-process budgets per class (resolved, see client-options.ts). */
+export interface ClassBudgets {
+  /** Most slots interactive (chat) calls may hold at once. */
+  interactive: number
+  /** Most slots batch calls may hold at once. */
+  batch: number
+  /** Slots interactive calls never take: the last `reserved` free slots stay for everybody else. */
+  reserved: number
+  /** Slots of the health probe on top of `limit`, so a probe never waits behind the queue. */
+  health: number
 }
 
 export interface Semaphore {
   acquire: (opts: AcquireOptions) => Promise<Release>
+  /** Slots held (health's own slots included). */
   readonly inFlight: number
   readonly waiting: number
+  /** Held and waiting per class. */
+  byClass: () => Record<LlmPriorityClass, { inFlight: number, waiting: number }>
 }
 
 interface Waiter {
   resolve: (r: Release) => void
   reject: (e: unknown) => void
+  cls: LlmPriorityClass
   done: boolean
   timer: NodeJS.Timeout | null
   signal: AbortSignal | undefined
   onAbort: (() => void) | null
 }
 
-/**
- * A fair (FIFO, no barging) counting semaphore with a bounded wait queue. A waiter whose time runs
- * out or whose signal fires leaves the queue with LlmTimeoutError (phase "queue") or the signal's
- * reason; a full queue refuses at once with LlmQueueFullError.
- */
-export function createSemaphore (limit: number, maxQueue: number, onChange: () => void = () => {}): Semaphore {
-  let inFlight = 0
-  let waiting = 0
-  let queue: Waiter[] = []
-  let head = 0
+interface ClassQueue { items: Waiter[], head: number, waiting: number, inFlight: number }
 
-  const finish = (w: Waiter): void => {
-    w.done = true
-    waiting--
-    if (w.timer) clearTimeout(w.timer)
-    if (w.onAbort) w.signal?.removeEventListener('abort', w.onAbort)
+const UNLIMITED: ClassBudgets = { interactive: Infinity, batch: Infinity, reserved: 0, health: 0 }
+
+/**
+ * A counting semaphore of `limit` slots shared by priority classes, with a bounded wait queue.
+ * A freed slot goes to the most urgent class that may take it (health, trading, forecast,
+ * interactive, batch), first come first served within a class; nobody barges past a waiter of its
+ * own class. Interactive calls hold at most `budgets.interactive` slots and never one of the last
+ * `budgets.reserved` free ones; batch calls at most `budgets.batch`. The health probe has
+ * `budgets.health` slots of its own beyond `limit`. A waiter whose time runs out or whose signal
+ * fires leaves with LlmTimeoutError (phase "queue") or the signal's reason; a full queue refuses at
+ * once with LlmQueueFullError.
+ */
+export function createSemaphore (limit: number, maxQueue: number, budgets: ClassBudgets = UNLIMITED, onChange: () => void = () => {}): Semaphore {
+  let general = 0 // slots of `limit` held
+  let healthOwn = 0 // health's own slots held
+  let waiting = 0
+  const queues = {} as Record<LlmPriorityClass, ClassQueue>
+  for (const c of PRIORITY_CLASSES) queues[c] = { items: [], head: 0, waiting: 0, inFlight: 0 }
+  const order = [...PRIORITY_CLASSES].sort((a, b) => CLASS_ORDER[a] - CLASS_ORDER[b])
+
+  /** Which pool a call of `cls` would take a slot from now, or null when it must wait. */
+  const poolFor = (cls: LlmPriorityClass): 'general' | 'health' | null => {
+    const free = limit - general
+    if (cls === 'health') return healthOwn < budgets.health ? 'health' : free > 0 ? 'general' : null
+    if (free <= 0) return null
+    if (cls === 'interactive') return queues.interactive.inFlight < budgets.interactive && free > budgets.reserved ? 'general' : null
+    if (cls === 'batch') return queues.batch.inFlight < budgets.batch ? 'general' : null
+    return 'general'
   }
 
-  const makeRelease = (): Release => {
+  const take = (cls: LlmPriorityClass, pool: 'general' | 'health'): Release => {
+    if (pool === 'general') general++
+    else healthOwn++
+    queues[cls].inFlight++
     let released = false
     return () => {
       if (released) return
       released = true
-      inFlight--
-      while (head < queue.length) {
-        const w = queue[head++] as Waiter
+      if (pool === 'general') general--
+      else healthOwn--
+      queues[cls].inFlight--
+      pump()
+      onChange()
+    }
+  }
+
+  const finish = (w: Waiter): void => {
+    w.done = true
+    waiting--
+    queues[w.cls].waiting--
+    if (w.timer) clearTimeout(w.timer)
+    if (w.onAbort) w.signal?.removeEventListener('abort', w.onAbort)
+  }
+
+  /** Admits waiters, most urgent class first, while a slot they may take is free. */
+  const pump = (): void => {
+    if (waiting === 0) return
+    for (const cls of order) {
+      const q = queues[cls]
+      while (q.waiting > 0) {
+        const pool = poolFor(cls)
+        if (pool === null) break
+        const w = q.items[q.head++] as Waiter
         if (w.done) continue
         finish(w)
-        inFlight++
-        w.resolve(makeRelease())
-        break
+        w.resolve(take(cls, pool))
       }
-      if (head > 1024 && head * 2 > queue.length) { queue = queue.slice(head); head = 0 }
-      onChange()
+      if (q.head > 1024 && q.head * 2 > q.items.length) { q.items = q.items.slice(q.head); q.head = 0 }
+      if (q.waiting === 0 && q.head > 0) { q.items = []; q.head = 0 }
     }
   }
 
   const acquire = (opts: AcquireOptions): Promise<Release> => {
     if (opts.signal?.aborted) return Promise.reject(opts.signal.reason)
-    if (inFlight < limit && waiting === 0) {
-      inFlight++
-      onChange()
-      return Promise.resolve(makeRelease())
+    const cls = opts.cls ?? 'batch'
+    const q = queues[cls]
+    // No barging: a caller only skips the queue when nobody of its class waits. Waiters of other
+    // classes are never admissible here (pump runs on every release), so they lose nothing.
+    if (q.waiting === 0) {
+      const pool = poolFor(cls)
+      if (pool !== null) {
+        const release = take(cls, pool)
+        onChange()
+        return Promise.resolve(release)
+      }
     }
     if (waiting >= maxQueue) return Promise.reject(new LlmQueueFullError(maxQueue))
     if (opts.waitMs <= 0) return Promise.reject(new LlmTimeoutError(opts.budgetMs, 'queue'))
     return new Promise<Release>((resolve, reject) => {
-      const w: Waiter = { resolve, reject, done: false, timer: null, signal: opts.signal, onAbort: null }
+      const w: Waiter = { resolve, reject, cls, done: false, timer: null, signal: opts.signal, onAbort: null }
       w.timer = setTimeout(() => {
         if (w.done) return
         finish(w)
@@ -90,7 +153,8 @@ export function createSemaphore (limit: number, maxQueue: number, onChange: () =
         }
         signal.addEventListener('abort', w.onAbort, { once: true })
       }
-      queue.push(w)
+      q.items.push(w)
+      q.waiting++
       waiting++
       onChange()
     })
@@ -98,7 +162,12 @@ export function createSemaphore (limit: number, maxQueue: number, onChange: () =
 
   return {
     acquire,
-    get inFlight () { return inFlight },
+    get inFlight () { return general + healthOwn },
     get waiting () { return waiting },
+    byClass: () => {
+      const out = {} as Record<LlmPriorityClass, { inFlight: number, waiting: number }>
+      for (const c of PRIORITY_CLASSES) out[c] = { inFlight: queues[c].inFlight, waiting: queues[c].waiting }
+      return out
+    },
   }
 }

@@ -83,7 +83,7 @@ export async function structured<S extends z.ZodType> (ctx: ClientContext, promp
       ctx.metrics.cache.inc({ result: 'miss' })
     }
 
-    last = await complete(ctx, scope, req, { responseFormat })
+    last = await complete(ctx, scope, req, { responseFormat, cls: opts?.priorityClass })
     addUsage(last)
     let check = checkAnswer(last.text, last.finish_reason, schema)
     let repaired = false
@@ -95,7 +95,7 @@ export async function structured<S extends z.ZodType> (ctx: ClientContext, promp
         messages: [...prompt.messages, { role: 'assistant', content: echoOf(last.text) }, { role: 'user', content: repairMessage(problem) }],
       }
       try {
-        last = await complete(ctx, scope, repairReq, { responseFormat })
+        last = await complete(ctx, scope, repairReq, { responseFormat, cls: opts?.priorityClass })
       } catch (err) {
         const e = toLlmError({ error: err, abortReason: scope.signal.aborted ? scope.signal.reason : undefined, timeoutMs: scope.budgetMs })
         // No room left in the context window for the repair: the answer stays what it was, invalid.

@@ -1,6 +1,6 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai'
 import {
-  LlmAuthError, LlmBadRequestError, LlmContextLengthError, LlmError, LlmModelNotFoundError,
+  LlmAuthError, LlmBadRequestError, LlmPriorityUnsupportedError, LlmContextLengthError, LlmError, LlmModelNotFoundError,
   LlmRateLimitError, LlmTimeoutError, LlmUnreachableError, LlmUpstreamError,
 } from './errors'
 import { retryAfterMs, type HeaderBag } from './retry-after'
@@ -27,6 +27,8 @@ const NETWORK_CODES = new Set([
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'])
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
 const CONTEXT_RE = /maximum context length is (\d+)/
+// vllm/engine (add_request): raised when a request's priority is not 0 and the policy is fcfs.
+const PRIORITY_RE = /^Got priority -?\d+ but Priority scheduling is not enabled\./
 
 /**
  * THE mapping from (status, body, exception) to a typed LlmError. Understands vLLM's flat
@@ -65,6 +67,7 @@ function fromResponse (status: number, body: ParsedBody, headers: HeaderBag | nu
   const message = body.message ?? `upstream returned ${status} with an empty body${status === 500 ? ' (engine dead?)' : ''}`
   const ctx = CONTEXT_RE.exec(message)
   if (ctx && status < 500) return new LlmContextLengthError(message, Number(ctx[1]), requestedTokens(message), opts)
+  if (status === 400 && PRIORITY_RE.test(message)) return new LlmPriorityUnsupportedError(message, opts)
   if (status === 401 || status === 403) return new LlmAuthError(`${status} ${message}`, opts)
   if (status === 404) return new LlmModelNotFoundError(message, opts)
   if (status === 429) return new LlmRateLimitError(message, opts)

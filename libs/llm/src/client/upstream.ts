@@ -21,9 +21,11 @@ export interface Upstream {
    * objects: they cost more CPU than the whole raw round trip on a fast upstream). A non-2xx answer is
    * captured under `requestId` like the SDK path's, then thrown.
    */
-  createCompletion: (body: ChatCompletionCreateParamsNonStreaming, o: { signal: AbortSignal, requestId: string }) => Promise<ChatCompletion>
+  createCompletion: (body: ChatCompletionCreateParamsNonStreaming, o: { signal: AbortSignal, requestId: string, priority?: number | null }) => Promise<ChatCompletion>
   breaker: CircuitBreaker
   inFlight: number
+  /** This upstream answered that priority scheduling is not enabled: send it no `priority` field. */
+  priorityRefused: boolean
   /** The error response captured for the request that carried this X-Request-Id (removes it). */
   takeCapture: (requestId: string) => CapturedResponse | undefined
   /** POST /tokenize (server root) → token count of the chat prompt. */
@@ -106,7 +108,7 @@ export function createUpstream (opts: UpstreamOptions): Upstream {
       dispatcher,
       signal: o.signal,
       headers: { 'content-type': 'application/json', accept: 'application/json', authorization, 'x-request-id': o.requestId },
-      body: JSON.stringify(body),
+      body: JSON.stringify(o.priority == null ? body : { ...body, priority: o.priority }),
     })
     const text = await res.body.text()
     if (res.statusCode < 200 || res.statusCode > 299) {
@@ -127,6 +129,7 @@ export function createUpstream (opts: UpstreamOptions): Upstream {
     createCompletion,
     breaker,
     inFlight: 0,
+    priorityRefused: false,
     takeCapture: (id) => {
       const c = captures.get(id)
       captures.delete(id)
