@@ -1,13 +1,15 @@
+import { COMPARE_USAGE, compareCommand } from './compare-command'
 import { evalRunCommand, type CommandContext } from './eval-command'
 import { EXPORT_USAGE, exportCommand } from './export-command'
 import { RUN_USAGE } from './eval-args'
 import { EvalUsageError } from './errors'
 
-const USAGE = `usage:\n${RUN_USAGE}\n\n${EXPORT_USAGE}`
+const USAGE = `usage:\n${RUN_USAGE}\n\n${COMPARE_USAGE}\n\n${EXPORT_USAGE}`
 
 /**
  * `pnpm eval <command>` (the CLI entry: the only file of this tool that reads process.env).
- * Exit codes: 0 ok, 1 a gate failed, 2 usage error, 3 the run could not be made, 130 interrupted.
+ * Exit codes: 0 ok, 1 a gate failed, 2 usage error, 3 the run could not be made (endpoint
+ * unreachable, every call unreachable, dataset or database error), 130 interrupted.
  */
 async function main (argv: string[]): Promise<number> {
   const abort = new AbortController()
@@ -29,6 +31,7 @@ async function main (argv: string[]): Promise<number> {
   if (cmd === undefined || cmd.startsWith('--')) return cmd === '--help' ? (ctx.out(USAGE), 0) : evalRunCommand(argv, ctx)
   switch (cmd) {
     case 'run': return evalRunCommand(rest, ctx)
+    case 'compare': return compareCommand(rest, ctx)
     case 'export-dataset': return exportCommand(rest, ctx)
     case 'help': ctx.out(USAGE); return 0
     default: throw new EvalUsageError(`unknown command "${cmd}"\n${USAGE}`)

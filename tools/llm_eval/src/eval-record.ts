@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { LlmInputs, LlmResult } from '@pulsetrade/llm'
+import { LlmInputsSchema, type LlmInputs, type LlmResult } from '@pulsetrade/llm'
 import { decisionOf } from './decision'
 import type { EvalItem } from './eval-item'
 import type { EvalTarget } from './eval-targets'
@@ -36,6 +36,14 @@ export const EvalRecordSchema = z.object({
   error_code: z.string().nullable(),
   error_message: z.string().nullable(),
   request_id: z.string().nullable(),
+  /** Text of the first answer (before any repair round); null when no answer came back. */
+  first_raw: z.string().nullable(),
+  /** Text of the final answer (the repair answer when a repair round ran); null when no answer came back. */
+  raw: z.string().nullable(),
+  /** The final answer as parsed and validated by the client; null when it is not schema-valid. */
+  parsed: z.unknown().nullable(),
+  /** The item's prompt inputs, so a run folder alone can be read, compared and rerun. */
+  inputs: LlmInputsSchema,
   /** Copied from the item so outcomes can be recounted from records alone. */
   p_up: z.number(),
   order_side: z.enum(['buy', 'sell']).nullable(),
@@ -100,6 +108,10 @@ export function toEvalRecord (o: {
     error_code: r.error?.code ?? null,
     error_message: r.error?.message ?? null,
     request_id: r.request_id,
+    first_raw: firstText === null || firstText === '' ? null : firstText,
+    raw: r.raw === '' ? null : r.raw,
+    parsed: schemaValid ? r.parsed : null,
+    inputs,
     p_up: inputs.forecast.p_up,
     order_side: inputs.order?.side ?? null,
     realized_return: item.realized_return,

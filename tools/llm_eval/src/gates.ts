@@ -41,9 +41,11 @@ export interface GateFailure {
 const show = (v: number | null, unit: GateDef['unit']): string =>
   v === null ? 'n/a' : unit === 'ms' ? `${Math.round(v)} ms` : v.toFixed(4)
 
-/** Thresholds from the command line → one failure per metric and version that misses its threshold. */
-export function checkGates (summary: EvalSummary, thresholds: GateThresholds): GateFailure[] {
-  const failures: GateFailure[] = []
+export interface GateResult extends GateFailure { pass: boolean }
+
+/** Every threshold given × every version (or version pair): one result each, passed or not. */
+export function evaluateGates (summary: EvalSummary, thresholds: GateThresholds): GateResult[] {
+  const results: GateResult[] = []
   for (const g of GATES) {
     const threshold = thresholds[g.flag]
     if (threshold === undefined) continue
@@ -52,15 +54,21 @@ export function checkGates (summary: EvalSummary, thresholds: GateThresholds): G
       : Object.entries(summary.versions).map(([label, v]) => [label, g.of?.(v) ?? null])
     for (const [subject, value] of subjects) {
       const pass = value !== null && (g.kind === 'min' ? value >= threshold : value <= threshold)
-      if (pass) continue
-      const what = value === null
-        ? 'has no value (no calls), threshold'
-        : `= ${show(value, g.unit)}, ${g.kind === 'min' ? 'below the minimum' : 'above the maximum'}`
-      failures.push({
-        flag: g.flag, metric: g.metric, subject, value, threshold,
-        line: `gate failed: ${g.metric} of ${subject} ${what} ${show(threshold, g.unit)} (--${g.flag})`,
+      const what = pass
+        ? `= ${show(value, g.unit)}, ${g.kind === 'min' ? 'at or above the minimum' : 'at or below the maximum'}`
+        : value === null
+          ? 'has no value (no calls), threshold'
+          : `= ${show(value, g.unit)}, ${g.kind === 'min' ? 'below the minimum' : 'above the maximum'}`
+      results.push({
+        flag: g.flag, metric: g.metric, subject, value, threshold, pass,
+        line: `gate ${pass ? 'passed' : 'failed'}: ${g.metric} of ${subject} ${what} ${show(threshold, g.unit)} (--${g.flag})`,
       })
     }
   }
-  return failures
+  return results
+}
+
+/** Thresholds from the command line → one failure per metric and version that misses its threshold. */
+export function checkGates (summary: EvalSummary, thresholds: GateThresholds): GateFailure[] {
+  return evaluateGates(summary, thresholds).filter((r) => !r.pass).map(({ pass: _pass, ...f }) => f)
 }

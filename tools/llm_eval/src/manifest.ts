@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process'
+import type { SampleInfo } from './load-source'
 import type { ModelCard } from './model-card'
 
 export interface EvalManifest {
@@ -19,10 +20,21 @@ export interface EvalManifest {
     items_sha256: string
     items: number
     items_with_outcome: number
+    /** Why the bundled dataset was replayed although no --dataset was given (no database, empty forecasts); else null. */
+    fallback: string | null
+    /** The stratified sample drawn (size, seed, population, strata); null for --all, --limit and --rerun-failed. */
+    sample: SampleInfo | null
+    /** The run folder whose failed calls were repeated (--rerun-failed); else null. */
+    rerun_of: string | null
   }
   prompts: Array<{ prompt: string, version: string, hash: string, locked_hash: string | null }>
   /** What GET /v1/models reported (the model the client sends, when several are served). */
   model: ModelCard & { base_url: string }
+  /**
+   * Whether the endpoint is a simulator (lexi-sim): then the answers say nothing about a model.
+   * `label` is "SIMULATED — not a model evaluation" or null; `evidence` says how it was recognised.
+   */
+  simulated: { simulated: boolean, label: string | null, evidence: string[] }
   /** Every option of the run (no secrets). */
   options: Record<string, unknown>
   node: string

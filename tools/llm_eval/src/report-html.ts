@@ -1,4 +1,6 @@
+import type { EvalRecord } from './eval-record'
 import type { EvalManifest } from './manifest'
+import { ITEMS_STYLE, itemsSection } from './report-items'
 import type { EvalSummary } from './summarize'
 import { decisionMixSvg, latencyHistogramSvg, validityBarsSvg } from './svg-charts'
 import { esc } from './svg-kit'
@@ -10,7 +12,10 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 table{border-collapse:collapse;margin:6px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}
 th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}.meta td{text-align:left}
 .charts{display:flex;flex-wrap:wrap;gap:12px}.charts svg{border:1px solid #eee;background:#fff}
-.muted{color:#666;font-size:12px}pre{background:#f7f7f7;padding:8px;overflow:auto;font-size:12px}`
+.muted{color:#666;font-size:12px}pre{background:#f7f7f7;padding:8px;overflow:auto;font-size:12px}
+.simulated{background:#C00;color:#fff;font-size:22px;font-weight:bold;padding:14px 18px;margin:0 0 16px;border:4px solid #700}
+.simulated small{display:block;font-size:13px;font-weight:normal;margin-top:4px}
+${ITEMS_STYLE}`
 
 /** Two decimals: 5042 of 5044 must not read as 100%. */
 const pct = (v: number | null): string => (v === null ? 'n/a' : `${(v * 100).toFixed(2)}%`)
@@ -55,8 +60,19 @@ function outcomesTable (s: EvalSummary): string {
     [...defs].map((d) => `<p class="muted">${esc(d)}</p>`).join('')
 }
 
-/** report.html: one self-contained page (inline CSS and SVG, no script, no external resource). */
-export function renderReport (s: EvalSummary, m: EvalManifest): string {
+function simulatedBanner (m: EvalManifest): string {
+  if (!m.simulated?.simulated) return ''
+  return `<div class="simulated" role="alert" id="simulated">${esc(m.simulated.label ?? 'SIMULATED')}` +
+    `<small>The endpoint is a simulator (${esc(m.simulated.evidence.join('; '))}): its answers are made up from the request, ` +
+    'so validity, decisions and outcomes below say nothing about any model. Use such a run to check the pipeline, never to promote a prompt.</small></div>'
+}
+
+/**
+ * report.html: one self-contained page (inline CSS and SVG, no script, no external resource). With
+ * the records it ends with the per-item table (filterable to failures and disagreements).
+ */
+export function renderReport (s: EvalSummary, m: EvalManifest, records: readonly EvalRecord[] = []): string {
+  const sim = m.simulated?.simulated === true
   const labels = Object.keys(s.versions)
   const latency = labels.map((l, i) => latencyHistogramSvg(l, i, s.latency_histogram, s.versions[l]?.latency_ms ?? { p50: null, p95: null })).join('')
   const validity = validityBarsSvg(labels.map((l) => {
@@ -67,17 +83,20 @@ export function renderReport (s: EvalSummary, m: EvalManifest): string {
   const mixes = prompts.map((p) => decisionMixSvg(p, Object.entries(s.versions).filter(([, v]) => v.prompt === p).map(([l, v]) => ({ label: l, mix: v.decisions })))).join('')
   const meta: Array<[string, string]> = [
     ['run', s.run_id], ['started / finished', `${m.started_at} / ${m.finished_at}`],
-    ['model', `${m.model.id}${m.model.root ? ` (${m.model.root})` : ''}, max_model_len ${m.model.max_model_len ?? 'n/a'}`],
+    ['model', `${sim ? `${m.simulated.label}: lexi-sim serving "${m.model.id}"` : `${m.model.id}${m.model.root ? ` (${m.model.root})` : ''}`}, max_model_len ${m.model.max_model_len ?? 'n/a'}`],
     ['git revision', `${m.git_revision}${m.git_dirty ? ' (uncommitted changes)' : ''}`],
-    ['dataset', `${m.dataset.source} ${m.dataset.location}: ${m.dataset.items} items, ${m.dataset.items_with_outcome} with realized return`],
+    ['dataset', `${m.dataset.source} ${m.dataset.location}: ${m.dataset.items} items, ${m.dataset.items_with_outcome} with realized return` +
+      `${m.dataset.fallback ? ` (bundled dataset: ${m.dataset.fallback})` : ''}` +
+      `${m.dataset.sample ? `; stratified sample of ${m.dataset.sample.population} (seed ${m.dataset.sample.seed}, ${m.dataset.sample.strata.length} strata)` : ''}` +
+      `${m.dataset.rerun_of ? `; the failed calls of ${m.dataset.rerun_of}` : ''}`],
     ['dataset sha256', `file ${m.dataset.file_sha256 ?? 'n/a'}, items ${m.dataset.items_sha256}`],
     ['prompts', m.prompts.map((p) => `${p.prompt}@${p.version} ${p.hash.slice(0, 12)}`).join(', ')],
     ['calls', `${s.calls} in ${(s.wall_ms / 1000).toFixed(1)} s (${fx(s.throughput_rps, 1)} calls/s)${s.incomplete ? ', INCOMPLETE (interrupted)' : ''}`],
   ]
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>LLM eval ${esc(s.run_id)}</title><style>${STYLE}</style></head>
+<html lang="en"><head><meta charset="utf-8"><title>${sim ? `${esc(m.simulated.label ?? '')}: ` : ''}LLM eval ${esc(s.run_id)}</title><style>${STYLE}</style></head>
 <body>
-<h1>LLM evaluation ${esc(s.run_id)}</h1>
+${simulatedBanner(m)}<h1>${sim ? 'SIMULATED ' : ''}LLM evaluation ${esc(s.run_id)}</h1>
 <table class="meta">${meta.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>
 <h2>Per version</h2>${versionsTable(s)}
 <h2>Validity</h2><div class="charts">${validity}</div>
@@ -86,6 +105,7 @@ export function renderReport (s: EvalSummary, m: EvalManifest): string {
 <p class="muted">rationale decisions: confident_up / confident_down when confidence &ge; ${s.confident_min} (direction from the forecast's p_up), else unsure; none = no valid answer.</p>
 <h2>Versions compared</h2>${comparisonsTable(s)}
 <h2>Outcomes</h2>${outcomesTable(s)}
+<h2 id="items">Items</h2>${itemsSection(records, labels)}
 <h2>Options</h2><pre>${esc(JSON.stringify(m.options, null, 2))}</pre>
 </body></html>
 `

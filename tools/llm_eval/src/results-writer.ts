@@ -13,8 +13,8 @@ export interface ResultsWriter {
   dir: string
   /** Appends one line to records.jsonl (as calls finish, so an interrupted run keeps what it did). */
   record: (r: EvalRecord) => Promise<void>
-  /** Closes records.jsonl and writes summary.json, manifest.json and report.html. */
-  finish: (summary: EvalSummary, manifest: EvalManifest) => Promise<void>
+  /** Closes records.jsonl and writes summary.json, manifest.json and report.html (with the per-item table of `records`). */
+  finish: (summary: EvalSummary, manifest: EvalManifest, records: readonly EvalRecord[]) => Promise<void>
 }
 
 /** A run id that sorts by time: `20250131-142501-3fa9`. */
@@ -44,11 +44,11 @@ export async function createResultsWriter (outDir: string, runId: string): Promi
       if (failed !== null) throw new EvalError(`cannot write ${join(dir, 'records.jsonl')}: ${(failed as Error).message}`)
       records.write(`${JSON.stringify(r)}\n`)
     },
-    finish: async (summary, manifest) => {
+    finish: async (summary, manifest, list) => {
       await new Promise<void>((resolve, reject) => { records.end((err?: Error | null) => (err ? reject(err) : resolve())) })
       await writeFile(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`)
       await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`)
-      await writeFile(join(dir, 'report.html'), renderReport(summary, manifest))
+      await writeFile(join(dir, 'report.html'), renderReport(summary, manifest, list))
     },
   }
 }

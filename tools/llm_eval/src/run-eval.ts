@@ -8,6 +8,8 @@ export interface RunEvalDeps {
   registry: PromptRegistry
   items: readonly EvalItem[]
   targets: readonly EvalTarget[]
+  /** Only these calls instead of every item through every target (--rerun-failed). */
+  jobs?: ReadonlyArray<{ item: EvalItem, target: EvalTarget }>
   /** Calls in flight at once; set it to the client's concurrency to keep every slot busy. */
   concurrency: number
   /** Allow llm_cache reads and writes (deterministic prompts only). @default false */
@@ -38,7 +40,7 @@ export interface RunEvalResult {
 export async function runEval (deps: RunEvalDeps): Promise<RunEvalResult> {
   const now = deps.now ?? (() => performance.now())
   const t0 = now()
-  const total = deps.items.length * deps.targets.length
+  const total = deps.jobs?.length ?? deps.items.length * deps.targets.length
   const records: EvalRecord[] = []
   let next = 0
   let done = 0
@@ -67,8 +69,9 @@ export async function runEval (deps: RunEvalDeps): Promise<RunEvalResult> {
   const worker = async (): Promise<void> => {
     while (next < total && deps.signal?.aborted !== true) {
       const i = next++
-      const item = deps.items[Math.floor(i / deps.targets.length)] as EvalItem
-      const target = deps.targets[i % deps.targets.length] as EvalTarget
+      const job = deps.jobs?.[i]
+      const item = job?.item ?? deps.items[Math.floor(i / deps.targets.length)] as EvalItem
+      const target = job?.target ?? deps.targets[i % deps.targets.length] as EvalTarget
       const record = await one(item, target)
       records.push(record)
       done++

@@ -1,13 +1,42 @@
 import type { Histogram } from './percentile'
 import { colour, legend, legendWidth, line, num, pct, rect, svg, text } from './svg-kit'
 
-/** One latency histogram per version on shared bins, with p50 and p95 marked. */
+/** Width of a text at the charts' 11 px font, estimated (no font metrics in a static SVG). */
+const textWidth = (s: string): number => s.length * 6.2
+
+export interface MarkLabel { name: string, text: string, x: number, y: number, anchor: 'start' | 'end' }
+
+/**
+ * Places the labels of vertical marks (p50, p95: x ascending) above the plot so that none overlaps
+ * another or leaves [minX, maxX]: the first label goes left of its line and the second right of it
+ * (so they point away from each other), a label that would leave the chart flips side, and when two
+ * labels still collide the later one moves up a row.
+ */
+export function placeMarkLabels (marks: ReadonlyArray<{ name: string, text: string, x: number }>, o: { minX: number, maxX: number, rows: readonly number[], gap?: number }): MarkLabel[] {
+  const gap = o.gap ?? 4
+  const placed: Array<MarkLabel & { x0: number, x1: number }> = []
+  marks.forEach((m, i) => {
+    const w = textWidth(m.text)
+    let anchor: 'start' | 'end' = marks.length > 1 && i === 0 ? 'end' : 'start'
+    if (anchor === 'end' && m.x - gap - w < o.minX) anchor = 'start'
+    if (anchor === 'start' && m.x + gap + w > o.maxX) anchor = 'end'
+    const x = anchor === 'start' ? Math.min(m.x + gap, o.maxX - w) : Math.max(m.x - gap, o.minX + w)
+    const x0 = anchor === 'start' ? x : x - w
+    const x1 = x0 + w
+    const row = o.rows.findIndex((y) => placed.every((p) => p.y !== y || x1 + gap <= p.x0 || x0 >= p.x1 + gap))
+    const y = o.rows[row < 0 ? o.rows.length - 1 : row] as number
+    placed.push({ name: m.name, text: m.text, x, y, anchor, x0, x1 })
+  })
+  return placed.map(({ x0: _x0, x1: _x1, ...l }) => l)
+}
+
+/** One latency histogram per version on shared bins, with p50 and p95 marked (labels above the plot). */
 export function latencyHistogramSvg (label: string, index: number, hist: Histogram, marks: { p50: number | null, p95: number | null }): string {
   const W = 560
-  const H = 200
+  const H = 220
   const L = 44
   const R = 12
-  const T = 26
+  const T = 50
   const B = 34
   const counts = hist.counts[label] ?? []
   const max = Math.max(1, ...counts)
@@ -28,12 +57,13 @@ export function latencyHistogramSvg (label: string, index: number, hist: Histogr
     body += line(xOf(ms), H - B, xOf(ms), H - B + 4, '#444') + text(xOf(ms), H - B + 16, num(Math.round(ms)), { anchor: k === 4 ? 'end' : k === 0 ? 'start' : 'middle' })
   }
   body += text(L - 6, T + 4, String(max), { anchor: 'end' }) + text(L - 6, H - B, '0', { anchor: 'end' })
-  for (const [name, v] of [['p50', marks.p50], ['p95', marks.p95]] as const) {
-    if (v === null) continue
-    const x = xOf(v)
-    const leftOfLine = x > W - R - 90
-    body += line(x, T, x, H - B, '#C00', true) +
-      text(leftOfLine ? x - 3 : x + 3, T + (name === 'p50' ? 10 : 22), `${name} ${Math.round(v)} ms`, { fill: '#C00', anchor: leftOfLine ? 'end' : 'start' })
+  const shown = ([['p50', marks.p50], ['p95', marks.p95]] as const)
+    .filter((m): m is readonly ['p50' | 'p95', number] => m[1] !== null)
+    .map(([name, v]) => ({ name, text: `${name} ${Math.round(v)} ms`, x: xOf(v) }))
+  // Two rows between the title (y 16) and the plot (y T): row 0 just above the plot.
+  for (const l of placeMarkLabels(shown, { minX: 2, maxX: W - 2, rows: [T - 6, T - 20] })) {
+    const x = shown.find((m) => m.name === l.name)?.x as number
+    body += line(x, l.y + 3, x, H - B, '#C00', true) + text(l.x, l.y, l.text, { fill: '#C00', anchor: l.anchor })
   }
   body += text((L + W - R) / 2, H - 4, 'latency (ms)', { anchor: 'middle', fill: '#555' })
   return svg('latency', W, H, `Latency histogram of ${label}`, body)

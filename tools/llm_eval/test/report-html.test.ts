@@ -10,9 +10,10 @@ const targets = [target('rationale', '1.0.0'), target('rationale', '1.1.0'), tar
 function manifest (over: Partial<EvalManifest> = {}): EvalManifest {
   return {
     run_id: 'r1', started_at: '2025-01-01T00:00:00.000Z', finished_at: '2025-01-01T00:01:00.000Z', git_revision: 'unknown', git_dirty: null,
-    dataset: { source: 'jsonl', location: 'd.jsonl', file_sha256: 'a'.repeat(64), items_sha256: 'b'.repeat(64), items: 40, items_with_outcome: 40 },
+    dataset: { source: 'jsonl', location: 'd.jsonl', file_sha256: 'a'.repeat(64), items_sha256: 'b'.repeat(64), items: 40, items_with_outcome: 40, fallback: null, sample: null, rerun_of: null },
     prompts: targets.map((t) => ({ prompt: t.prompt, version: t.version, hash: t.hash, locked_hash: null })),
     model: { id: 'Lexi', root: 'Qwen/Qwen2.5-32B-Instruct', owned_by: 'vllm', max_model_len: 4096, base_url: 'http://127.0.0.1:8008/v1' },
+    simulated: { simulated: false, label: null, evidence: [] },
     options: { base_urls: ['http://127.0.0.1:8008/v1'] },
     node: 'v20',
     ...over,
