@@ -27,6 +27,20 @@ export class PanicExitRunningError extends TradingError {
   constructor (readonly exitId: string) { super(`panic exit ${exitId} is still running; resume when it has finished`) }
 }
 
+/**
+ * Resume refused: the panic exit behind the HALT did not finish (`failed`, or its runner died), so
+ * positions may still be open. Resume again with the acknowledgement to re-arm anyway.
+ */
+export class ResumeAcknowledgementRequiredError extends TradingError {
+  override code = 'TRADING_ERR_ACK_REQUIRED'
+  override statusCode = 409
+  constructor (readonly exitId: string, readonly exitStatus: string, readonly openPositions: Array<{ symbol: string, qty: number }>) {
+    super(`panic exit ${exitId} did not finish (${exitStatus}); ${openPositions.length} position(s) still open` +
+      `${openPositions.length > 0 ? ` (${openPositions.slice(0, 20).map((p) => `${p.symbol} ${p.qty}`).join(', ')}${openPositions.length > 20 ? ', …' : ''})` : ''}` +
+      '; resume again with the acknowledgement to re-arm anyway')
+  }
+}
+
 /** The broker could not execute an order (the paper broker: no usable price). */
 export class BrokerError extends TradingError {
   override code = 'TRADING_ERR_BROKER'

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto'
 import { inTransaction, type Db, type DbClient } from '@pulsetrade/db'
 import type { Logger } from 'pino'
 import type { Broker } from './broker'
-import { TradingInputError } from './errors'
+import { TradingBusyError, TradingInputError } from './errors'
 import { loadRiskLimits, type RiskLimits } from './limits'
-import { panicRunLock } from './lock-keys'
+import { PANIC_RUN_LOCK, panicRunLock } from './lock-keys'
 import { runPanicSteps, type PanicReport } from './panic-steps'
 import { queued, type StateChangeOptions } from './state-change'
-import { lockTradingState, readPanicExit, readTradingState, writeAudit, writeTradingState } from './trading-state-repo'
+import { lockTradingState, readPanicExit, readTradingState, writeAudit, writeTradingState, type TradingStateRow } from './trading-state-repo'
 
 export interface PanicExitOptions extends StateChangeOptions {
   reason: string
@@ -16,7 +16,17 @@ export interface PanicExitOptions extends StateChangeOptions {
   logger: Logger
   /** Only the lot/qty semantics matter to reduce-only orders. @default the RISK_* defaults */
   limits?: RiskLimits
+  /** Longest wait for one position row another session holds while flattening. @default 2000 */
+  flattenLockTimeoutMs?: number
+  /**
+   * How long the HALT waits for placements past their insert before it ends their sessions
+   * (they hold trading_state FOR SHARE and should commit in milliseconds). @default 250
+   */
+  haltPatienceMs?: number
 }
+
+/** See PanicExitOptions.haltPatienceMs. */
+export const DEFAULT_HALT_PATIENCE_MS = 250
 
 export interface PanicExitResult {
   exit_id: string
@@ -35,7 +45,7 @@ export interface PanicExitStart {
   done: Promise<PanicExitResult>
 }
 
-interface StepsContext { exitId: string, created: boolean, broker: Broker, limits: RiskLimits, logger: Logger }
+interface StepsContext { exitId: string, created: boolean, broker: Broker, limits: RiskLimits, logger: Logger, flattenLockTimeoutMs?: number }
 
 /**
  * Step 0 of a panic exit, then the rest in the background: commits HALTED + a panic_exits row in
@@ -53,10 +63,13 @@ export async function startPanicExit (db: Db, opts: PanicExitOptions): Promise<P
   const seen = await readTradingState(db)
   const start = seen.state === 'HALTED' && seen.exit_id
     ? { exitId: seen.exit_id, created: false, runner: null }
-    : await queued(opts, (lockTimeoutMs) => createExit(db, opts, lockTimeoutMs))
+    : await queued(opts, (lockTimeoutMs) => createExit(db, opts, lockTimeoutMs, log))
   const { exitId, created, runner } = start
   log.warn({ exit_id: exitId, created, actor: opts.actor, reason: opts.reason }, created ? 'panic exit: trading HALTED' : 'panic exit: joined the running exit')
-  const ctx: StepsContext = { exitId, created, broker: opts.broker, limits: opts.limits ?? loadRiskLimits(), logger: log }
+  const ctx: StepsContext = {
+    exitId, created, broker: opts.broker, limits: opts.limits ?? loadRiskLimits(), logger: log,
+    ...(opts.flattenLockTimeoutMs === undefined ? {} : { flattenLockTimeoutMs: opts.flattenLockTimeoutMs }),
+  }
   const done = (runner ? runHeld(runner, ctx) : runExclusive(db, ctx)).catch(async (err: Error) => {
     log.error({ err, exit_id: exitId }, 'panic exit: steps crashed; state stays HALTED')
     return result(db, ctx)
@@ -73,12 +86,12 @@ export async function panicExit (db: Db, opts: PanicExitOptions): Promise<PanicE
  * The HALT transaction. When it creates the exit, its connection comes back holding the exit's run
  * lock (taken before the commit: a resume never sees the new exit running without its runner).
  */
-async function createExit (db: Db, opts: PanicExitOptions, lockTimeoutMs: number | undefined): Promise<{ exitId: string, created: boolean, runner: DbClient | null }> {
+async function createExit (db: Db, opts: PanicExitOptions, lockTimeoutMs: number | undefined, log: Logger): Promise<{ exitId: string, created: boolean, runner: DbClient | null }> {
   const conn = await db.connect()
   let locked = false
   try {
     const out = await inTransaction(conn, async (tx) => {
-      const st = await lockTradingState(tx, 'update', lockTimeoutMs)
+      const st = await lockForHalt(tx, lockTimeoutMs, opts.haltPatienceMs ?? DEFAULT_HALT_PATIENCE_MS, log)
       if (st.state === 'HALTED' && st.exit_id) return { exitId: st.exit_id, created: false }
       const id = `px_${randomUUID()}`
       await tx.query(
@@ -100,6 +113,50 @@ async function createExit (db: Db, opts: PanicExitOptions, lockTimeoutMs: number
   }
 }
 
+/**
+ * The HALT's table lock (`LOCK TABLE trading_state IN EXCLUSIVE MODE`), which waits only for
+ * placements past their insert (the only ones holding trading_state FOR SHARE; placements that
+ * wait for a position row hold nothing it needs). Those commit in milliseconds; one that has not
+ * after `patienceMs` is stuck (a client that stalled mid-transaction, a row lock on its forecast),
+ * so its session is ended (`pg_terminate_backend`: its transaction rolls back and its order is
+ * never written) and the lock is taken in what is left of the budget. Sessions holding a panic
+ * exit's run lock (a flatten in progress) are never ended.
+ */
+async function lockForHalt (tx: DbClient, budgetMs: number | undefined, patienceMs: number, log: Logger): Promise<TradingStateRow> {
+  const started = Date.now()
+  const budget = budgetMs ?? 5000
+  if (patienceMs >= budget) return lockTradingState(tx, 'update', budget)
+  await tx.query('SAVEPOINT halt_lock')
+  try {
+    const row = await lockTradingState(tx, 'update', patienceMs)
+    await tx.query('RELEASE SAVEPOINT halt_lock')
+    return row
+  } catch (err) {
+    if (!(err instanceof TradingBusyError)) throw err
+    await tx.query('ROLLBACK TO SAVEPOINT halt_lock')
+  }
+  await tx.query('SAVEPOINT halt_end')
+  try {
+    const { rows } = await tx.query<{ pid: number, ended: boolean, application_name: string, state: string, age_ms: number }>(END_BLOCKERS, [PANIC_RUN_LOCK])
+    await tx.query('RELEASE SAVEPOINT halt_end')
+    log.warn({ sessions: rows, patience_ms: patienceMs }, `panic exit: ended ${rows.filter((r) => r.ended).length} session(s) holding trading_state FOR SHARE for more than ${patienceMs} ms`)
+  } catch (err) {
+    // E.g. a role that may not signal those sessions: wait for the rest of the budget instead.
+    await tx.query('ROLLBACK TO SAVEPOINT halt_end')
+    log.error({ err }, 'panic exit: could not end the sessions that delay the HALT; waiting for them')
+  }
+  return lockTradingState(tx, 'update', Math.max(1, budget - (Date.now() - started)))
+}
+
+/** Sessions holding trading_state's ROW SHARE lock (placements past their insert), except panic runners ($1 = the run-lock class). */
+const END_BLOCKERS = `SELECT l.pid, pg_terminate_backend(l.pid) AS ended, a.application_name, a.state,
+    (extract(epoch FROM clock_timestamp() - a.xact_start) * 1000)::int AS age_ms
+  FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+  WHERE l.locktype = 'relation' AND l.relation = 'trading_state'::regclass AND l.mode = 'RowShareLock' AND l.granted
+    AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+    AND l.pid <> pg_backend_pid()
+    AND NOT EXISTS (SELECT 1 FROM pg_locks r WHERE r.pid = l.pid AND r.locktype = 'advisory' AND r.classid = $1::int::oid AND r.objsubid = 2)`
+
 async function result (q: Db | DbClient, ctx: StepsContext): Promise<PanicExitResult> {
   const row = await readPanicExit(q, ctx.exitId)
   return { exit_id: ctx.exitId, state: 'HALTED', status: row?.status ?? 'failed', created: ctx.created, report: row?.report ?? {} }
@@ -108,7 +165,7 @@ async function result (q: Db | DbClient, ctx: StepsContext): Promise<PanicExitRe
 /** Runs the steps on `runner`, which holds the exit's run lock, then records the outcome, unlocks and releases it. */
 async function runHeld (runner: DbClient, ctx: StepsContext): Promise<PanicExitResult> {
   try {
-    const report = await runPanicSteps(runner, { exitId: ctx.exitId, broker: ctx.broker, limits: ctx.limits, logger: ctx.logger })
+    const report = await runPanicSteps(runner, ctx)
     const status = report.ok ? 'done' : 'failed'
     await runner.query(
       'UPDATE panic_exits SET status = $2, report = $3, finished_at = clock_timestamp() WHERE exit_id = $1',

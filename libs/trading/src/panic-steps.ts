@@ -6,7 +6,7 @@ import type { RiskLimits } from './limits'
 import { listOpenOrderIds } from './orders-repo'
 import { placeOrderInTx } from './place-order'
 import { lockPosition } from './positions-repo'
-import { lockTradingState } from './trading-state-repo'
+import { TradingBusyError } from './errors'
 
 export interface FlattenEntry {
   symbol: string
@@ -38,11 +38,35 @@ async function latestPrice (tx: DbClient, symbol: string): Promise<{ close: numb
     'SELECT close, ts FROM market_bars WHERE symbol = $1 ORDER BY ts DESC LIMIT 1', [symbol])).rows[0] ?? null
 }
 
-/** Closes one position with a reduce-only order (no LLM, no throttle), in its own transaction. */
-async function flattenOne (conn: DbClient, symbol: string, qtyBefore: number, ctx: { exitId: string, broker: Broker, limits: RiskLimits, logger: Logger }): Promise<FlattenEntry> {
+/** SQLSTATE of a lock_timeout. */
+const LOCK_NOT_AVAILABLE = '55P03'
+
+/** Longest wait for one position row during a flatten, unless the caller says otherwise. */
+export const DEFAULT_FLATTEN_LOCK_TIMEOUT_MS = 2000
+
+export interface PanicStepsContext {
+  exitId: string
+  broker: Broker
+  limits: RiskLimits
+  logger: Logger
+  /** Longest wait for a position row another session holds; that position is then reported open. @default 2000 */
+  flattenLockTimeoutMs?: number
+}
+
+/**
+ * Closes one position with a reduce-only order (no LLM, no throttle), in its own transaction. No
+ * trading_state lock before the position: the order's insert takes it (placeOrderInTx), so a
+ * position row held elsewhere delays only this symbol, and never a state change. The wait for the
+ * row is bounded: a position locked longer is reported not flattened (a repeat call retries it).
+ */
+async function flattenOne (conn: DbClient, symbol: string, qtyBefore: number, ctx: PanicStepsContext): Promise<FlattenEntry> {
+  const waitMs = ctx.flattenLockTimeoutMs ?? DEFAULT_FLATTEN_LOCK_TIMEOUT_MS
   return inTransaction(conn, async (tx) => {
-    await lockTradingState(tx, 'share') // same lock order as order placement: state, then position
-    const pos = await lockPosition(tx, symbol, false)
+    await tx.query("SELECT set_config('lock_timeout', $1, true)", [`${waitMs}ms`])
+    const pos = await lockPosition(tx, symbol, false).catch((err: { code?: string }) => {
+      if (err.code !== LOCK_NOT_AVAILABLE) throw err
+      throw new TradingBusyError(`position row locked by another session for more than ${waitMs} ms; not flattened (a repeat panic exit retries it)`, waitMs, { cause: err })
+    })
     if (!pos || Math.abs(pos.qty) <= QTY_EPSILON) return { symbol, qty_before: qtyBefore, ok: true, skipped: 'already flat' }
     const bar = await latestPrice(tx, symbol)
     const price = bar?.close ?? pos.avg_price
@@ -67,7 +91,7 @@ async function flattenOne (conn: DbClient, symbol: string, qtyBefore: number, ct
  * step runs on `conn`, the one connection the exit holds (the broker gets it as its `tx`), so a
  * busy pool cannot stall the exit halfway.
  */
-export async function runPanicSteps (conn: DbClient, ctx: { exitId: string, broker: Broker, limits: RiskLimits, logger: Logger }): Promise<PanicReport> {
+export async function runPanicSteps (conn: DbClient, ctx: PanicStepsContext): Promise<PanicReport> {
   const started = new Date().toISOString()
   const cancel: PanicReport['cancel'] = { ok: true, cancelled: [], failed: [] }
   try {

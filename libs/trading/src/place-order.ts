@@ -6,10 +6,10 @@ import { InvalidOrderError } from './errors'
 import { isRiskReducing, signedQty } from './is-risk-reducing'
 import type { RiskLimits } from './limits'
 import { THROTTLE_EXACT_MARGIN, THROTTLE_LOCK } from './lock-keys'
-import { countRecentOrders, findOrderByForecast, getOrder, insertOrder, setOrderStatus } from './orders-repo'
+import { countRecentOrders, findOrderByForecast, getOrder, insertOrder, setOrderStatus, type InsertedOrder } from './orders-repo'
 import { lockForPlacement } from './placement-repo'
 import { runRiskChecks } from './run-risk-checks'
-import type { OrderRow, PositionRow, Side } from './trading-types'
+import type { OrderRow, PositionRow, Side, TradingStateName } from './trading-types'
 
 export interface OrderRequest {
   /** One order per forecast: a second request for the same forecast returns the first order. */
@@ -54,10 +54,16 @@ function validate (r: OrderRequest): Date | null {
 
 /**
  * Risk checks, gate and fill of one order inside the caller's transaction `tx`. Locks, in order:
- * trading_state FOR SHARE (a state change waits for this transaction, and a placement after it
- * sees the new state), the symbol's position row, then — for risk-increasing orders close to the
- * per-minute limit — the throttle lock, so the count is exact across workers. An allowed order with
- * the paper broker costs three statements: the locked reads, the insert, the fill.
+ * the symbol's position row (the trading state is read with it, unlocked), then — for
+ * risk-increasing orders close to the per-minute limit — the throttle lock, so the count is exact
+ * across workers, and last trading_state FOR SHARE, taken by the insert, which writes the order
+ * only if the state is still the one the checks saw. If it changed (a HALT committed while this
+ * placement waited), the checks and the gate run again with the state now locked, and that
+ * verdict is written instead. So a state change waits only for placements past their insert
+ * (insert, fill, commit: no waits on rows another session may hold, other than the forecast row),
+ * never for one waiting on a position row, and no placement commits with a state that was not
+ * current at its commit. An allowed order with the paper broker costs three statements: the
+ * locked reads, the insert, the fill.
  */
 export async function placeOrderInTx (tx: DbClient, r: OrderRequest): Promise<OrderOutcome> {
   const priceTs = validate(r)
@@ -81,16 +87,43 @@ export async function placeOrderInTx (tx: DbClient, r: OrderRequest): Promise<Or
       recentOrders = await countRecentOrders(tx)
     }
   }
-  const order = { symbol: r.symbol, side: r.side, qty: r.qty, refPrice: r.refPrice, lastClose: r.lastClose, priceTs }
-  const risk = runRiskChecks(order, { state: locks.state, positionQty: position?.qty ?? 0, panic: r.exitId != null, recentOrders, now: r.now }, r.limits)
-  const verdict = evaluateGate({ risk, llm: r.llm, riskReducing: risk.riskReducing, mode: r.mode, gateDisabled: r.gateDisabled, qty: r.qty, lotSize: r.limits.RISK_LOT_SIZE })
+  const decide = (state: TradingStateName): Decided => gateOrder(r, priceTs, { state, positionQty: position?.qty ?? 0, recentOrders })
+  let decided = decide(locks.state)
+  let inserted = await insertDecided(tx, r, decided, locks.state)
+  if (inserted.lockedState !== locks.state) {
+    // The state changed after the unlocked read; it is locked now and cannot change again before commit.
+    log.warn({ read: locks.state, locked: inserted.lockedState }, 'trading state changed during the placement; checking the order again')
+    decided = decide(inserted.lockedState)
+    inserted = await insertDecided(tx, r, decided, inserted.lockedState)
+  }
+  const { verdict } = decided
   if (verdict.warn) log.warn({ reason_code: verdict.reason_code, would: verdict.would, qty: verdict.qty }, verdict.warn)
+  if (!inserted.order) {
+    // A concurrent request for the same forecast committed first (the insert waited for it).
+    const existing = await findOrderByForecast(tx, r.forecastId as number)
+    if (!existing) throw new Error(`order for forecast ${String(r.forecastId)} conflicted but is not visible`)
+    return duplicateOf(existing)
+  }
+  const final = verdict.effective === 'allow' ? await fill(tx, r.broker, inserted.order, position, log) : inserted.order
+  log.info({ order_id: final.id, status: final.status, qty: final.qty, reason_code: verdict.reason_code, mode: final.mode }, 'order gated')
+  return { order: final, verdict, duplicate: false }
+}
 
+interface Decided { verdict: GateVerdict, riskReducing: boolean }
+
+function gateOrder (r: OrderRequest, priceTs: Date | null, ctx: { state: TradingStateName, positionQty: number, recentOrders: number }): Decided {
+  const order = { symbol: r.symbol, side: r.side, qty: r.qty, refPrice: r.refPrice, lastClose: r.lastClose, priceTs }
+  const risk = runRiskChecks(order, { ...ctx, panic: r.exitId != null, now: r.now }, r.limits)
+  const verdict = evaluateGate({ risk, llm: r.llm, riskReducing: risk.riskReducing, mode: r.mode, gateDisabled: r.gateDisabled, qty: r.qty, lotSize: r.limits.RISK_LOT_SIZE })
+  return { verdict, riskReducing: risk.riskReducing }
+}
+
+async function insertDecided (tx: DbClient, r: OrderRequest, { verdict, riskReducing }: Decided, expectedState: TradingStateName): Promise<InsertedOrder> {
   const allowed = verdict.effective === 'allow'
   const mirror = r.forecastId != null && r.exitId == null && r.mirrorPolicy !== false
     ? { forecastId: r.forecastId, policy: toPolicyRecord(r.llm, verdict) }
     : null
-  const inserted = await insertOrder(tx, {
+  return insertOrder(tx, {
     forecastId: r.forecastId ?? null,
     symbol: r.symbol,
     side: r.side,
@@ -100,17 +133,8 @@ export async function placeOrderInTx (tx: DbClient, r: OrderRequest): Promise<Or
     gate: verdict,
     mode: r.exitId != null ? 'reduce_only' : r.gateDisabled ? 'disabled' : r.mode,
     exitId: r.exitId ?? null,
-    riskReducing: risk.riskReducing,
-  }, mirror)
-  if (!inserted) {
-    // A concurrent request for the same forecast committed first (the insert waited for it).
-    const existing = await findOrderByForecast(tx, r.forecastId as number)
-    if (!existing) throw new Error(`order for forecast ${String(r.forecastId)} conflicted but is not visible`)
-    return duplicateOf(existing)
-  }
-  const final = allowed ? await fill(tx, r.broker, inserted, position, log) : inserted
-  log.info({ order_id: final.id, status: final.status, qty: final.qty, reason_code: verdict.reason_code, mode: final.mode }, 'order gated')
-  return { order: final, verdict, duplicate: false }
+    riskReducing,
+  }, expectedState, mirror)
 }
 
 const duplicateOf = (existing: OrderRow): OrderOutcome => ({ order: existing, verdict: existing.gate as unknown as GateVerdict, duplicate: true })

@@ -4,6 +4,7 @@ import type { PositionRow, TradingStateName } from './trading-types'
 
 /** What an order placement reads under its locks, in one round trip. */
 export interface PlacementLocks {
+  /** Read without a lock: provisional until insertOrder confirms it under trading_state FOR SHARE. */
   state: TradingStateName
   /** The order the forecast already has, if any. */
   existingOrderId: number | null
@@ -28,7 +29,7 @@ const LOCK_POSITION = {
 }
 
 const sql = (create: boolean): string => `
-  WITH st AS (SELECT state FROM trading_state WHERE id FOR SHARE),
+  WITH st AS (SELECT state FROM trading_state WHERE id),
   pos AS (${create ? LOCK_POSITION.created : LOCK_POSITION.existing})
   SELECT st.state,
     (SELECT id FROM orders WHERE forecast_id = $2::bigint) AS existing_id,
@@ -53,11 +54,12 @@ interface Row {
 }
 
 /**
- * The reads of one order placement in ONE statement, locks in this order: trading_state FOR SHARE
- * (its ROW SHARE table lock is taken before the statement's snapshot, so it waits for a state
- * change in progress and then reads the new state), then the symbol's position row FOR UPDATE
- * (created flat first with `createPosition`, so first orders on a symbol serialise too); plus the
- * forecast's existing order and the throttle count. Must be the transaction's first lock.
+ * The reads of one order placement in ONE statement: the trading state WITHOUT a lock (a plain
+ * read takes ACCESS SHARE only, which never delays a state change), then the symbol's position row
+ * FOR UPDATE (created flat first with `createPosition`, so first orders on a symbol serialise too);
+ * plus the forecast's existing order and the throttle count. The state read here is provisional:
+ * the insert re-reads it under trading_state FOR SHARE (see insertOrder), so a placement that
+ * waits here, however long, holds nothing a HALT needs. Must be the transaction's first lock.
  */
 export async function lockForPlacement (tx: DbClient, p: { symbol: string, forecastId: number | null, signedQty: number, createPosition: boolean }): Promise<PlacementLocks> {
   const { rows } = await tx.query<Row>(p.createPosition ? SQL.create : SQL.existing, [p.symbol, p.forecastId, p.signedQty, QTY_EPSILON])

@@ -127,10 +127,11 @@ describe('round trips', () => {
 
   test('an allowed order takes three statements in its transaction, a denied one two, a retry two', async () => {
     const forecastId = await insertForecast(db.pool, { withLlm: true })
-    expect(await statementsOf(req({ forecastId }))).toEqual(['WITH st AS', 'WITH o AS', 'WITH p AS'])
+    // The insert (second statement) takes trading_state FOR SHARE and re-reads the state, so it also starts `WITH st AS`.
+    expect(await statementsOf(req({ forecastId }))).toEqual(['WITH st AS', 'WITH st AS', 'WITH p AS'])
     expect(await statementsOf(req({ forecastId }))).toEqual(['WITH st AS', 'SELECT * FROM'])
-    expect(await statementsOf(req({ side: 'sell', qty: 4 }))).toEqual(['WITH st AS', 'INSERT INTO orders', 'WITH p AS'])
-    expect(await statementsOf(req({ llm: policyResult({ decision: 'deny' }) }))).toEqual(['WITH st AS', 'INSERT INTO orders'])
+    expect(await statementsOf(req({ side: 'sell', qty: 4 }))).toEqual(['WITH st AS', 'WITH st AS', 'WITH p AS'])
+    expect(await statementsOf(req({ llm: policyResult({ decision: 'deny' }) }))).toEqual(['WITH st AS', 'WITH st AS'])
     expect(await getPosition(db.pool, 'SPX')).toMatchObject({ qty: 6 })
   })
 })
