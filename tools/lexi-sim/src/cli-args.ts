@@ -4,7 +4,7 @@ import { type LexiSimOptions, SimOptionsError } from './options'
 
 /** Flag name → option key and kind. Every option and every fault has one. */
 const NUMBERS = {
-  port: 'port', 'max-model-len': 'maxModelLen', 'max-num-seqs': 'maxNumSeqs', 'max-queued': 'maxQueued',
+  port: 'port', 'max-model-len': 'maxModelLen', 'max-num-seqs': 'maxNumSeqs', 'max-queued': 'maxQueued', 'kv-cache-tokens': 'kvCacheTokens',
   seed: 'seed', 'time-scale': 'timeScale', 'fixed-latency-ms': 'fixedLatencyMs',
   'prefill-tokens-per-sec': 'prefillTokensPerSec', 'itl-base-ms': 'itlBaseMs', 'itl-per-seq-ms': 'itlPerSeqMs',
   'jitter-sigma': 'jitterSigma', 'structured-first-schema-penalty-ms': 'structuredFirstSchemaPenaltyMs',
@@ -20,7 +20,7 @@ const FAULT_NUMBERS = {
 export const CLI_USAGE = `lexi-sim: a simulated Lexi (vLLM OpenAI-compatible server) for laptops, tests and benchmarks
 
   --port 8008 --host 127.0.0.1 --model Lexi --root Qwen/Qwen2.5-32B-Instruct
-  --max-model-len N (default $LLM_MAX_TOKENS or 4096) --max-num-seqs 64 --max-queued N
+  --max-model-len N (default $LLM_MAX_TOKENS or 4096) --max-num-seqs 64 --max-queued N --kv-cache-tokens N
   --vllm-version 0.10.2 (0.6.4 | 0.9.2 | 0.10.0 | 0.10.2 | 0.12.0 | any x.y.z)
   --api-key KEY (default $VLLM_API_KEY) --enable-request-id-headers --scheduling-policy fcfs|priority
   --time-scale 1 --fixed-latency-ms N --prefill-tokens-per-sec 8000 --itl-base-ms 25 --itl-per-seq-ms 0.3

@@ -31,6 +31,8 @@ export interface Job extends SchedulerEntry {
   emitted: number
   timer: NodeJS.Timeout | null
   over: boolean
+  /** Preempted since its last prefill: the next step recomputes prompt + emitted tokens. */
+  recompute?: boolean
 }
 
 export interface EngineDeps {
@@ -40,6 +42,8 @@ export interface EngineDeps {
   metrics: SimMetrics
   stats: SimStats
   faults: () => SimFaults
+  /** KV-cache capacity in tokens; null = never full (no preemption). */
+  kvCacheTokens?: number | null
 }
 
 const NON_STREAM_STEP = 16
@@ -49,7 +53,35 @@ export function createEngine (d: EngineDeps) {
   const inFlight = new Map<string, Job>()
   const parked = new Set<Job>()
   let kvTokens = 0
+  const capacity = d.kvCacheTokens ?? null
   const now = (): number => performance.now()
+  const footprint = (job: Job): number => job.promptTokens + job.emitted
+
+  /** vLLM's preemption (recompute): frees the job's KV blocks and puts it back in the waiting queue. */
+  const preempt = (job: Job): void => {
+    if (job.timer !== null) { clearTimeout(job.timer); job.timer = null }
+    parked.delete(job)
+    kvTokens -= footprint(job)
+    job.recompute = true
+    d.scheduler.preempt(job)
+    d.stats.preemptions++
+    d.metrics.preempted()
+  }
+
+  /**
+   * Room for `n` more KV tokens of `job`: while the cache is full, preempt the running request
+   * vLLM would pick (lowest priority, latest arrival). False when that is `job` itself.
+   */
+  const makeRoom = (job: Job, n: number): boolean => {
+    if (capacity === null) return true
+    while (kvTokens + n > capacity) {
+      const victim = d.scheduler.victim() as Job | null
+      if (victim === null) return true
+      preempt(victim)
+      if (victim === job) return false
+    }
+    return true
+  }
 
   const end = (job: Job, reason: 'stop' | 'length' | 'abort'): void => {
     if (job.over) return
@@ -85,6 +117,7 @@ export function createEngine (d: EngineDeps) {
     let to = Math.min(job.plan.deltas.length, from + k)
     const failAt = job.fault !== null && job.fault.atToken < to ? job.fault.atToken : -1
     if (failAt >= 0) to = Math.max(from, failAt)
+    if (to > from && !makeRoom(job, to - from)) return
     if (to > from) {
       if (from === 0) { job.firstTokenAt = now(); d.metrics.ttft((job.firstTokenAt - job.arrivedAt) / 1000) }
       const intervals = from === 0 ? to - from - 1 : to - from
@@ -110,7 +143,7 @@ export function createEngine (d: EngineDeps) {
 
   /** Emits the job's next step (synchronously when it takes no time), until done, parked or waiting on a timer. */
   const advance = (job: Job): void => {
-    while (!job.over) {
+    while (!job.over && job.state === 'running') {
       const f = d.faults()
       if (f.engine_dead) { job.sink.onFail('engine_dead'); end(job, 'abort'); return }
       if (f.wedged) { parked.add(job); return }
@@ -126,7 +159,8 @@ export function createEngine (d: EngineDeps) {
       } else {
         k = job.stream ? 1 : Math.min(NON_STREAM_STEP, remaining)
         const structured = job.plan.schemaKey !== null
-        ms = job.emitted === 0 ? d.latency.prefillMs(job.promptTokens, job.plan.schemaKey, f.slow) : 0
+        ms = job.emitted === 0 || job.recompute === true ? d.latency.prefillMs(footprint(job), job.plan.schemaKey, f.slow) : 0
+        job.recompute = false
         for (let i = 0; i < k; i++) ms += d.latency.itlMs(d.scheduler.running, structured, f.slow)
       }
       if (ms <= 0) { emit(job, k, 0); continue }
@@ -145,11 +179,15 @@ export function createEngine (d: EngineDeps) {
     submit (job: Job): void {
       inFlight.set(job.id, job)
       d.stats.requests++
+      d.stats.byPriority[job.priority] = (d.stats.byPriority[job.priority] ?? 0) + 1
       d.metrics.tokens(job.promptTokens, 0)
       job.start = () => {
-        job.startedAt = now()
-        kvTokens += job.promptTokens
-        job.sink.onStart()
+        kvTokens += footprint(job)
+        // A preempted job resumes: its client already saw the start (and the tokens so far).
+        if (job.recompute !== true) {
+          job.startedAt = now()
+          job.sink.onStart()
+        }
         advance(job)
       }
       d.scheduler.submit(job)
@@ -167,6 +205,8 @@ export function createEngine (d: EngineDeps) {
       for (const job of jobs) advance(job)
     },
     kvTokens: () => kvTokens,
+    /** Whether a waiting job's tokens fit the KV cache now (admission, like allocate_slots). */
+    fits: (job: Job): boolean => capacity === null || kvTokens + footprint(job) <= capacity,
   }
 }
 export type Engine = ReturnType<typeof createEngine>

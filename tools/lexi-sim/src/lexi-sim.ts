@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { pino } from 'pino'
 import type { SimContext } from './context'
 import { createControlListener, type SimControl } from './control-routes'
-import { createEngine } from './engine'
+import { createEngine, type Job } from './engine'
 import { createFaultGates, defaultFaults, parseFaultsPatch, type SimFaults } from './faults'
 import { createLatencyModel } from './latency-model'
 import { createSimMetrics } from './metrics'
@@ -59,8 +59,8 @@ export async function startLexiSim (options: StartLexiSimOptions = {}): Promise<
   const logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'lexi-sim' })
   let faults: SimFaults = { ...defaultFaults(), ...parseFaultsPatch(options.faults ?? {}) }
   const stats = createSimStats()
-  const scheduler = createScheduler({ maxNumSeqs: opts.maxNumSeqs, policy: opts.schedulingPolicy })
   let engineRef: ReturnType<typeof createEngine> | null = null
+  const scheduler = createScheduler({ maxNumSeqs: opts.maxNumSeqs, policy: opts.schedulingPolicy, canAdmit: (e) => engineRef?.fits(e as Job) ?? true })
   const metrics = createSimMetrics({
     model: opts.model,
     version: behaviour.version,
@@ -68,11 +68,11 @@ export async function startLexiSim (options: StartLexiSimOptions = {}): Promise<
     sources: {
       running: () => scheduler.running,
       waiting: () => scheduler.waiting,
-      kvUsage: () => (engineRef?.kvTokens() ?? 0) / (opts.maxNumSeqs * opts.maxModelLen),
+      kvUsage: () => (engineRef?.kvTokens() ?? 0) / (opts.kvCacheTokens ?? opts.maxNumSeqs * opts.maxModelLen),
     },
   })
   const engine = createEngine({
-    scheduler, metrics, stats, faults: () => faults, knobs: opts,
+    scheduler, metrics, stats, faults: () => faults, knobs: opts, kvCacheTokens: opts.kvCacheTokens,
     latency: createLatencyModel(opts, createPrng(opts.seed ^ 0x1a7e)),
   })
   engineRef = engine
@@ -113,6 +113,8 @@ export async function startLexiSim (options: StartLexiSimOptions = {}): Promise<
       peakWaiting: scheduler.peakWaiting,
       faults: { ...stats.faults },
       byRoute: { ...stats.byRoute },
+      byPriority: { ...stats.byPriority },
+      preemptions: stats.preemptions,
     }),
     resetStats: () => { stats.reset(); scheduler.resetPeaks() },
     controlUrl: () => controlUrl,

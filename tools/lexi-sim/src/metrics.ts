@@ -9,6 +9,8 @@ export interface SimMetrics {
   finished: (o: FinishedObservation) => void
   itl: (seconds: number, count: number) => void
   ttft: (seconds: number) => void
+  /** One running request preempted (KV cache full). */
+  preempted: () => void
 }
 
 export interface FinishedObservation {
@@ -54,7 +56,8 @@ export function createSimMetrics (opts: { model: string, version: string, maxMod
   const promptTokens = counter('vllm:prompt_tokens_total', 'Number of prefill tokens processed.').labels(labels)
   const generationTokens = counter('vllm:generation_tokens_total', 'Number of generation tokens processed.').labels(labels)
   const success = counter('vllm:request_success_total', 'Count of successfully processed requests.', ['finished_reason'])
-  counter('vllm:num_preemptions_total', 'Cumulative number of preemption from the engine.').labels(labels).inc(0)
+  const preemptions = counter('vllm:num_preemptions_total', 'Cumulative number of preemption from the engine.').labels(labels)
+  preemptions.inc(0)
   const prefixQueries = counter('vllm:prefix_cache_queries_total', 'Prefix cache queries, in terms of number of queried tokens.').labels(labels)
   counter('vllm:prefix_cache_hits_total', 'Prefix cache hits, in terms of number of cached tokens.').labels(labels).inc(0)
   for (const r of ['stop', 'length', 'abort']) success.labels({ ...labels, finished_reason: r }).inc(0)
@@ -88,6 +91,7 @@ export function createSimMetrics (opts: { model: string, version: string, maxMod
       if (generation > 0) generationTokens.inc(generation)
     },
     ttft: (s) => h.ttft.observe(s),
+    preempted: () => { preemptions.inc() },
     itl (s, count) {
       h.itl.observe(s, count)
       h.tpot?.observe(s, count)

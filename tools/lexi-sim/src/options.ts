@@ -26,6 +26,11 @@ export interface LexiSimOptions extends Partial<LatencyKnobs> {
   schedulingPolicy?: 'fcfs' | 'priority'
   /** Optional admission cap: a request arriving with this many already waiting gets 503. @default null */
   maxQueued?: number | null
+  /**
+   * KV-cache capacity in tokens (vLLM's num_gpu_blocks x block_size). When running requests need
+   * more, vLLM preempts one (see scheduler.ts). @default null (never full: no preemption)
+   */
+  kvCacheTokens?: number | null
   /** Natural length range of plain-text answers, in tokens. @default [20, 120] */
   textTokens?: readonly [number, number]
   /** Seed for answers, jitter and fault draws. @default 0 */
@@ -35,10 +40,11 @@ export interface LexiSimOptions extends Partial<LatencyKnobs> {
   faults?: Partial<SimFaults>
 }
 
-export type ResolvedOptions = Required<Omit<LexiSimOptions, 'logger' | 'faults' | 'fixedLatencyMs' | 'apiKey' | 'maxQueued'>> & {
+export type ResolvedOptions = Required<Omit<LexiSimOptions, 'logger' | 'faults' | 'fixedLatencyMs' | 'apiKey' | 'maxQueued' | 'kvCacheTokens'>> & {
   fixedLatencyMs: number | null
   apiKey: string | null
   maxQueued: number | null
+  kvCacheTokens: number | null
 }
 
 export const DEFAULT_LATENCY: Omit<LatencyKnobs, 'fixedLatencyMs'> = {
@@ -69,6 +75,7 @@ export function resolveOptions (o: LexiSimOptions): ResolvedOptions {
     enableRequestIdHeaders: o.enableRequestIdHeaders ?? false,
     schedulingPolicy: o.schedulingPolicy ?? 'fcfs',
     maxQueued: o.maxQueued ?? null,
+    kvCacheTokens: o.kvCacheTokens ?? null,
     textTokens: o.textTokens ?? [20, 120],
     seed: o.seed ?? 0,
     prefillTokensPerSec: o.prefillTokensPerSec ?? DEFAULT_LATENCY.prefillTokensPerSec,
@@ -84,6 +91,9 @@ export function resolveOptions (o: LexiSimOptions): ResolvedOptions {
   for (const k of positive) if (!(Number(r[k]) >= 1)) throw new SimOptionsError(`${k} must be >= 1, got ${String(r[k])}`)
   const nonNegative: Array<keyof ResolvedOptions> = ['itlBaseMs', 'itlPerSeqMs', 'jitterSigma', 'structuredFirstSchemaPenaltyMs', 'structuredPerTokenOverheadPct', 'timeScale']
   for (const k of nonNegative) if (!(Number(r[k]) >= 0)) throw new SimOptionsError(`${k} must be >= 0, got ${String(r[k])}`)
+  if (r.kvCacheTokens !== null && !(Number.isInteger(r.kvCacheTokens) && r.kvCacheTokens >= r.maxModelLen)) {
+    throw new SimOptionsError(`kvCacheTokens must be an integer >= maxModelLen (${r.maxModelLen}), got ${r.kvCacheTokens}`)
+  }
   if (r.fixedLatencyMs !== null && !(r.fixedLatencyMs >= 0)) throw new SimOptionsError(`fixedLatencyMs must be >= 0, got ${r.fixedLatencyMs}`)
   if (!(r.textTokens[0] >= 1 && r.textTokens[1] >= r.textTokens[0])) throw new SimOptionsError('textTokens must be [min >= 1, max >= min]')
   return r

@@ -1,12 +1,17 @@
 /**
- * vLLM's admission: at most `maxNumSeqs` requests run; the rest wait in an unbounded queue,
- * first-come-first-served or, under the priority policy, by (priority, arrival).
+ * vLLM v1's admission (vllm/v1/core/sched/scheduler.py): at most `maxNumSeqs` requests run; the
+ * rest wait in an unbounded queue, first-come-first-served or, under the priority policy, ordered
+ * by (priority, arrival) — a lower priority value first. A full batch never preempts anybody: a
+ * waiting request of any priority waits for a running one to finish. Preemption happens only when
+ * the KV cache runs out (see engine.ts): the victim is the running request with the largest
+ * (priority, arrival) under the priority policy, the last one admitted under fcfs; it goes back to
+ * the waiting queue and recomputes its tokens when admitted again.
  */
 export interface SchedulerEntry {
   priority: number
   /** Called when the entry gets a running slot. May call finish() synchronously. */
   start: () => void
-  /** @internal */ seq?: number
+  /** @internal arrival order */ seq?: number
   /** @internal */ state?: 'waiting' | 'running' | 'done'
 }
 
@@ -14,6 +19,12 @@ export interface Scheduler {
   submit: (e: SchedulerEntry) => void
   /** Frees the slot of a running entry, or drops a waiting one; idempotent. */
   finish: (e: SchedulerEntry) => void
+  /** The running entry vLLM would preempt now (null when none runs). */
+  victim: () => SchedulerEntry | null
+  /** Puts a running entry back into the waiting queue (preemption); its place keeps its arrival. */
+  preempt: (e: SchedulerEntry) => void
+  /** Admits waiting entries while slots (and `canAdmit`) allow. */
+  drain: () => void
   readonly running: number
   readonly waiting: number
   readonly peakRunning: number
@@ -21,10 +32,17 @@ export interface Scheduler {
   resetPeaks: () => void
 }
 
-export function createScheduler (opts: { maxNumSeqs: number, policy: 'fcfs' | 'priority' }): Scheduler {
+export interface SchedulerOptions {
+  maxNumSeqs: number
+  policy: 'fcfs' | 'priority'
+  /** Whether the head of the queue fits now (KV room); admission stops at the first that does not, like vLLM's. */
+  canAdmit?: (e: SchedulerEntry) => boolean
+}
+
+export function createScheduler (opts: SchedulerOptions): Scheduler {
   let queue: SchedulerEntry[] = []
   let head = 0
-  let running = 0
+  const runningList: SchedulerEntry[] = []
   let waiting = 0
   let peakRunning = 0
   let peakWaiting = 0
@@ -35,12 +53,14 @@ export function createScheduler (opts: { maxNumSeqs: number, policy: 'fcfs' | 'p
     if (draining) return
     draining = true
     try {
-      while (running < opts.maxNumSeqs && head < queue.length) {
-        const e = queue[head++] as SchedulerEntry
-        if (e.state !== 'waiting') continue
+      while (runningList.length < opts.maxNumSeqs && head < queue.length) {
+        const e = queue[head] as SchedulerEntry
+        if (e.state !== 'waiting') { head++; continue }
+        if (opts.canAdmit && !opts.canAdmit(e)) break
+        head++
         waiting--
-        running++
-        if (running > peakRunning) peakRunning = running
+        runningList.push(e)
+        if (runningList.length > peakRunning) peakRunning = runningList.length
         e.state = 'running'
         e.start()
       }
@@ -50,17 +70,31 @@ export function createScheduler (opts: { maxNumSeqs: number, policy: 'fcfs' | 'p
     }
   }
 
-  const enqueue = (e: SchedulerEntry): void => {
-    if (opts.policy === 'fcfs' || queue.length === head) { queue.push(e); return }
-    // Binary search for the first entry that sorts after e (same priority keeps arrival order).
+  const before = (a: SchedulerEntry, b: SchedulerEntry): boolean =>
+    a.priority < b.priority || (a.priority === b.priority && (a.seq ?? 0) < (b.seq ?? 0))
+
+  const enqueue = (e: SchedulerEntry, preempted: boolean): void => {
+    if (opts.policy === 'fcfs') {
+      // vLLM prepends a preempted request to the FCFS deque; a new one goes to the back.
+      if (!preempted) queue.push(e)
+      else if (head > 0) queue[--head] = e
+      else queue.unshift(e)
+      return
+    }
+    // Binary search for the first entry that sorts after e by (priority, arrival).
     let lo = head
     let hi = queue.length
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
-      if ((queue[mid] as SchedulerEntry).priority <= e.priority) lo = mid + 1
+      if (before(queue[mid] as SchedulerEntry, e)) lo = mid + 1
       else hi = mid
     }
     queue.splice(lo, 0, e)
+  }
+
+  const removeRunning = (e: SchedulerEntry): void => {
+    const i = runningList.lastIndexOf(e)
+    if (i >= 0) runningList.splice(i, 1)
   }
 
   return {
@@ -68,17 +102,33 @@ export function createScheduler (opts: { maxNumSeqs: number, policy: 'fcfs' | 'p
       e.seq = seq++
       e.state = 'waiting'
       waiting++
-      enqueue(e)
+      enqueue(e, false)
       drain()
       if (waiting > peakWaiting) peakWaiting = waiting
     },
     finish (e) {
-      if (e.state === 'running') { running--; e.state = 'done'; drain() } else if (e.state === 'waiting') { waiting--; e.state = 'done' }
+      if (e.state === 'running') { removeRunning(e); e.state = 'done'; drain() } else if (e.state === 'waiting') { waiting--; e.state = 'done' }
     },
-    get running () { return running },
+    victim () {
+      if (runningList.length === 0) return null
+      if (opts.policy === 'fcfs') return runningList[runningList.length - 1] as SchedulerEntry
+      let worst = runningList[0] as SchedulerEntry
+      for (const e of runningList) if (before(worst, e)) worst = e
+      return worst
+    },
+    preempt (e) {
+      if (e.state !== 'running') return
+      removeRunning(e)
+      e.state = 'waiting'
+      waiting++
+      enqueue(e, true)
+      if (waiting > peakWaiting) peakWaiting = waiting
+    },
+    drain,
+    get running () { return runningList.length },
     get waiting () { return waiting },
     get peakRunning () { return peakRunning },
     get peakWaiting () { return peakWaiting },
-    resetPeaks () { peakRunning = running; peakWaiting = waiting },
+    resetPeaks () { peakRunning = runningList.length; peakWaiting = waiting },
   }
 }

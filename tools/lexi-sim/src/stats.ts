@@ -16,6 +16,10 @@ export interface SimStatsSnapshot {
   faults: Record<string, number>
   /** Every HTTP request, by path. */
   byRoute: Record<string, number>
+  /** Admitted generation requests by their `priority` value. */
+  byPriority: Record<string, number>
+  /** Running requests sent back to the queue because the KV cache was full. */
+  preemptions: number
 }
 
 export interface SimStats {
@@ -25,6 +29,8 @@ export interface SimStats {
   rejected: number
   faults: Record<string, number>
   byRoute: Record<string, number>
+  byPriority: Record<string, number>
+  preemptions: number
   fault: (name: string) => void
   route: (path: string) => void
   reset: () => void
@@ -38,10 +44,12 @@ export function createSimStats (): SimStats {
     rejected: 0,
     faults: {},
     byRoute: {},
+    byPriority: {},
+    preemptions: 0,
     fault (name) { s.faults[name] = (s.faults[name] ?? 0) + 1 },
     route (path) { s.byRoute[path] = (s.byRoute[path] ?? 0) + 1 },
     reset () {
-      s.requests = 0; s.completed = 0; s.aborted = 0; s.rejected = 0; s.faults = {}; s.byRoute = {}
+      s.requests = 0; s.completed = 0; s.aborted = 0; s.rejected = 0; s.faults = {}; s.byRoute = {}; s.byPriority = {}; s.preemptions = 0
     },
   }
   return s
