@@ -24,14 +24,17 @@ describe('parseBarsCsv', () => {
       ['ACME', '2000-01-03T00:00:00.000Z'], ['ACME', '2000-01-04T00:00:00.000Z']])
   })
 
-  test('maps "Adj Close" and adj_close and scales OHLC by adjusted/close', () => {
-    const a = parseBarsCsv('ts,open,high,low,close,Adj Close\n2020-01-02,20,22,18,20,10\n', opts)
+  test('maps "Adj Close" and adj_close: ignored by default, scales OHLC by adjusted/close with adjust', () => {
+    const ignored = parseBarsCsv('ts,open,high,low,close,Adj Close\n2020-01-02,20,22,18,20,10\n', opts)
+    expect(ignored.rows[0]).toMatchObject({ open: 20, high: 22, low: 18, close: 20, volume: 0 })
+    expect(ignored.columns.adjclose).toBe('Adj Close')
+    const a = parseBarsCsv('ts,open,high,low,close,Adj Close\n2020-01-02,20,22,18,20,10\n', { ...opts, adjust: true })
     expect(a.rows[0]).toMatchObject({ open: 10, high: 11, low: 9, close: 10, volume: 0 })
     const b = parseBarsCsv('date,open,high,low,adj_close\n2020-01-02,20,22,18,21\n', opts)
     expect(b.rows[0]).toMatchObject({ close: 21 })
   })
 
-  test('reports each bad row with its line number and keeps the good ones', () => {
+  test('reports each bad row with its line number, drops exact duplicate lines, and keeps the good ones', () => {
     const csv = [
       'date,open,high,low,close,volume',
       '2000-01-03,10,12,9,11,100',
@@ -41,15 +44,17 @@ describe('parseBarsCsv', () => {
       '',
       '2000-01-07,10,12,9,11',
       '2000-01-03,10,12,9,11,100',
+      '2000-01-03,10,12,9,11.5,100',
     ].join('\n')
     const out = parseBarsCsv(csv, opts)
     expect(out.rows).toHaveLength(1)
-    expect(out.problems.map((p) => p.line)).toEqual([3, 4, 5, 7, 8])
+    expect(out.duplicates).toEqual([{ line: 8, of: 2 }])
+    expect(out.problems.map((p) => p.line)).toEqual([3, 4, 5, 7, 9])
     expect(out.problems[0]?.message).toMatch(/date "2000-13-45"/)
     expect(out.problems[1]?.message).toMatch(/high "abc" is not a number/)
     expect(out.problems[2]?.message).toMatch(/high 8 is below/)
     expect(out.problems[3]?.message).toMatch(/expected 6 fields, got 5/)
-    expect(out.problems[4]?.message).toMatch(/duplicate of line 2/)
+    expect(out.problems[4]?.message).toMatch(/duplicate of line 2 \(SPX 2000-01-03T00:00:00.000Z\) with different values/)
   })
 
   test('refuses a header without the required columns', () => {

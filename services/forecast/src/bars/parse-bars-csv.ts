@@ -1,38 +1,23 @@
 import { parse } from 'csv-parse/sync'
 import { CsvFormatError, type RowProblem } from '../errors'
 import type { BarRow } from './bar'
-import { parseTimestamp } from './parse-timestamp'
+import { type BarsLayout, type Delimiter, detectDelimiter, detectLayout, type Field } from './detect-layout'
+import { readTimeOfDay, readTimestamp } from './parse-timestamp'
 
-type Field = 'ts' | 'open' | 'high' | 'low' | 'close' | 'adjclose' | 'volume' | 'symbol'
-
-/** Header names (lower-cased, spaces, dashes and underscores removed) and the field each means. */
-const ALIASES: Record<string, Field> = {
-  date: 'ts', ts: 'ts', timestamp: 'ts', time: 'ts', datetime: 'ts',
-  open: 'open', o: 'open',
-  high: 'high', h: 'high',
-  low: 'low', l: 'low',
-  close: 'close', c: 'close',
-  adjclose: 'adjclose', adjustedclose: 'adjclose',
-  volume: 'volume', vol: 'volume', v: 'volume',
-  symbol: 'symbol', ticker: 'symbol',
-}
-
-const normaliseHeader = (h: string): string => h.trim().toLowerCase().replace(/[\s_\-.]+/g, '')
-
-/** `;` when the header line has more semicolons than commas outside quotes, else `,`. */
-export function detectDelimiter (text: string): ',' | ';' {
-  const firstLine = text.slice(0, Math.max(0, text.search(/\r?\n/)) || text.length)
-  const unquoted = firstLine.replace(/"[^"]*"/g, '')
-  const count = (ch: string): number => unquoted.split(ch).length - 1
-  return count(';') > count(',') ? ';' : ','
-}
+export { detectDelimiter, type Delimiter } from './detect-layout'
 
 export interface ParsedBars {
+  /** Valid bars, ascending by ts (then symbol), whatever the file's order. */
   rows: BarRow[]
   problems: RowProblem[]
-  delimiter: ',' | ';'
+  /** Lines that repeat an earlier line exactly (same symbol and ts, same fields): dropped, not bad. */
+  duplicates: Array<{ line: number, of: number }>
+  delimiter: Delimiter
   /** Which header was read as which field. */
   columns: Partial<Record<Field, string>>
+  layout: BarsLayout
+  /** Order of the valid rows in the file. */
+  order: 'ascending' | 'descending' | 'unordered'
 }
 
 export interface ParseOptions {
@@ -40,44 +25,52 @@ export interface ParseOptions {
   symbol?: string
   /** Symbol when there is neither --symbol nor a symbol column. */
   defaultSymbol: string
+  /** Scale open/high/low/close by adjusted close / close (split- and dividend-adjusted bars). Default: the adjusted close is ignored. */
+  adjust?: boolean
 }
 
 /**
- * Parses an OHLCV CSV: header aliases, `,` or `;`, quoted headers and fields, ISO dates or epoch
- * timestamps. Every row is validated; bad rows come back in `problems` with their 1-based line.
- * When both close and adjusted close are present, open/high/low/close are scaled by adj/close so
- * returns include splits and dividends.
+ * With a `;`, tab or `|` separator a comma is the decimal mark (1.234,5 → 1234.5); with `,`, a quoted
+ * 1,234.5 has thousands separators (→ 1234.5).
+ */
+function readNumber (raw: string, decimalComma: boolean): number {
+  let s = raw.replace(/[\s\u00a0]/g, '')
+  if (decimalComma && /^-?(\d{1,3}(\.\d{3})+|\d+),\d+$/.test(s)) s = s.replace(/\./g, '').replace(',', '.')
+  else if (!decimalComma && /^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(s)) s = s.replace(/,/g, '')
+  return s === '' ? NaN : Number(s)
+}
+
+/**
+ * Parses an OHLCV CSV as users bring it (Yahoo, Stooq, R, pandas, brokers): the separator, the
+ * timestamp column and the OHLCV columns are detected (detect-layout.ts), csv-parse does the
+ * quoting. Every row is validated; bad rows come back in `problems` with their 1-based line.
  */
 export function parseBarsCsv (text: string, opts: ParseOptions): ParsedBars {
-  const delimiter = detectDelimiter(text)
+  // Excel's `sep=;` first line names the separator.
+  const sepLine = /^\uFEFF?sep=(.)\r?\n/i.exec(text)
+  const delimiter = (sepLine?.[1] as Delimiter | undefined) ?? detectDelimiter(text)
   let records: Array<{ record: string[], info: { lines: number } }>
   try {
     // With `info: true` each record comes as { record, info }; the overloads do not express that.
-    records = parse(text, { delimiter, bom: true, info: true, skip_empty_lines: true, relax_column_count: true, trim: true }) as unknown as typeof records
+    records = parse(text, { delimiter, bom: true, info: true, skip_empty_lines: true, relax_column_count: true, trim: true, from_line: sepLine ? 2 : 1 }) as unknown as typeof records
   } catch (err) {
     throw new CsvFormatError(`cannot parse CSV: ${(err as Error).message}`, { cause: err })
   }
   const header = records[0]
   if (!header) throw new CsvFormatError('the file is empty (no header line)')
-  const index: Partial<Record<Field, number>> = {}
-  const columns: Partial<Record<Field, string>> = {}
-  header.record.forEach((name, i) => {
-    const field = ALIASES[normaliseHeader(name)]
-    if (field && index[field] === undefined) { index[field] = i; columns[field] = name }
-  })
-  if (index.close === undefined && index.adjclose !== undefined) { index.close = index.adjclose; columns.close = columns.adjclose }
-  const missing = (['ts', 'open', 'high', 'low', 'close'] as const).filter((f) => index[f] === undefined)
-  if (missing.length > 0) {
-    throw new CsvFormatError(`missing column(s) ${missing.join(', ')} in header "${header.record.join(delimiter)}" (separator "${delimiter}")`)
-  }
+  const width = header.record.length
+  const layout = detectLayout(header.record, records.slice(1, 51).filter((r) => r.record.length === width).map((r) => r.record), delimiter)
+  const index = Object.fromEntries(Object.entries(layout.columns).map(([f, c]) => [f, c.index])) as Partial<Record<Field, number>>
+  const decimalComma = delimiter !== ','
 
   const rows: BarRow[] = []
   const problems: RowProblem[] = []
-  const seen = new Map<string, number>()
+  const duplicates: ParsedBars['duplicates'] = []
+  const seen = new Map<string, { line: number, record: string }>()
   for (const { record, info } of records.slice(1)) {
     const line = info.lines
-    if (record.length !== header.record.length) {
-      problems.push({ line, message: `expected ${header.record.length} fields, got ${record.length}` })
+    if (record.length !== width) {
+      problems.push({ line, message: `expected ${width} fields, got ${record.length}` })
       continue
     }
     const cell = (f: Field): string | undefined => index[f] === undefined ? undefined : record[index[f]]
@@ -88,12 +81,22 @@ export function parseBarsCsv (text: string, opts: ParseOptions): ParsedBars {
         if (!optional) errs.push(`${f} is empty`)
         return 0
       }
-      const v = Number(raw)
+      const v = readNumber(raw, decimalComma)
       if (!Number.isFinite(v)) errs.push(`${f} "${raw}" is not a number`)
       return v
     }
-    const ts = parseTimestamp(cell('ts') ?? '')
-    if (ts === null) errs.push(`date "${cell('ts') ?? ''}" is neither an ISO date nor an epoch timestamp`)
+    const rawTs = cell('ts') ?? ''
+    let ms = layout.dateFormat !== null ? layout.dateFormat.parse(rawTs) : readTimestamp(rawTs)?.ms ?? null
+    if (ms !== null && layout.time !== null) {
+      const tod = readTimeOfDay(record[layout.time.index] ?? '')
+      if (tod === null) errs.push(`time "${record[layout.time.index] ?? ''}" is not HH:MM[:SS] or HHMMSS`)
+      else ms += tod
+    }
+    if (ms === null) {
+      errs.push(layout.dateFormat !== null
+        ? `date "${rawTs}" does not match the header's format "${layout.dateFormat.format}"`
+        : `date "${rawTs}" is not a date this importer reads (ISO 8601 with or without time and offset, YYYYMMDD, epoch s/ms/µs/ns)`)
+    }
     let open = num('open'); let high = num('high'); let low = num('low'); let close = num('close')
     const volume = num('volume', { optional: true })
     const symbol = (opts.symbol ?? cell('symbol') ?? '').trim() || opts.defaultSymbol
@@ -103,7 +106,7 @@ export function parseBarsCsv (text: string, opts: ParseOptions): ParsedBars {
       if (low > Math.min(open, close)) errs.push(`low ${low} is above open/close`)
       if (volume < 0) errs.push(`volume ${volume} is negative`)
     }
-    if (errs.length === 0 && index.adjclose !== undefined && index.adjclose !== index.close) {
+    if (errs.length === 0 && opts.adjust === true && index.adjclose !== undefined && index.adjclose !== index.close) {
       const adj = num('adjclose')
       if (!(adj > 0)) errs.push('adjclose must be positive')
       else if (adj !== close) {
@@ -111,17 +114,33 @@ export function parseBarsCsv (text: string, opts: ParseOptions): ParsedBars {
         open *= k; high *= k; low *= k; close = adj
       }
     }
-    if (errs.length === 0 && ts !== null) {
-      const key = `${symbol}|${ts.toISOString()}`
-      const first = seen.get(key)
-      if (first !== undefined) errs.push(`duplicate of line ${first} (${symbol} ${ts.toISOString()})`)
-      else seen.set(key, line)
-    }
-    if (errs.length > 0 || ts === null) {
+    if (errs.length > 0 || ms === null) {
       problems.push({ line, message: errs.join('; ') })
       continue
     }
+    const ts = new Date(ms)
+    const key = `${symbol}|${ms}`
+    const whole = record.join('\u0000')
+    const first = seen.get(key)
+    if (first !== undefined) {
+      if (first.record === whole) duplicates.push({ line, of: first.line })
+      else problems.push({ line, message: `duplicate of line ${first.line} (${symbol} ${ts.toISOString()}) with different values` })
+      continue
+    }
+    seen.set(key, { line, record: whole })
     rows.push({ symbol, ts, open, high, low, close, volume })
   }
-  return { rows, problems, delimiter, columns }
+  const order = fileOrder(rows)
+  rows.sort((a, b) => a.ts.getTime() - b.ts.getTime() || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0))
+  const columns = Object.fromEntries(Object.entries(layout.columns).map(([f, c]) => [f, c.name])) as Partial<Record<Field, string>>
+  return { rows, problems, duplicates, delimiter, columns, layout, order }
+}
+
+function fileOrder (rows: BarRow[]): ParsedBars['order'] {
+  let up = 0; let down = 0
+  for (let i = 1; i < rows.length; i++) {
+    const d = (rows[i] as BarRow).ts.getTime() - (rows[i - 1] as BarRow).ts.getTime()
+    if (d > 0) up++; else if (d < 0) down++
+  }
+  return down === 0 ? 'ascending' : up === 0 ? 'descending' : 'unordered'
 }
