@@ -42,6 +42,9 @@ export interface LlmClientInstance extends LlmClient {
   flush: () => Promise<void>
 }
 
+/** Slots of the health probe on top of the concurrency (see semaphore.ts). */
+const HEALTH_SLOTS = 1
+
 /** The LLM client of design section 5. See docs/llm-client.md. */
 export function createLlmClient (options: LlmClientOptions): LlmClientInstance {
   const cfg = resolveNumbers(options)
@@ -55,7 +58,8 @@ export function createLlmClient (options: LlmClientOptions): LlmClientInstance {
   const upstreams = urls.map((url) => createUpstream({
     url,
     apiKey,
-    connections: cfg.concurrency,
+    // The health probe's own slot (and models/tokenize, which take none) must not wait for a socket.
+    connections: cfg.concurrency + HEALTH_SLOTS + 1,
     transportTimeoutMs: cfg.timeoutMs + 5_000,
     failureThreshold: cfg.failureThreshold,
     cooldownMs: cfg.cooldownMs,
@@ -72,7 +76,7 @@ export function createLlmClient (options: LlmClientOptions): LlmClientInstance {
     interactive: cfg.interactiveSlots,
     batch: cfg.batchSlots,
     reserved: cfg.reservedSlots,
-    health: 1,
+    health: HEALTH_SLOTS,
   })
   const priorityScheduling = options.priorityScheduling ?? false
   const signals = { failures: 0, lastProgressAt: 0 }

@@ -100,7 +100,7 @@ export function createRequestRunner (deps: RunnerDeps): RequestRunner {
     const { scope } = opts
     const tried = new Set<Upstream>()
     let retriesUsed = 0
-    let downgraded = false
+    const downgraded = new Set<Upstream>()
     for (let attempt = 1; ; attempt++) {
       if (!opts.ignoreCircuit && !deps.pool.anyAvailable()) throw circuitOpen()
       let release = noop
@@ -170,9 +170,9 @@ export function createRequestRunner (deps: RunnerDeps): RequestRunner {
       }
 
       if (scope.signal.aborted) throw failure
-      // A Lexi without priority scheduling refused the field: once per call, again without it.
-      if (failure instanceof LlmPriorityUnsupportedError && priority !== null && !downgraded) {
-        downgraded = true
+      // A Lexi without priority scheduling refused the field: again without it, once per upstream.
+      if (failure instanceof LlmPriorityUnsupportedError && priority !== null && !downgraded.has(upstream)) {
+        downgraded.add(upstream)
         tried.delete(upstream)
         continue
       }
