@@ -25,3 +25,24 @@ describe('eval run arguments', () => {
     expect(() => parseEvalArgs(argv)).toThrow(expect.objectContaining({ code: 'EVAL_ERR_USAGE', message: expect.stringContaining(message) }))
   })
 })
+
+describe('which items a run replays', () => {
+  test('default: a stratified sample of 300 with seed 1; --sample and --seed change it; --all and --limit turn it off', () => {
+    expect(parseEvalArgs([]).selection).toEqual({ kind: 'sample', size: 300, seed: 1 })
+    expect(parseEvalArgs(['--sample', '50', '--seed', '9']).selection).toEqual({ kind: 'sample', size: 50, seed: 9 })
+    expect(parseEvalArgs(['--all']).selection).toEqual({ kind: 'all' })
+    expect(parseEvalArgs(['--limit', '7']).selection).toEqual({ kind: 'limit', n: 7 })
+  })
+
+  test.each([
+    [['--all', '--limit', '5'], '--all and --limit exclude each other'],
+    [['--limit', '5', '--sample', '9'], '--limit and --sample exclude each other'],
+    [['--all', '--seed', '2'], '--seed applies to the sample only, not to --all'],
+    [['--seed', 'x'], '--seed must be a non-negative integer, got "x"'],
+    [['--sample', '0'], '--sample must be a positive integer'],
+    [['--rerun-failed', 'results/r1', '--dataset', 'd.jsonl', '--limit', '3'], '--rerun-failed takes its items and prompt versions from the run folder; drop --dataset, --limit'],
+    [['--junit', ''], '--junit needs a file name'],
+  ])('rejects %j naming the flags', (argv, message) => {
+    expect(() => parseEvalArgs(argv)).toThrow(expect.objectContaining({ code: 'EVAL_ERR_USAGE', message: expect.stringContaining(message) }))
+  })
+})
