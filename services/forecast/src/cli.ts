@@ -4,6 +4,7 @@ import { BACKTEST_USAGE, backtestCommand } from './commands/backtest-command'
 import type { CliContext } from './commands/cli-context'
 import { FEED_USAGE, feedCommand } from './commands/feed-command'
 import { IMPORT_USAGE, importCommand } from './commands/import-command'
+import { REENRICH_USAGE, reenrichCommand } from './commands/reenrich-command'
 import { resolveCommand } from './commands/resolve-command'
 import { RUN_USAGE, runCommand } from './commands/run-command'
 import { UsageError } from './errors'
@@ -16,6 +17,7 @@ const USAGE = [
   `  ${BACKTEST_USAGE}`,
   `  ${FEED_USAGE}`,
   '  forecast resolve',
+  `  ${REENRICH_USAGE}`,
 ].join('\n')
 
 /** `pnpm forecast <command>`: the CLI entry (the only place besides server.ts reading process.env). */
@@ -47,6 +49,7 @@ async function main (argv: string[]): Promise<number> {
     case 'backtest': return backtestCommand(args, ctx)
     case 'feed': return feedCommand(args, ctx, signals)
     case 'resolve': return resolveCommand(args, ctx)
+    case 're-enrich': return reenrichCommand(args, ctx)
     default: throw new UsageError(cmd === undefined || cmd === 'help' || cmd === '--help' ? USAGE : `unknown command "${cmd}"\n${USAGE}`)
   }
 }

@@ -32,6 +32,13 @@ export const ForecastEnv = z.object({
   FORECAST_FULL_EDGE: envField.number({ min: 0, aboveMin: true, max: 0.5 }).default(0.1),
   /** Clock for the price-freshness check: the bar's own time (replay of history) or the wall clock (live). */
   FORECAST_ORDER_CLOCK: envField.oneOf(['bar', 'wall'] as const).transform((v) => v as 'bar' | 'wall').default('bar'),
+  /**
+   * Outage recovery (docs/forecast.md "Outages"): while Lexi is unreachable, bars older than
+   * RISK_MAX_PRICE_AGE_MS (wall clock) wait without a row; 0 writes them fail-closed like live bars.
+   */
+  FORECAST_OUTAGE_PAUSE: envField.boolean().default(true),
+  /** Rows re-enriched at once after an outage (two LLM calls each). */
+  FORECAST_REENRICH_CONCURRENCY: envField.int({ min: 1, max: 1024 }).default(8),
   /** server.ts imports this CSV when market_bars is empty; unset means the bundled data/ file. */
   FORECAST_BOOTSTRAP_CSV: envField.string({ minLength: 1 }).optional(),
   FORECAST_BOOTSTRAP_SYMBOL: envField.string({ minLength: 1 }).default('SPX'),

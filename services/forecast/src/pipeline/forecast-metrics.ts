@@ -15,6 +15,12 @@ export function createForecastMetrics (registry: Registry) {
     pending: new Gauge({ name: 'forecast_jobs_pending', help: 'Pending jobs at the last poll', registers }),
     inflight: new Gauge({ name: 'forecast_bars_in_flight', help: 'Bars being forecast or enriched now', registers }),
     barSeconds: new Histogram({ name: 'forecast_bar_seconds', help: 'Claim to LLM answers, per bar', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers }),
+    paused: new Gauge({ name: 'forecast_backlog_paused', help: '1 while the backlog waits for Lexi (outage): only live bars are decided', registers }),
+    pauses: new Counter({ name: 'forecast_backlog_pauses_total', help: 'Times the backlog was paused because Lexi was unreachable', registers }),
+    held: new Counter({ name: 'forecast_backlog_held_total', help: 'Bars given back without a row because Lexi was unreachable (they wait for it)', registers }),
+    reenrichMarked: new Counter({ name: 'forecast_reenrich_marked_total', help: 'Rows written without an LLM answer during an outage, marked for re-enrichment', registers }),
+    reenrich: new Counter({ name: 'forecast_reenrich_total', help: 'Re-enrichment tries by outcome: filled (late answer stored), retry (Lexi still down), gave_up, skipped', labelNames: ['outcome'] as const, registers }),
+    reenrichPending: new Gauge({ name: 'forecast_reenrich_pending', help: 'Rows marked for re-enrichment and not filled in yet (at the last check)', registers }),
     flushSeconds: new Histogram({ name: 'forecast_flush_seconds', help: 'One batched write (rows, orders, job completion)', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers }),
   }
 }

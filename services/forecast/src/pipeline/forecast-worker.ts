@@ -4,6 +4,7 @@ import type { Logger } from 'pino'
 import type { Bar } from '../bars/bar'
 import { createBarsRepo } from '../bars/bars-repo'
 import type { ForecastModel } from '../models/model'
+import { createBacklogPause, outageReason, type OutageOptions } from './backlog-pause'
 import { buildForecastUnit } from './build-inputs'
 import { loadHistories } from './load-histories'
 import type { EnrichForecast } from './enrich-forecast'
@@ -12,6 +13,7 @@ import type { ForecastMetrics } from './forecast-metrics'
 import { createForecastWriter, type PlaceOrder } from './forecast-writer'
 import { createJobsRepo, type ClaimedJob } from './jobs-repo'
 import type { SizingRule } from './propose-order'
+import { createReenricher } from './re-enrich'
 
 export interface WorkerOptions {
   db: Db
@@ -36,6 +38,10 @@ export interface WorkerOptions {
   maxAttempts: number
   retryMs: number
   onProgress?: (p: { done: number, failed: number }) => void
+  /** Outage recovery (backlog-pause.ts): without it the worker never pauses, but still re-enriches marked rows. */
+  outage?: OutageOptions
+  /** Marked rows re-enriched at once once Lexi answers. @default 8 */
+  reenrichConcurrency?: number
 }
 
 export interface RunSummary { done: number, failed: number, seconds: number, perSecond: number, resolved: number }
@@ -50,7 +56,20 @@ export function createForecastWorker (o: WorkerOptions) {
   const jobs = createJobsRepo(o.db, { workerId: o.workerId, leaseMs: o.leaseMs })
   const bars = createBarsRepo(o.db)
   const forecasts = createForecastsRepo(o.db)
-  const writer = createForecastWriter({ db: o.db, jobs, placeOrder: o.placeOrder, logger: o.logger, metrics: o.metrics, flushMs: o.flushMs, flushMax: o.flushMax })
+  // No order is ever placed from a late answer: a row that was re-enriched keeps the order decided when it was written.
+  const placeOrder: PlaceOrder = async (p) => {
+    if (p.features.late != null) {
+      log.warn({ forecastId: p.forecastId }, 'no order placed from a late LLM answer')
+      return 'late_refused'
+    }
+    return o.placeOrder(p)
+  }
+  const writer = createForecastWriter({ db: o.db, jobs, placeOrder, logger: o.logger, metrics: o.metrics, flushMs: o.flushMs, flushMax: o.flushMax })
+  const pause = createBacklogPause(o.outage, { logger: log, metrics: o.metrics })
+  const reenricher = createReenricher({
+    db: o.db, enrich: o.enrich, logger: log, metrics: o.metrics, concurrency: o.reenrichConcurrency ?? 8,
+    leaseMs: o.leaseMs, retryMs: o.retryMs, maxAttempts: o.maxAttempts,
+  })
   const mv = o.model.version
   let stopping = false
   const wake = new AbortController()
@@ -60,6 +79,8 @@ export function createForecastWorker (o: WorkerOptions) {
   let failed = 0
   let lastFullScan = 0
   let lastPoll = 0
+  let reRun: Promise<void> | null = null
+  let reNext = 0
 
   /** Forecast + LLM for one claimed bar: the row to write, or null when the row exists (resume). */
   async function compute (job: ClaimedJob, history: Bar[] | undefined): Promise<ForecastRow | null> {
@@ -69,10 +90,37 @@ export function createForecastWorker (o: WorkerOptions) {
     const unit = buildForecastUnit(job.symbol, history, o.model, job.horizon, o.sizing)
     const llm = await o.enrich(unit.inputs)
     end()
+    return { ...job, ...unit.forecast, features: { llm } }
+  }
+
+  /** Counts the LLM results of a row that is being written. */
+  function countLlm (row: ForecastRow): void {
+    const llm = row.features.llm
     o.metrics.llm.inc({ prompt: 'rationale', outcome: llm.rationale.ok ? 'ok' : llm.rationale.error?.code ?? 'error' })
     o.metrics.llm.inc({ prompt: 'policy', outcome: llm.policy.ok ? 'ok' : llm.policy.error?.code ?? 'error' })
     o.metrics.policy.inc({ effective: llm.policy.effective, fail_reason: llm.policy.fail_reason ?? 'none' })
-    return { ...job, ...unit.forecast, features: { llm } }
+  }
+
+  /**
+   * Before a row is written: a bar too old to trade whose answer failed because Lexi is down goes
+   * back to the queue ('held', no row); a row written without Lexi's answer is marked for
+   * re-enrichment ('write'); anything else is written as it is.
+   */
+  async function triage (job: ClaimedJob, row: ForecastRow | null): Promise<'held' | 'write'> {
+    if (row == null) return 'write'
+    if (pause.shouldHold(job.asof, row.features.llm)) {
+      await jobs.hold([job])
+      pause.noteHeld()
+      return 'held'
+    }
+    const reason = outageReason(row.features.llm)
+    if (reason != null) {
+      await jobs.markReenrich(job, reason)
+      o.metrics.reenrichMarked.inc()
+      pause.noteLive()
+    }
+    countLlm(row)
+    return 'write'
   }
 
   async function failJob (job: ClaimedJob, err: unknown): Promise<void> {
@@ -116,12 +164,13 @@ export function createForecastWorker (o: WorkerOptions) {
     const startJob = (job: ClaimedJob, history: Bar[] | undefined): void => {
       const key = keyString(job)
       held.set(key, job)
-      const t: Promise<void> = compute(job, history).then(
-        (row) => {
-          const w: Promise<void> = writer.write({ job, row }).then(() => { done++ }, (err: unknown) => failJob(job, err))
-            .finally(() => { writes.delete(w); held.delete(key); progress() })
-          writes.add(w)
-        },
+      const t: Promise<void> = compute(job, history).then(async (row) => {
+        if (await triage(job, row) === 'held') { held.delete(key); return }
+        const w: Promise<void> = writer.write({ job, row }).then(() => { done++ }, (err: unknown) => failJob(job, err))
+          .finally(() => { writes.delete(w); held.delete(key); progress() })
+        writes.add(w)
+      }).then(
+        () => {},
         async (err: unknown) => { await failJob(job, err); held.delete(key); progress() },
       ).finally(() => { tasks.delete(t); o.metrics.inflight.set(tasks.size) })
       tasks.add(t)
@@ -146,12 +195,24 @@ export function createForecastWorker (o: WorkerOptions) {
       await enqueue(Date.now() - lastFullScan > 300_000)
     }
 
+    /** Re-enriches marked rows in the background while Lexi answers (at most one pass at a time, one per poll interval). */
+    const maybeReenrich = (): void => {
+      if (reRun != null || stopping || pause.active() || pause.lexiDown() || Date.now() < reNext) return
+      reRun = reenricher.drain({ shouldStop: () => stopping || pause.active() }).then(
+        (s) => { if (s.outage != null) pause.enter(s.outage) },
+        (err: unknown) => { log.error({ err }, 're-enrichment pass failed') },
+      ).finally(() => { reRun = null; reNext = Date.now() + o.pollMs })
+    }
+
     /** One turn of the loop; returns false when a --once run is finished. */
     const turn = async (): Promise<boolean> => {
       if (!once && Date.now() - lastPoll >= o.pollMs) await poll()
+      if (pause.active() && await pause.tick(async () => { const p = await jobs.pending(mv); o.metrics.pending.set(p.count); return p.count })) reNext = 0
+      maybeReenrich()
       const room = o.concurrency - tasks.size
       if (room >= Math.min(o.claimBatch, o.concurrency) && writes.size < writeLimit) {
-        const claimed = await jobs.claim(room, mv)
+        // While paused, only live bars are claimed: the backlog waits for Lexi.
+        const claimed = await jobs.claim(room, mv, pause.active() ? { asofFrom: pause.liveFrom() } : undefined)
         o.metrics.claimed.inc(claimed.length)
         if (claimed.length > 0) {
           await start(claimed)
@@ -163,7 +224,14 @@ export function createForecastWorker (o: WorkerOptions) {
       await writer.flush()
       const pending = await jobs.pending(mv)
       o.metrics.pending.set(pending.count)
-      if (once && pending.count === 0) return false
+      if (once && pending.count === 0) {
+        // Rows marked for re-enrichment are filled in before a --once run ends, if Lexi answers.
+        if (reRun != null) await reRun
+        if (!pause.active() && !pause.lexiDown()) await reenricher.drain({ shouldStop: () => stopping })
+        return false
+      }
+      // Paused: short naps, so the circuit's half-open probe and new live bars are seen soon.
+      if (pause.active()) { await nap(Math.min(200, o.pollMs)); return true }
       // Wait for the next poll, or for a lease held elsewhere (a live worker, or a dead one's) to run out.
       const untilPoll = once ? o.pollMs : o.pollMs - (Date.now() - lastPoll)
       const untilLease = pending.nextFreeAt ? pending.nextFreeAt.getTime() - Date.now() + 50 : Infinity
@@ -187,6 +255,7 @@ export function createForecastWorker (o: WorkerOptions) {
       }
       while (tasks.size + writes.size > 0) await Promise.allSettled([...tasks, ...writes, writer.flush()])
       await writer.flush()
+      if (reRun != null) await reRun
       resolved += await resolveAll()
     } finally {
       clearInterval(heartbeat)
@@ -203,6 +272,10 @@ export function createForecastWorker (o: WorkerOptions) {
     /** Lets in-flight bars finish and the writer flush; run()/runOnce() then return. */
     stop: () => { stopping = true; wake.abort() },
     status: () => ({ done, failed, stopping }),
+    /** Whether the backlog waits for Lexi now, and how many bars it gave back. */
+    outage: () => pause.status(),
+    /** `forecast re-enrich`: fills in marked rows now (the caller marks them first). */
+    reenricher,
   }
 }
 export type ForecastWorker = ReturnType<typeof createForecastWorker>

@@ -65,12 +65,16 @@ export function createJobsRepo (db: Db, opts: JobsRepoOptions) {
       return res.rowCount ?? 0
     },
 
-    /** Claims up to `limit` pending jobs whose lease is free or expired, oldest bar first. */
-    async claim (limit: number, modelVersion: string): Promise<ClaimedJob[]> {
+    /**
+     * Claims up to `limit` pending jobs whose lease is free or expired, oldest bar first; with
+     * `asofFrom`, only bars at or after it (the live bars, while the backlog is paused).
+     */
+    async claim (limit: number, modelVersion: string, filter?: { asofFrom?: Date }): Promise<ClaimedJob[]> {
       const res = await db.query<ClaimedJob>(
         `WITH c AS (
            SELECT symbol, asof, horizon, model_version FROM forecast_jobs
            WHERE status = 'pending' AND model_version = $3 AND (lease_until IS NULL OR lease_until < now())
+             AND ($4::timestamptz IS NULL OR asof >= $4)
            ORDER BY asof, symbol LIMIT $2 FOR UPDATE SKIP LOCKED
          ), u AS (
            UPDATE forecast_jobs j SET locked_by = $1, lease_until = now() + ${leaseSql}, attempts = j.attempts + 1
@@ -80,7 +84,7 @@ export function createJobsRepo (db: Db, opts: JobsRepoOptions) {
          SELECT u.*, f.id AS forecast_id FROM u LEFT JOIN forecasts f
            ON (f.symbol, f.asof, f.horizon, f.model_version) = (u.symbol, u.asof, u.horizon, u.model_version)
          ORDER BY u.asof, u.symbol`,
-        [opts.workerId, limit, modelVersion])
+        [opts.workerId, limit, modelVersion, filter?.asofFrom ?? null])
       return res.rows
     },
 
@@ -112,6 +116,26 @@ export function createJobsRepo (db: Db, opts: JobsRepoOptions) {
         `WITH c AS (${lockRows("j.status = 'pending'")})
          UPDATE forecast_jobs j SET lease_until = now() + make_interval(secs => $5::float8 / 1000), locked_by = NULL
          FROM c WHERE ${SAME_ROW}`, [...keyArrays(keys), delayMs])
+    },
+
+    /**
+     * Gives jobs back without a row because Lexi is unreachable (the backlog waits): claimable
+     * again at once, the claim not counted as an attempt, `held` counting the hand-backs.
+     */
+    async hold (keys: JobKey[]): Promise<void> {
+      if (keys.length === 0) return
+      await db.query(
+        `WITH c AS (${lockRows("j.status = 'pending' AND j.locked_by = $5")})
+         UPDATE forecast_jobs j SET lease_until = NULL, locked_by = NULL, attempts = greatest(j.attempts - 1, 0), held = j.held + 1
+         FROM c WHERE ${SAME_ROW}`, [...keyArrays(keys), opts.workerId])
+    },
+
+    /** Marks a job whose row is being written with a failed LLM answer for re-enrichment (`reason`: its fail reason). */
+    async markReenrich (key: JobKey, reason: string): Promise<void> {
+      await db.query(
+        `UPDATE forecast_jobs SET reenrich = $5, reenrich_attempts = 0, reenrich_lease_until = NULL, reenrich_error = NULL
+         WHERE symbol = $1 AND asof = $2 AND horizon = $3 AND model_version = $4`,
+        [key.symbol, key.asof, key.horizon, key.model_version, reason])
     },
 
     /** Records an error; the job is retried after `retryMs` until it has used `maxAttempts`, then it is 'failed'. */
