@@ -2,7 +2,7 @@ import { relative } from 'node:path'
 import pino from 'pino'
 import { createLogger, type Env } from '@pulsetrade/config'
 import { APP_DATABASE, createPool, embeddedUrl, type Db } from '@pulsetrade/db'
-import { createLlmClient, loadPromptRegistry } from '@pulsetrade/llm'
+import { clientOptionsFromEnv, createLlmClient, loadPromptRegistry } from '@pulsetrade/llm'
 import { RUN_USAGE, parseEvalArgs, type EvalOptions } from './eval-args'
 import { loadEvalEnv } from './eval-config'
 import { itemsSha256 } from './dataset-hash'
@@ -92,9 +92,12 @@ export async function evalRunCommand (argv: readonly string[], ctx: CommandConte
     const sim = await checkSimulator(baseUrls, { apiKey: env.LLM_API_KEY, timeoutMs: SIMULATOR_CHECK_TIMEOUT_MS })
     const simLabel = sim.simulated ? `${SIMULATED_LABEL}: ` : ''
 
+    // Every eval call is class `batch` (runEval says so per call): with LLM_PRIORITY_SCHEDULING on,
+    // Lexi serves trading, forecast and chat calls of the services first. This process makes batch
+    // calls only, so its batch budget is its whole concurrency.
     const client = createLlmClient({
-      baseURL: baseUrls, apiKey: env.LLM_API_KEY, model: env.LLM_MODEL, concurrency, timeoutMs,
-      maxRetries: env.LLM_MAX_RETRIES, maxQueue: Math.max(env.LLM_MAX_QUEUE, concurrency), maxContextTokens: env.LLM_MAX_TOKENS,
+      ...clientOptionsFromEnv(env),
+      baseURL: baseUrls, concurrency, batchSlots: concurrency, timeoutMs, maxQueue: Math.max(env.LLM_MAX_QUEUE, concurrency),
       logger, ...(opts.useCache && db !== null ? { db } : {}),
     })
     const writer = await createResultsWriter(opts.out, runId)
@@ -137,6 +140,7 @@ export async function evalRunCommand (argv: readonly string[], ctx: CommandConte
       simulated: { simulated: sim.simulated, label: sim.simulated ? SIMULATED_LABEL : null, evidence: sim.evidence },
       options: recordedOptions(opts, {
         base_urls: baseUrls.map(redactUrl), model: env.LLM_MODEL, concurrency, timeout_ms: timeoutMs, max_retries: env.LLM_MAX_RETRIES,
+        priority_class: 'batch', priority_scheduling: env.LLM_PRIORITY_SCHEDULING,
         prompts_file: opts.promptsFile ?? env.LLM_PROMPTS_PATH, skipped_rows: source.skipped,
       }),
       node: process.version,

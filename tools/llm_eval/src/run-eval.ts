@@ -52,6 +52,7 @@ export async function runEval (deps: RunEvalDeps): Promise<RunEvalResult> {
       const rendered = deps.registry.render(target.prompt, { ...item.inputs }, { version: target.version })
       result = await deps.client.structured(rendered, target.schema, {
         cache: deps.useCache ?? false,
+        priorityClass: 'batch',
         ...(deps.timeoutMs !== undefined ? { timeoutMs: deps.timeoutMs } : {}),
       })
     } catch (err) {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import { loadPromptRegistry, type LlmClient, type LlmResult, type RenderedPrompt } from '@pulsetrade/llm'
+import { loadPromptRegistry, type CallOptions, type LlmClient, type LlmResult, type RenderedPrompt } from '@pulsetrade/llm'
 import type { EvalItem } from '../src/eval-item'
 import type { StructuredOutcome } from '../src/eval-record'
 import { resolveTargets } from '../src/eval-targets'
@@ -25,12 +25,14 @@ const base = (p: RenderedPrompt): Omit<LlmResult<unknown>, 'parsed' | 'ok' | 'va
 })
 
 /** An LlmClient fake whose answer depends on the item index written in the rendered user message. */
-function fakeClient (answer: (p: RenderedPrompt, index: number) => StructuredOutcome | Error): LlmClient & { maxInFlight: number, calls: string[] } {
+function fakeClient (answer: (p: RenderedPrompt, index: number) => StructuredOutcome | Error): LlmClient & { maxInFlight: number, calls: string[], options: CallOptions[] } {
   let inFlight = 0
   const fake = {
     maxInFlight: 0,
     calls: [] as string[],
-    structured: async (p: RenderedPrompt) => {
+    options: [] as CallOptions[],
+    structured: async (p: RenderedPrompt, _schema: unknown, opts: CallOptions) => {
+      fake.options.push(opts)
       inFlight++
       fake.maxInFlight = Math.max(fake.maxInFlight, inFlight)
       const day = Number(/"asof": "2020-01-(\d\d)/.exec(p.messages[1]?.content ?? '')?.[1])
@@ -47,7 +49,7 @@ function fakeClient (answer: (p: RenderedPrompt, index: number) => StructuredOut
     models: async () => [],
     close: async () => {},
   }
-  return fake as unknown as LlmClient & { maxInFlight: number, calls: string[] }
+  return fake as unknown as LlmClient & { maxInFlight: number, calls: string[], options: CallOptions[] }
 }
 
 const rationale = (confidence: number) => ({ summary: 's', drivers: ['d'], risks: ['r'], confidence })
@@ -61,6 +63,8 @@ describe('runEval', () => {
     expect(client.maxInFlight).toBe(3)
     expect(client.calls.slice(0, 4)).toEqual(['0:rationale@1.0.0', '0:rationale@1.1.0', '1:rationale@1.0.0', '1:rationale@1.1.0'])
     expect(run.aborted).toBe(false)
+    // Eval calls are the lowest class on the shared Lexi, and never use the cache unless asked.
+    expect(new Set(client.options.map((o) => `${o.priorityClass} ${o.cache}`))).toEqual(new Set(['batch false']))
   })
 
   test('judges first-try JSON on the first answer when a repair ran, and keeps the decision of the repaired answer', async () => {
