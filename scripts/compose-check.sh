@@ -21,15 +21,22 @@ else
   compose=(docker-compose)
 fi
 
-# `env_file: .env` must exist. Without one, validate a copy beside an empty .env, never touching
-# the checkout (others may be creating their .env at the same moment).
-file=docker-compose.yml
-if [ ! -f .env ]; then
-  tmp=$(mktemp -d)
-  trap 'rm -rf "$tmp"' EXIT
-  cp docker-compose.yml "$tmp/docker-compose.yml"
-  : > "$tmp/.env"
-  file="$tmp/docker-compose.yml"
-fi
+# Validated as a copy beside an empty .env, never touching the checkout (others may be creating
+# their .env at the same moment), with the checkout's .env and the caller's secrets out of the way.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cp docker-compose.yml "$tmp/docker-compose.yml"
+: > "$tmp/.env"
+file="$tmp/docker-compose.yml"
+# No default secrets: without POSTGRES_PASSWORD and ADMIN_TOKEN compose must refuse, naming them.
+for key in POSTGRES_PASSWORD ADMIN_TOKEN; do
+  other=$([ "$key" = ADMIN_TOKEN ] && echo POSTGRES_PASSWORD || echo ADMIN_TOKEN)
+  if out=$(env -u "$key" "$other=check-only-value" "${compose[@]}" -f "$file" config -q 2>&1) || ! grep -q "$key is required" <<<"$out"; then
+    echo "compose-check: docker-compose.yml starts without $key (it must refuse: \${$key:?...})" >&2
+    exit 1
+  fi
+done
+export POSTGRES_PASSWORD=check-only-value ADMIN_TOKEN=check-only-value
 "${compose[@]}" -f "$file" config -q
-"${compose[@]}" -f "$file" --profile tools config --services | sort | tr '\n' ' ' | sed 's/^/compose-check: ok, services: /; s/ $/\n/'
+"${compose[@]}" -f "$file" --profile tools config --services | sort | tr '\n' ' ' \
+  | sed 's/^/compose-check: ok (refuses to start without POSTGRES_PASSWORD or ADMIN_TOKEN), services: /; s/ $/\n/'
