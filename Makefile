@@ -14,11 +14,15 @@ NODE_TS := node --import tsx
 BIN := node_modules/.bin
 ARGS ?=
 
+# The compose command, chosen when a compose target runs: `docker compose` when the v2 plugin
+# answers, else `docker-compose` (Debian's 1.29). Override: make compose-up DOCKER_COMPOSE=docker-compose.
+DOCKER_COMPOSE = $(shell bash scripts/compose-env.sh cmd)
+
 PROMPTS_CLI := libs/llm/src/cli/prompts-cli.ts
 SIM_CLI := tools/lexi-sim/src/cli.ts
 EVAL_CLI := tools/llm_eval/src/cli.ts
 
-.PHONY: help install run test lint typecheck migrate sim test-llm eval-llm dataset bench compose-check lexi-cmd prompts-check
+.PHONY: help install run test lint typecheck migrate sim test-llm eval-llm dataset bench compose-check compose-up compose-down compose-smoke lexi-cmd prompts-check
 
 help:
 	@echo "make run            start Postgres (embedded unless DATABASE_URL), migrations, lexi-sim (unless LLM_BASE_URL) and the four services"
@@ -32,6 +36,9 @@ help:
 	@echo "make dataset        regenerate the eval dataset from the bundled S&P 500 data"
 	@echo "make bench          run every bench/*.bench.ts in turn"
 	@echo "make compose-check  validate docker-compose.yml without a Docker engine"
+	@echo "make compose-up     build the image and start Postgres and the four services (creates .env with generated secrets on first use)"
+	@echo "make compose-down   stop and remove the compose stack (ARGS=-v also deletes its Postgres volume)"
+	@echo "make compose-smoke  build, start and check the whole compose stack against lexi-sim on the host, then remove it"
 	@echo "make lexi-cmd       print the host vLLM command that serves Lexi"
 	@echo "make prompts-check  validate configs/llm_prompts.yaml against its lock"
 	@echo "make install        (re)install dependencies from pnpm-lock.yaml"
@@ -70,8 +77,10 @@ test-llm: $(DEPS)
 	$(BIN)/vitest run --config vitest.live.config.ts $(ARGS)
 
 # COMPOSE=1 runs the eval in the compose `tools` container (its entrypoint is the eval CLI).
+# As the calling user, so results/ stays yours (the image's own user is uid 1000).
 eval-llm: $(if $(filter 1,$(COMPOSE)),,$(DEPS))
-	@if [ "$(COMPOSE)" = 1 ]; then docker compose --profile tools run --rm tools run $(ARGS); \
+	@if [ "$(COMPOSE)" = 1 ]; then bash scripts/compose-env.sh prepare && mkdir -p results \
+	  && $(DOCKER_COMPOSE) --profile tools run --rm --user "$$(id -u):$$(id -g)" tools run $(ARGS); \
 	else $(PNPM) -s eval run $(ARGS); fi
 
 # Regenerates tools/llm_eval/datasets/sp500-signals.jsonl from the bundled data (docs/eval.md).
@@ -85,6 +94,20 @@ bench: $(DEPS)
 
 compose-check: $(DEPS)
 	bash scripts/compose-check.sh
+
+# COREPACK_INTEGRITY_KEYS (environment or .env) reaches the image build; see .env.example.
+compose-up:
+	@bash scripts/compose-env.sh prepare
+	$(DOCKER_COMPOSE) up -d --build $(ARGS)
+	@$(DOCKER_COMPOSE) ps
+
+compose-down:
+	$(DOCKER_COMPOSE) down $(ARGS)
+
+# One line per check and a total; always removes what it started (docs/compose.md). lexi-sim runs
+# from the workspace on the host, hence the dependencies.
+compose-smoke: $(DEPS)
+	@DOCKER_COMPOSE="$(DOCKER_COMPOSE)" bash scripts/compose-smoke.sh $(ARGS)
 
 lexi-cmd: $(DEPS)
 	@$(NODE_TS) scripts/lexi-cmd.ts
