@@ -212,7 +212,6 @@ test('a 5,000-bar backlog waits out a Lexi outage, live bars are decided and fil
   expect(msgs).toContain('Lexi answers again: backlog resumed')
   expect(msgs).toContain('re-enrichment pass done')
 
-  // eslint-disable-next-line no-console
   console.log(`outage drill: backlog ${BACKLOG}, outage ${OUTAGE_MS} ms; phases: before ${tDown - t0} ms, outage ${tUp - tDown} ms, recovery ${tEnd - tUp} ms; rows ${parsed.length} (SPX ${parsed.length - liveBars}, LIVE ${liveBars}); ` +
     `during the outage ${inOutage.length} written (SPX fail-closed ${spxInOutage.length}); SPX rows each second of the outage ${spxDuring.join(',')}; held jobs ${heldJobs}; late ${late.length}; late orders ${lateOrders.length} (all denied before the late answer)`)
 })

@@ -31,7 +31,8 @@ afterAll(async () => { await sim?.close() })
 
 test('against a wedged Lexi, /llm/health is not ok within its timeout and a forecast run finishes with timeouts recorded', { timeout: 60_000 }, async () => {
   const env = { DATABASE_URL: db.url, LLM_BASE_URL: `${sim.url}/v1`, LOG_LEVEL: 'error' }
-  const config = forecastConfig({ ...env, LLM_TIMEOUT_MS: String(LLM_TIMEOUT_MS), FORECAST_CONCURRENCY: '8', FORECAST_POLL_MS: '100' })
+  // The fail-closed write path: with the outage pause on, these historical bars would wait for Lexi instead (lexi-outage-recovery drill).
+  const config = forecastConfig({ ...env, LLM_TIMEOUT_MS: String(LLM_TIMEOUT_MS), FORECAST_CONCURRENCY: '8', FORECAST_POLL_MS: '100', FORECAST_OUTAGE_PAUSE: '0' })
   await loadSpxBars(db.pool, config.FORECAST_MIN_BARS - 1 + 40)
   const expected = await eligibleBars(db.pool, config.FORECAST_MIN_BARS)
   const logs = captureLogs('error')

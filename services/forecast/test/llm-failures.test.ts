@@ -23,7 +23,8 @@ describe('Lexi down for the whole run', () => {
     await sim.setFaults({ down: true })
     try {
       await loadBundledBars(pool, 100)
-      const w = spawnForecast(['run', '--once'], workerEnv(url, sim.url))
+      // The fail-closed write path itself: with the outage pause on, these historical bars would wait for Lexi instead (lexi-outage-recovery drill).
+      const w = spawnForecast(['run', '--once'], workerEnv(url, sim.url, { FORECAST_OUTAGE_PAUSE: '0' }))
       expect(await within(120_000, 'worker', w.exited), w.output()).toBe(0)
     } finally {
       await sim.setFaults({ down: false })
@@ -75,11 +76,13 @@ describe('Lexi coming back', () => {
     const { pool, url } = await db
     await sim.setFaults({ down: true })
     await loadBundledBars(pool, 100)
-    const rt = createForecastRuntime({ config: testConfig(workerEnv(url, sim.url)), db: pool, logger: pino({ level: 'silent' }), metrics: new Registry() })
+    // Rows must be written while Lexi is down (historical bars: the outage pause would hold them).
+    const rt = createForecastRuntime({ config: testConfig(workerEnv(url, sim.url, { FORECAST_OUTAGE_PAUSE: '0' })), db: pool, logger: pino({ level: 'silent' }), metrics: new Registry() })
     const running = rt.worker.run()
     try {
       const enriched = async (): Promise<number> => (await pool.query<{ n: number }>(
-        "SELECT count(*)::int AS n FROM forecasts WHERE (features->'llm'->'policy'->>'ok')::boolean")).rows[0]?.n ?? 0
+        // Answered when written: rows filled in later by the re-enricher carry `late` and do not count.
+        "SELECT count(*)::int AS n FROM forecasts WHERE (features->'llm'->'policy'->>'ok')::boolean AND NOT (features->'llm' ? 'late')")).rows[0]?.n ?? 0
       const written = async (): Promise<number> => (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM forecasts')).rows[0]?.n ?? 0
       const deadline = Date.now() + 60_000
       while (await written() < 40) {
