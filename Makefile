@@ -6,7 +6,12 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PNPM_VERSION := $(shell sed -n 's/.*"packageManager": *"pnpm@\([^"]*\)".*/\1/p' package.json)
-PNPM := $(if $(shell command -v pnpm 2>/dev/null),pnpm,npx -y pnpm@$(PNPM_VERSION))
+# pnpm runs only to install: the one on PATH, else a copy installed once into .tools/pnpm (an `npx -y
+# pnpm@…` costs ~3 s on every call). Every other target calls node or node_modules/.bin directly.
+LOCAL_PNPM := .tools/pnpm/node_modules/.bin/pnpm
+PNPM := $(if $(shell command -v pnpm 2>/dev/null),pnpm,$(LOCAL_PNPM))
+# Installs that local copy the first time an install needs it (the version package.json pins; .tools/ is git-ignored).
+ENSURE_PNPM = $(if $(filter $(LOCAL_PNPM),$(PNPM)),[ -x $(LOCAL_PNPM) ] || npm install --prefix .tools/pnpm --no-save --no-audit --no-fund --loglevel=error pnpm@$(PNPM_VERSION),:)
 # Installs in a shared checkout take a machine-wide lock when flock exists.
 LOCK := $(if $(shell command -v flock 2>/dev/null),flock /tmp/pnpm.lock,)
 DEPS := node_modules/.modules.yaml
@@ -21,8 +26,16 @@ DOCKER_COMPOSE = $(shell bash scripts/compose-env.sh cmd)
 PROMPTS_CLI := libs/llm/src/cli/prompts-cli.ts
 SIM_CLI := tools/lexi-sim/src/cli.ts
 EVAL_CLI := tools/llm_eval/src/cli.ts
+FORECAST_CLI := services/forecast/src/cli.ts
 
-.PHONY: help install run test lint typecheck migrate sim test-llm eval-llm dataset bench compose-check compose-up compose-down compose-smoke lexi-cmd prompts-check
+# make exits 2 for any failing recipe, whatever the eval returned (0 ok, 1 a gate failed, 2 usage,
+# 3 unreachable): eval-llm prints the eval's own code and, given EVAL_EXIT_FILE=path, writes it
+# there. scripts/eval-llm.sh runs the target that way and exits with that code (docs/eval.md).
+EVAL_EXIT_REPORT = if [ -n "$(EVAL_EXIT_FILE)" ]; then echo $$code > "$(EVAL_EXIT_FILE)"; fi; \
+	if [ $$code -ne 0 ]; then echo "eval-llm: eval exit code $$code (1 = a gate failed, 2 = usage, 3 = unreachable or could not run); make reports any failure as 2, scripts/eval-llm.sh exits with $$code" >&2; fi; \
+	exit $$code
+
+.PHONY: help install run test lint typecheck migrate sim test-llm eval-llm prompts forecast dataset bench compose-check compose-up compose-down compose-smoke lexi-cmd prompts-check
 
 help:
 	@echo "make run            start Postgres (embedded unless DATABASE_URL), migrations, lexi-sim (unless LLM_BASE_URL) and the four services"
@@ -31,7 +44,7 @@ help:
 	@echo "make typecheck      tsc --noEmit over the whole workspace"
 	@echo "make migrate        apply pending migrations (DATABASE_URL or the embedded Postgres)"
 	@echo "make sim            run lexi-sim in the foreground (ARGS='--port 8008 --slow 2')"
-	@echo "make test-llm       live tests against LLM_BASE_URL (skip when it cannot be reached)"
+	@echo "make test-llm       live tests against LLM_BASE_URL (says which URL and whether it is lexi-sim; skip when unreachable)"
 	@echo "make eval-llm       offline prompt evaluation into results/ (ARGS='...')"
 	@echo "make dataset        regenerate the eval dataset from the bundled S&P 500 data"
 	@echo "make bench          run every bench/*.bench.ts in turn"
@@ -41,14 +54,18 @@ help:
 	@echo "make compose-smoke  build, start and check the whole compose stack against lexi-sim on the host, then remove it"
 	@echo "make lexi-cmd       print the host vLLM command that serves Lexi"
 	@echo "make prompts-check  validate configs/llm_prompts.yaml against its lock"
+	@echo "make prompts        the prompt registry CLI (ARGS=list, ARGS='render policy', ARGS=lock)"
+	@echo "make forecast       the forecast CLI (ARGS='import FILE --dry-run', ARGS='run --once', ARGS=backtest)"
 	@echo "make install        (re)install dependencies from pnpm-lock.yaml"
 
 # Absent or older than the lockfile: install exactly what the lockfile says.
 $(DEPS): pnpm-lock.yaml
+	@$(ENSURE_PNPM)
 	$(LOCK) $(PNPM) install --frozen-lockfile
 	@touch $@
 
 install:
+	@$(ENSURE_PNPM)
 	$(LOCK) $(PNPM) install --frozen-lockfile
 	@touch $(DEPS)
 
@@ -68,20 +85,30 @@ migrate: $(DEPS)
 	$(NODE_TS) libs/db/src/cli.ts migrate
 
 prompts-check: $(DEPS)
-	@if [ -f $(PROMPTS_CLI) ]; then $(PNPM) -s prompts check; else echo "prompts-check: $(PROMPTS_CLI) is not there yet; nothing to check"; fi
+	@if [ -f $(PROMPTS_CLI) ]; then $(NODE_TS) $(PROMPTS_CLI) check; else echo "prompts-check: $(PROMPTS_CLI) is not there yet; nothing to check"; fi
 
 sim: $(DEPS)
 	@if [ -f $(SIM_CLI) ]; then $(NODE_TS) $(SIM_CLI) $(ARGS); else echo "sim: $(SIM_CLI) is not there yet"; fi
 
+# First says which endpoint the live tests use and what answers there (lexi-sim or not).
 test-llm: $(DEPS)
+	@node scripts/llm-endpoint.mjs test-llm
 	$(BIN)/vitest run --config vitest.live.config.ts $(ARGS)
+
+# The CLIs without pnpm: `make prompts ARGS=list`, `make forecast ARGS="import FILE"`.
+prompts: $(DEPS)
+	@$(NODE_TS) $(PROMPTS_CLI) $(ARGS)
+
+forecast: $(DEPS)
+	@$(NODE_TS) $(FORECAST_CLI) $(ARGS)
 
 # COMPOSE=1 runs the eval in the compose `tools` container (its entrypoint is the eval CLI).
 # As the calling user, so results/ stays yours (the image's own user is uid 1000).
 eval-llm: $(if $(filter 1,$(COMPOSE)),,$(DEPS))
 	@if [ "$(COMPOSE)" = 1 ]; then bash scripts/compose-env.sh prepare && mkdir -p results \
 	  && $(DOCKER_COMPOSE) --profile tools run --rm --user "$$(id -u):$$(id -g)" tools run $(ARGS); \
-	else $(PNPM) -s eval run $(ARGS); fi
+	else node scripts/llm-endpoint.mjs eval-llm $(ARGS); $(NODE_TS) $(EVAL_CLI) run $(ARGS); fi; \
+	code=$$?; $(EVAL_EXIT_REPORT)
 
 # Regenerates tools/llm_eval/datasets/sp500-signals.jsonl from the bundled data (docs/eval.md).
 dataset: $(DEPS)
