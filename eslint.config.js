@@ -78,6 +78,12 @@ const NO_FASTIFY = [
   { name: 'fastify', allowTypeImports: true, message: 'libs never import fastify at runtime (type-only imports are fine)' },
   { name: 'fastify-plugin', allowTypeImports: true, message: 'libs never import fastify at runtime (type-only imports are fine)' },
 ]
+// The policy gate takes the risk verdict as input, never the reverse: risk checks, broker and panic
+// exit work with no LLM at all (design section 5). Type-only imports count too.
+const NO_LLM = [{
+  group: ['@pulsetrade/llm', '@pulsetrade/llm/*'],
+  message: 'libs/trading never imports libs/llm: the forecast service composes risk → gate → placement (design section 5)',
+}]
 const restrictedImports = ({ paths = [], patterns = [] } = {}) =>
   ['error', { paths, patterns: [DEEP_IMPORT, ...patterns] }]
 
@@ -115,6 +121,7 @@ export default defineConfig(
             message: 'no service imports another service (design section 3)',
           })),
           { target: './libs', from: './services', message: 'libs never import services (design section 3)' },
+          { target: './libs/trading', from: './libs/llm', message: 'libs/trading never imports libs/llm (design section 5)' },
         ],
       }],
     },
@@ -143,5 +150,14 @@ export default defineConfig(
     rules: {
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'process.env is read only in a service\'s config.ts/server.ts or a CLI entry: pass config in' }],
     },
+  },
+  {
+    files: ['libs/trading/**/*.ts'],
+    ignores: ['libs/trading/src/**'],
+    rules: { '@typescript-eslint/no-restricted-imports': restrictedImports({ patterns: [...NO_SERVICE, ...NO_LLM] }) },
+  },
+  {
+    files: ['libs/trading/src/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': restrictedImports({ paths: NO_FASTIFY, patterns: [...NO_SERVICE, ...NO_LLM] }) },
   },
 )

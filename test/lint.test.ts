@@ -17,6 +17,8 @@ const probe = {
   cycleA: `libs/config/src/__lint-probe-cycle-a-${id}.ts`,
   cycleB: `libs/config/src/__lint-probe-cycle-b-${id}.ts`,
   clean: `libs/config/test/__lint-probe-clean-${id}.ts`,
+  trading: `libs/trading/src/__lint-probe-${id}.ts`,
+  tradingTest: `libs/trading/test/__lint-probe-${id}.ts`,
 }
 const base = (p: string): string => path.basename(p, '.ts')
 
@@ -51,6 +53,18 @@ const sources: Record<keyof typeof probe, string> = {
     `import type { FastifyInstance } from 'fastify'`,
     'export const all: unknown[] = [loadEnv, createPool, pgAdminUrl]',
     'export type App = FastifyInstance',
+  ].join('\n') + '\n',
+  trading: [
+    `import { evaluateGate } from '@pulsetrade/llm'`,
+    `import type { RiskCheck } from '@pulsetrade/llm'`,
+    `import { PROMPT_CONTRACTS } from '../../llm/src/registry/prompt-contracts'`,
+    `import { createPool } from '@pulsetrade/db'`,
+    'export const all: unknown[] = [evaluateGate, PROMPT_CONTRACTS, createPool]',
+    'export type Check = RiskCheck',
+  ].join('\n') + '\n',
+  tradingTest: [
+    `import type { GateVerdict } from '@pulsetrade/llm'`,
+    'export type Verdict = GateVerdict',
   ].join('\n') + '\n',
 }
 
@@ -118,4 +132,12 @@ test('an import cycle is an error', () => {
 
 test('package imports, type-only fastify and the root test helpers are allowed in a test file', () => {
   expect(Object.fromEntries(found.clean ?? new Map())).toEqual({})
+})
+
+test('libs/trading never imports libs/llm, not even a type, not from its tests, and not by relative path', () => {
+  expect(rulesAt('trading', 1)).toContain('@typescript-eslint/no-restricted-imports')
+  expect(rulesAt('trading', 2)).toContain('@typescript-eslint/no-restricted-imports')
+  expect(rulesAt('trading', 3)).toEqual(expect.arrayContaining(['import-x/no-restricted-paths', 'pulsetrade/no-cross-package-relative']))
+  expect(rulesAt('trading', 4)).toEqual([])
+  expect(rulesAt('tradingTest', 1)).toContain('@typescript-eslint/no-restricted-imports')
 })

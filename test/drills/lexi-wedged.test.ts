@@ -61,7 +61,8 @@ test('against a wedged Lexi, /llm/health is not ok within its timeout and a fore
   const rows = (await db.pool.query<{ llm: unknown }>("SELECT features->'llm' AS llm FROM forecasts ORDER BY asof")).rows.map((r) => FeaturesLlmSchema.parse(r.llm))
   expect(rows.map((f) => f.inputs.asof)).toEqual(expected)
   for (const f of rows) {
-    expect(f.policy).toMatchObject({ ok: false, effective: 'deny', parsed: null })
+    // One verdict per order (the placement's): denied; a forecast without an order gated nothing.
+    expect(f.policy).toMatchObject({ ok: false, effective: f.inputs.order ? 'deny' : 'no_order', parsed: null })
     expect(f.rationale.ok).toBe(false)
     for (const r of [f.rationale, f.policy]) expect(['LLM_ERR_TIMEOUT', 'LLM_ERR_CIRCUIT_OPEN']).toContain(r.error?.code)
   }

@@ -63,7 +63,8 @@ export const FailReasonSchema = z.enum([
 export const PolicyRecordSchema = llmResultSchema(PolicyDecisionSchema).extend({
   mode: z.enum(['enforce', 'shadow']),
   gate_disabled: z.boolean(),
-  effective: z.enum(['allow', 'deny']),
+  /** What happened to the forecast's order; one value each, docs/trading.md "Policy values". */
+  effective: z.enum(['allow', 'deny', 'reduce_only_allowed', 'no_order', 'pending']),
   would: z.enum(['would_allow', 'would_deny']).nullable(),
   fail_reason: FailReasonSchema,
 })

@@ -4,12 +4,12 @@ import { gateFailReason } from '../src/gate/fail-reason'
 import type { RiskVerdict } from '../src/gate/gate-types'
 import { failedResult, policyResult } from './gate-fixtures'
 
-const passRisk: RiskVerdict = { pass: true, checks: [{ check: 'state', pass: true, reason: 'OK: state=ACTIVE' }] }
+const passRisk: RiskVerdict = { pass: true, checks: [{ check: 'state', pass: true, code: 'OK', reason: 'state=ACTIVE' }] }
 const failRisk: RiskVerdict = {
   pass: false,
   checks: [
-    { check: 'state', pass: true, reason: 'OK: state=ACTIVE' },
-    { check: 'order_notional', pass: false, reason: 'RISK_MAX_NOTIONAL: notional=300000 limit=250000' },
+    { check: 'state', pass: true, code: 'OK', reason: 'state=ACTIVE' },
+    { check: 'order_notional', pass: false, code: 'RISK_MAX_NOTIONAL', reason: 'notional=300000 limit=250000' },
   ],
 }
 const gate = (over: Partial<GateInput>) => evaluateGate({ risk: passRisk, llm: policyResult({}), riskReducing: false, mode: 'enforce', gateDisabled: false, qty: 10, ...over })
@@ -19,7 +19,7 @@ describe('risk step', () => {
     for (const gateDisabled of [false, true]) {
       const v = gate({ risk: failRisk, gateDisabled, mode: 'shadow' })
       expect(v).toMatchObject({ effective: 'deny', qty: 0, reason_code: 'RISK_MAX_NOTIONAL', fail_reason: 'risk_denied', would: null })
-      expect(v.steps).toEqual([{ step: 'risk', verdict: 'deny', reason: 'RISK_MAX_NOTIONAL: notional=300000 limit=250000' }])
+      expect(v.steps).toEqual([{ step: 'risk', verdict: 'deny', code: 'RISK_MAX_NOTIONAL', reason: 'order_notional: notional=300000 limit=250000' }])
       expect(v.checks).toHaveLength(2)
     }
   })
@@ -33,7 +33,7 @@ describe('enforce mode', () => {
   test('an allowing decision with size_factor 1 keeps the quantity', () => {
     const v = gate({})
     expect(v).toMatchObject({ effective: 'allow', qty: 10, requested_qty: 10, reason_code: 'LLM_ALLOW', size_factor: 1, would: null, fail_reason: null, warn: null })
-    expect(v.steps.map((s) => [s.step, s.verdict])).toEqual([['risk', 'allow'], ['llm', 'allow']])
+    expect(v.steps.map((s) => [s.step, s.verdict, s.code])).toEqual([['risk', 'allow', 'RISK_OK'], ['llm', 'allow', 'LLM_ALLOW']])
   })
 
   test('size_factor shrinks the quantity rounded down to the lot', () => {
@@ -90,15 +90,17 @@ describe('shadow mode and ORDER_GATE_DISABLED', () => {
     const v = gate({ gateDisabled: true, llm: failedResult('LLM_ERR_TIMEOUT') })
     expect(v).toMatchObject({ effective: 'allow', qty: 10, gate_disabled: true, reason_code: 'GATE_DISABLED', would: 'would_deny' })
     expect(v.warn).toMatch(/^ORDER_GATE_DISABLED/)
-    expect(v.steps.at(-1)).toMatchObject({ step: 'override', verdict: 'allow' })
+    expect(v.steps.at(-1)).toMatchObject({ step: 'override', verdict: 'allow', code: 'ORDER_GATE_DISABLED' })
   })
 })
 
 describe('risk-reducing orders', () => {
-  test('are allowed without an LLM decision, in enforce mode too', () => {
-    const v = gate({ riskReducing: true, llm: null })
-    expect(v).toMatchObject({ effective: 'allow', qty: 10, reason_code: 'RISK_REDUCING', fail_reason: null, would: null })
-    expect(v.steps[1]).toMatchObject({ step: 'llm', verdict: 'skipped' })
+  test('are reduce_only_allowed without an LLM decision, in enforce mode too, and whatever the LLM said', () => {
+    for (const llm of [null, policyResult({ decision: 'deny' }), failedResult('LLM_ERR_TIMEOUT')]) {
+      const v = gate({ riskReducing: true, llm })
+      expect(v).toMatchObject({ effective: 'reduce_only_allowed', qty: 10, reason_code: 'RISK_REDUCING', fail_reason: null, would: null })
+      expect(v.steps[1]).toMatchObject({ step: 'llm', verdict: 'skipped', code: 'RISK_REDUCING' })
+    }
   })
 
   test('still obey a failed risk check', () => {
@@ -131,4 +133,16 @@ test('shrinkQty never rounds a target just below a lot boundary up past qty × s
   expect(shrinkQty(999999.999999999, 0.999999999999901, 100)).toBe(999_900)
   expect(shrinkQty(0.3, 0.999999, 0.1)).toBe(0.2)
   expect(shrinkQty(3, 0.1, 0.1)).toBe(0.3)
+})
+
+test('the risk step\'s code comes from the check\'s code field, whatever its reason says', () => {
+  const odd: RiskVerdict = { pass: false, checks: [{ check: 'collar', pass: false, code: 'RISK_COLLAR', reason: 'RISK_MAX_QTY: a reason that names another code' }] }
+  expect(gate({ risk: odd })).toMatchObject({ effective: 'deny', reason_code: 'RISK_COLLAR', steps: [{ code: 'RISK_COLLAR' }] })
+})
+
+test('llmFailReason names why a failed call failed (a diagnosed open circuit); it never turns an answer into a failure', () => {
+  expect(gate({ llm: failedResult('LLM_ERR_CIRCUIT_OPEN', 'circuit open'), llmFailReason: 'unreachable' }))
+    .toMatchObject({ effective: 'deny', fail_reason: 'unreachable', reason_code: 'LLM_UNREACHABLE' })
+  expect(gate({ llm: failedResult('LLM_ERR_TIMEOUT'), llmFailReason: 'llm_denied' })).toMatchObject({ fail_reason: 'timeout' })
+  expect(gate({ llm: policyResult({}), llmFailReason: 'timeout' })).toMatchObject({ effective: 'allow', fail_reason: null })
 })

@@ -11,7 +11,8 @@ const RUNS = { numRuns: 2000 }
 const checkArb: fc.Arbitrary<RiskCheck> = fc.record({
   check: fc.constantFrom('state', 'symbol', 'qty', 'price_freshness', 'collar', 'order_notional', 'position_notional', 'throttle'),
   pass: fc.boolean(),
-  reason: fc.constantFrom('OK: fine', 'RISK_STATE_HALTED: state=HALTED', 'RISK_MAX_NOTIONAL: notional=1 limit=0', 'RISK_THROTTLE: orders_last_min=9 limit=9'),
+  code: fc.constantFrom('OK', 'SKIPPED', 'RISK_STATE_HALTED', 'RISK_MAX_NOTIONAL', 'RISK_THROTTLE'),
+  reason: fc.constantFrom('fine', 'state=HALTED', 'notional=1 limit=0', 'orders_last_min=9 limit=9'),
 })
 const riskArb = fc.array(checkArb, { maxLength: 8 }).chain((checks) =>
   fc.constantFrom(checks.every((c) => c.pass), false).map((pass) => ({ pass, checks })))
@@ -58,7 +59,7 @@ describe('evaluateGate properties', () => {
     fc.assert(fc.property(inputArb, (input) => {
       const v = evaluateGate({ ...input, gateDisabled: true })
       const riskFailed = !input.risk.pass || input.risk.checks.some((c) => !c.pass)
-      expect(v.effective).toBe(riskFailed ? 'deny' : 'allow')
+      expect(v.effective).toBe(riskFailed ? 'deny' : input.riskReducing ? 'reduce_only_allowed' : 'allow')
     }), RUNS)
   })
 

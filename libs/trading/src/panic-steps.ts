@@ -4,6 +4,7 @@ import type { Broker } from './broker'
 import { QTY_EPSILON } from './is-risk-reducing'
 import type { RiskLimits } from './limits'
 import { listOpenOrderIds } from './orders-repo'
+import { decideReduceOnly } from './order-decision'
 import { placeOrderInTx } from './place-order'
 import { lockPosition } from './positions-repo'
 import { TradingBusyError } from './errors'
@@ -73,7 +74,7 @@ async function flattenOne (conn: DbClient, symbol: string, qtyBefore: number, ct
     const side = pos.qty > 0 ? 'sell' as const : 'buy' as const
     const out = await placeOrderInTx(tx, {
       symbol, side, qty: Math.abs(pos.qty), refPrice: price, lastClose: price, priceTs: bar?.ts ?? null,
-      now: new Date(), llm: null, mode: 'enforce', gateDisabled: false, limits: ctx.limits, broker: ctx.broker,
+      now: new Date(), decide: decideReduceOnly, limits: ctx.limits, broker: ctx.broker,
       exitId: ctx.exitId, logger: ctx.logger,
     })
     const filled = out.order.status === 'filled' || out.order.status === 'open'

@@ -1,5 +1,4 @@
 import type { DbClient } from '@pulsetrade/db'
-import { evaluateGate, toPolicyRecord, type GateMode, type GateVerdict, type LlmResult, type PolicyDecision } from '@pulsetrade/llm'
 import type { Logger } from 'pino'
 import type { Broker } from './broker'
 import { InvalidOrderError } from './errors'
@@ -7,9 +6,10 @@ import { isRiskReducing, signedQty } from './is-risk-reducing'
 import type { RiskLimits } from './limits'
 import { THROTTLE_EXACT_MARGIN, THROTTLE_LOCK } from './lock-keys'
 import { countRecentOrders, findOrderByForecast, getOrder, insertOrder, setOrderStatus, type InsertedOrder } from './orders-repo'
+import { decisionAllows } from './order-decision'
 import { lockForPlacement } from './placement-repo'
 import { runRiskChecks } from './run-risk-checks'
-import type { OrderRow, PositionRow, Side, TradingStateName } from './trading-types'
+import type { DecideOrder, OrderDecision, OrderRow, PositionRow, Side, TradingStateName } from './trading-types'
 
 export interface OrderRequest {
   /** One order per forecast: a second request for the same forecast returns the first order. */
@@ -22,24 +22,20 @@ export interface OrderRequest {
   priceTs: Date | string | null
   /** The clock price freshness is judged against (bar time in a replay, wall time live). */
   now: Date
-  /** The policy prompt's result, or null (not asked, or nothing came back). */
-  llm: LlmResult<PolicyDecision> | null
-  mode: GateMode
-  gateDisabled: boolean
+  /** Risk verdict → decision (the forecast service's policy gate; decideReduceOnly for the panic exit). */
+  decide: DecideOrder
   limits: RiskLimits
   broker: Broker
   /** Caller's belief; the position read under lock decides, and a mismatch is logged. */
   riskReducing?: boolean
   /** Set by the panic exit only: a reduce-only flatten allowed while HALTED. */
   exitId?: string | null
-  /** Write toPolicyRecord(llm, verdict) into forecasts.features.llm.policy. @default true */
-  mirrorPolicy?: boolean
   logger: Logger
 }
 
 export interface OrderOutcome {
   order: OrderRow
-  verdict: GateVerdict
+  verdict: OrderDecision
   /** The forecast already had an order; nothing new was placed. */
   duplicate: boolean
 }
@@ -104,25 +100,22 @@ export async function placeOrderInTx (tx: DbClient, r: OrderRequest): Promise<Or
     if (!existing) throw new Error(`order for forecast ${String(r.forecastId)} conflicted but is not visible`)
     return duplicateOf(existing)
   }
-  const final = verdict.effective === 'allow' ? await fill(tx, r.broker, inserted.order, position, log) : inserted.order
+  const final = decided.allowed ? await fill(tx, r.broker, inserted.order, position, log) : inserted.order
   log.info({ order_id: final.id, status: final.status, qty: final.qty, reason_code: verdict.reason_code, mode: final.mode }, 'order gated')
   return { order: final, verdict, duplicate: false }
 }
 
-interface Decided { verdict: GateVerdict, riskReducing: boolean }
+interface Decided { verdict: OrderDecision, policy: object | null, allowed: boolean, riskReducing: boolean }
 
 function gateOrder (r: OrderRequest, priceTs: Date | null, ctx: { state: TradingStateName, positionQty: number, recentOrders: number }): Decided {
   const order = { symbol: r.symbol, side: r.side, qty: r.qty, refPrice: r.refPrice, lastClose: r.lastClose, priceTs }
   const risk = runRiskChecks(order, { ...ctx, panic: r.exitId != null, now: r.now }, r.limits)
-  const verdict = evaluateGate({ risk, llm: r.llm, riskReducing: risk.riskReducing, mode: r.mode, gateDisabled: r.gateDisabled, qty: r.qty, lotSize: r.limits.RISK_LOT_SIZE })
-  return { verdict, riskReducing: risk.riskReducing }
+  const { decision, policy } = r.decide(risk, order)
+  return { verdict: decision, policy, allowed: decisionAllows(decision, risk, r.qty), riskReducing: risk.riskReducing }
 }
 
-async function insertDecided (tx: DbClient, r: OrderRequest, { verdict, riskReducing }: Decided, expectedState: TradingStateName): Promise<InsertedOrder> {
-  const allowed = verdict.effective === 'allow'
-  const mirror = r.forecastId != null && r.exitId == null && r.mirrorPolicy !== false
-    ? { forecastId: r.forecastId, policy: toPolicyRecord(r.llm, verdict) }
-    : null
+async function insertDecided (tx: DbClient, r: OrderRequest, { verdict, policy, allowed, riskReducing }: Decided, expectedState: TradingStateName): Promise<InsertedOrder> {
+  const mirror = r.forecastId != null && r.exitId == null && policy != null ? { forecastId: r.forecastId, policy } : null
   return insertOrder(tx, {
     forecastId: r.forecastId ?? null,
     symbol: r.symbol,
@@ -131,13 +124,13 @@ async function insertDecided (tx: DbClient, r: OrderRequest, { verdict, riskRedu
     refPrice: r.refPrice,
     status: allowed ? 'proposed' : 'denied',
     gate: verdict,
-    mode: r.exitId != null ? 'reduce_only' : r.gateDisabled ? 'disabled' : r.mode,
+    mode: r.exitId != null ? 'reduce_only' : verdict.gate_disabled ? 'disabled' : verdict.mode,
     exitId: r.exitId ?? null,
     riskReducing,
   }, expectedState, mirror)
 }
 
-const duplicateOf = (existing: OrderRow): OrderOutcome => ({ order: existing, verdict: existing.gate as unknown as GateVerdict, duplicate: true })
+const duplicateOf = (existing: OrderRow): OrderOutcome => ({ order: existing, verdict: existing.gate as unknown as OrderDecision, duplicate: true })
 
 /**
  * Sends an allowed order to the broker and returns the order row after it. A broker failure

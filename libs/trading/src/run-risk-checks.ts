@@ -1,13 +1,9 @@
-import type { RiskVerdict } from '@pulsetrade/llm'
 import type { RiskLimits } from './limits'
 import { isRiskReducing } from './is-risk-reducing'
 import { RISK_CHECKS } from './risk-checks'
-import type { RiskContext, RiskOrder } from './trading-types'
+import type { RiskContext, RiskOrder, RiskResult } from './trading-types'
 
-export interface RiskResult extends RiskVerdict {
-  /** Derived from the order and the position, never taken from the caller. */
-  riskReducing: boolean
-}
+export type { RiskResult } from './trading-types'
 
 /** Runs every risk check (none short-circuits, so the record shows them all); pass = all passed. */
 export function runRiskChecks (order: RiskOrder, ctx: RiskContext, limits: RiskLimits): RiskResult {

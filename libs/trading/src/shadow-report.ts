@@ -35,9 +35,11 @@ function add (b: ShadowBucket, r: Row): ShadowBucket {
 }
 
 /**
- * Shadow-mode evidence (GET /llm/admin/shadow-report): filled shadow orders split by what the LLM
- * would have done (a failed call counts as would_deny, as enforce mode fails closed), with their
- * realized P&L once their forecast is resolved.
+ * Shadow-mode evidence (GET /llm/admin/shadow-report): filled shadow orders the gate let through
+ * as `effective: allow` (risk-increasing: the LLM's opinion would have counted), split by what the
+ * LLM would have done (a failed call counts as would_deny, as enforce mode fails closed), with
+ * their realized P&L once their forecast is resolved. `reduce_only_allowed` orders (exits, which
+ * never wait on the LLM) and denied ones are not in it.
  */
 export async function shadowReport (db: Db, opts: { since?: Date | null } = {}): Promise<ShadowReport> {
   const since = opts.since ?? null
@@ -46,7 +48,8 @@ export async function shadowReport (db: Db, opts: { since?: Date | null } = {}):
        SELECT o.gate->>'would' AS would, o.gate->>'fail_reason' AS fail_reason, f.realized_return AS rr,
               (CASE WHEN o.side = 'buy' THEN 1 ELSE -1 END) * o.qty * COALESCE(o.fill_price, o.ref_price, 0) AS signed_notional
        FROM orders o LEFT JOIN forecasts f ON f.id = o.forecast_id
-       WHERE o.mode = 'shadow' AND o.status = 'filled' AND o.gate->>'would' IN ('would_allow', 'would_deny')
+       WHERE o.mode = 'shadow' AND o.status = 'filled' AND o.gate->>'effective' = 'allow'
+         AND o.gate->>'would' IN ('would_allow', 'would_deny')
          AND ($1::timestamptz IS NULL OR o.created_at >= $1))
      SELECT would, fail_reason, count(*)::int AS orders, count(rr)::int AS resolved,
             COALESCE(sum(rr * signed_notional), 0)::float8 AS realized_pnl,

@@ -1,21 +1,46 @@
 import { Writable } from 'node:stream'
 import type { Db } from '@pulsetrade/db'
-import type { LlmResult, PolicyDecision } from '@pulsetrade/llm'
 import pino, { type Logger } from 'pino'
 import { loadRiskLimits, type RiskLimits } from '../src/limits'
+import type { DecideOrder, OrderDecision } from '../src/trading-types'
 
-/** A policy LlmResult as the client returns it. */
-export function policyResult (decision: Partial<PolicyDecision>, over: Partial<LlmResult<PolicyDecision>> = {}): LlmResult<PolicyDecision> {
-  const parsed: PolicyDecision = { decision: 'allow', size_factor: 1, reason: 'fits the forecast', risk_flags: [], ...decision }
-  return {
-    prompt: 'policy', version: '1.0.0', hash: 'sha256:abc', arm: null, bucket: null, ok: true, valid_json: true,
-    repaired: false, cached: false, parsed, raw: JSON.stringify(parsed), finish_reason: 'stop', latency_ms: 100,
-    usage: { prompt_tokens: 300, completion_tokens: 40 }, request_id: 'req-1', error: null, ...over,
-  }
+export interface TestDecision {
+  /** Deny a risk-increasing order that passed the risk checks (as an LLM deny would). */
+  deny?: boolean
+  /** Final quantity of an allowed risk-increasing order (as an LLM shrink would); default: as requested. */
+  qty?: number
+  mode?: 'enforce' | 'shadow'
+  gateDisabled?: boolean
+  would?: OrderDecision['would']
+  /** fail_reason of an allowed or LLM-denied decision (a shadow would_deny records why). */
+  failReason?: string | null
+  warn?: string | null
+  /** The policy record mirrored into the forecast (null: none). */
+  policy?: object | null
+  /** Counts the calls. */
+  calls?: { n: number }
 }
 
-export const failedResult = (code: string): LlmResult<PolicyDecision> =>
-  policyResult({}, { ok: false, valid_json: false, parsed: null, raw: '', finish_reason: null, error: { code, message: 'failed' } })
+/**
+ * A decider for placement tests, standing in for the forecast service's policy gate (libs/trading
+ * never imports libs/llm): a failed risk check denies; a risk-reducing order is
+ * reduce_only_allowed; otherwise allow (with `qty`) or deny as told.
+ */
+export function testDecide (o: TestDecision = {}): DecideOrder {
+  return (risk, order) => {
+    if (o.calls) o.calls.n++
+    const base = {
+      requested_qty: order.qty, mode: o.mode ?? 'enforce' as const, gate_disabled: o.gateDisabled ?? false, warn: o.warn ?? null,
+      risk_reducing: risk.riskReducing, would: o.would ?? null, checks: risk.checks,
+    }
+    const policy = o.policy ?? null
+    const failed = risk.checks.find((c) => !c.pass)
+    if (!risk.pass) return { decision: { ...base, effective: 'deny', qty: 0, reason_code: failed?.code ?? 'RISK_DENIED', fail_reason: 'risk_denied' }, policy }
+    if (risk.riskReducing) return { decision: { ...base, effective: 'reduce_only_allowed', qty: order.qty, reason_code: 'RISK_REDUCING', fail_reason: null }, policy }
+    if (o.deny) return { decision: { ...base, effective: 'deny', qty: 0, reason_code: 'TEST_DENY', fail_reason: o.failReason ?? 'llm_denied' }, policy }
+    return { decision: { ...base, effective: 'allow', qty: o.qty ?? order.qty, reason_code: 'TEST_ALLOW', fail_reason: o.failReason ?? null }, policy }
+  }
+}
 
 /** A pino logger writing JSON lines into `lines`. */
 export function memoryLogger (): { logger: Logger, lines: Array<Record<string, unknown>> } {

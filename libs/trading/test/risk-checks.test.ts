@@ -10,13 +10,14 @@ const limits = testLimits({ RISK_MAX_ORDERS_PER_MIN: '10' })
 const order = (o: Partial<RiskOrder> = {}): RiskOrder => ({ symbol: 'SPX', side: 'buy', qty: 10, refPrice: 5000, lastClose: 5000, priceTs: new Date('2024-03-01T20:00:00Z'), ...o })
 const ctx = (c: Partial<RiskContext> = {}): RiskContext => ({ state: 'ACTIVE', positionQty: 0, panic: false, recentOrders: 0, now, ...c })
 const failures = (o: Partial<RiskOrder>, c: Partial<RiskContext> = {}) =>
-  runRiskChecks(order(o), ctx(c), limits).checks.filter((x) => !x.pass).map((x) => x.reason)
+  runRiskChecks(order(o), ctx(c), limits).checks.filter((x) => !x.pass).map((x) => `${x.code}: ${x.reason}`)
 
 describe('runRiskChecks', () => {
   test('a sound order passes all eight checks and records each', () => {
     const r = runRiskChecks(order(), ctx(), limits)
     expect(r.pass).toBe(true)
     expect(r.checks.map((c) => c.check)).toEqual(['state', 'symbol', 'qty', 'price_freshness', 'collar', 'order_notional', 'position_notional', 'throttle'])
+    expect(r.checks.every((c) => c.code === 'OK')).toBe(true)
   })
 
   test.each([
@@ -38,7 +39,7 @@ describe('runRiskChecks', () => {
   test('a risk-reducing order passes in REDUCING and skips price, collar, notional and throttle checks', () => {
     const r = runRiskChecks(order({ side: 'sell', qty: 5, refPrice: null, symbol: 'OLD' }), ctx({ state: 'REDUCING', positionQty: 5, recentOrders: 99 }), limits)
     expect(r).toMatchObject({ pass: true, riskReducing: true })
-    expect(r.checks.filter((c) => c.reason.startsWith('SKIPPED')).map((c) => c.check)).toEqual(['symbol', 'price_freshness', 'collar', 'order_notional', 'position_notional', 'throttle'])
+    expect(r.checks.filter((c) => c.code === 'SKIPPED').map((c) => c.check)).toEqual(['symbol', 'price_freshness', 'collar', 'order_notional', 'position_notional', 'throttle'])
   })
 
   test('HALTED allows only a panic exit reduce-only order', () => {

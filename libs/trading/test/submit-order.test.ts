@@ -1,5 +1,4 @@
 import type { DbClient } from '@pulsetrade/db'
-import { PolicyRecordSchema } from '@pulsetrade/llm'
 import { beforeEach, describe, expect, test } from 'vitest'
 import { testDatabase } from '../../../test/db'
 import type { Broker } from '../src/broker'
@@ -9,57 +8,53 @@ import { getPosition } from '../src/positions-repo'
 import { submitOrder } from '../src/submit-order'
 import { setTradingState } from '../src/trading-state'
 import { placeOrderInTx, type OrderRequest } from '../src/place-order'
-import { failedResult, insertForecast, memoryLogger, policyResult, quietLogger, resetTrading, testLimits } from './fixtures'
+import { insertForecast, memoryLogger, quietLogger, resetTrading, testDecide, testLimits } from './fixtures'
 
 const db = await testDatabase()
 const broker = createPaperBroker({ db: db.pool, slippageBps: 10 })
 const now = new Date('2024-03-01T21:00:00Z')
 const req = (o: Partial<OrderRequest> = {}): OrderRequest => ({
   symbol: 'SPX', side: 'buy', qty: 10, refPrice: 5000, lastClose: 5000, priceTs: '2024-03-01T20:00:00Z', now,
-  llm: policyResult({}), mode: 'enforce', gateDisabled: false, limits: testLimits(), broker, logger: quietLogger(), ...o,
+  decide: testDecide(), limits: testLimits(), broker, logger: quietLogger(), ...o,
 })
 
 beforeEach(async () => { await resetTrading(db.pool) })
 
-describe('submitOrder in enforce mode', () => {
+describe('submitOrder', () => {
   test('an allowed order fills at ref + slippage and moves the position in the same transaction', async () => {
     const { order, verdict, duplicate } = await submitOrder(db.pool, req())
     expect(duplicate).toBe(false)
     expect(order).toMatchObject({ status: 'filled', qty: 10, mode: 'enforce', risk_reducing: false, ref_price: 5000 })
     expect(order.fill_price).toBeCloseTo(5005, 6)
-    expect(order.gate).toMatchObject({ effective: 'allow', reason_code: 'LLM_ALLOW' })
-    expect(verdict.steps.map((s) => s.step)).toEqual(['risk', 'llm'])
+    expect(order.gate).toMatchObject({ effective: 'allow', reason_code: 'TEST_ALLOW', checks: verdict.checks })
+    expect(verdict.checks?.map((c) => [c.check, c.code])).toEqual([
+      ['state', 'OK'], ['symbol', 'OK'], ['qty', 'OK'], ['price_freshness', 'OK'], ['collar', 'OK'], ['order_notional', 'OK'], ['position_notional', 'OK'], ['throttle', 'OK'],
+    ])
     expect(await getPosition(db.pool, 'SPX')).toMatchObject({ qty: 10, avg_price: order.fill_price })
   })
 
-  test('an LLM deny stores a denied order with every step and leaves the position alone', async () => {
-    const { order } = await submitOrder(db.pool, req({ llm: policyResult({ decision: 'deny', reason: 'event risk' }) }))
+  test('a denying decision stores a denied order with the decision whole and leaves the position alone', async () => {
+    const { order } = await submitOrder(db.pool, req({ decide: testDecide({ deny: true }) }))
     expect(order).toMatchObject({ status: 'denied', fill_price: null, qty: 10 })
-    expect(order.gate).toMatchObject({ effective: 'deny', reason_code: 'LLM_DENY', fail_reason: 'llm_denied' })
+    expect(order.gate).toMatchObject({ effective: 'deny', reason_code: 'TEST_DENY', fail_reason: 'llm_denied' })
     expect(await getPosition(db.pool, 'SPX')).toMatchObject({ qty: 0 })
   })
 
-  test('size_factor shrinks the filled quantity down to the lot', async () => {
-    const { order } = await submitOrder(db.pool, req({ qty: 7, llm: policyResult({ size_factor: 0.5 }) }))
+  test('the decision\'s smaller quantity is what fills', async () => {
+    const { order } = await submitOrder(db.pool, req({ qty: 7, decide: testDecide({ qty: 3 }) }))
     expect(order).toMatchObject({ status: 'filled', qty: 3 })
     expect(await getPosition(db.pool, 'SPX')).toMatchObject({ qty: 3 })
   })
 
-  test('a timed-out policy call denies (fail closed) with fail_reason timeout', async () => {
-    const { order } = await submitOrder(db.pool, req({ llm: failedResult('LLM_ERR_TIMEOUT') }))
-    expect(order).toMatchObject({ status: 'denied' })
-    expect(order.gate).toMatchObject({ fail_reason: 'timeout' })
-  })
-
-  test('a risk-reducing order fills without an LLM decision, also in REDUCING state', async () => {
+  test('a risk-reducing order fills as reduce_only_allowed, also in REDUCING state', async () => {
     await submitOrder(db.pool, req({ qty: 10 }))
     await setTradingState(db.pool, { state: 'REDUCING', actor: 'ops', reason: 'drawdown' })
     const up = await submitOrder(db.pool, req({ qty: 1 }))
     expect(up.order).toMatchObject({ status: 'denied' })
     expect(up.order.gate).toMatchObject({ reason_code: 'RISK_STATE_REDUCING' })
-    const down = await submitOrder(db.pool, req({ side: 'sell', qty: 4, llm: null, refPrice: 5010, riskReducing: true }))
+    const down = await submitOrder(db.pool, req({ side: 'sell', qty: 4, decide: testDecide({ deny: true }), refPrice: 5010, riskReducing: true }))
     expect(down.order).toMatchObject({ status: 'filled', risk_reducing: true, qty: 4 })
-    expect(down.order.gate).toMatchObject({ reason_code: 'RISK_REDUCING' })
+    expect(down.order.gate).toMatchObject({ effective: 'reduce_only_allowed', reason_code: 'RISK_REDUCING' })
     expect(await getPosition(db.pool, 'SPX')).toMatchObject({ qty: 6 })
   })
 
@@ -72,7 +67,7 @@ describe('submitOrder in enforce mode', () => {
     await db.pool.query("INSERT INTO positions (symbol, qty, avg_price) VALUES ('TSLA', 5, 200)")
     const up = await submitOrder(db.pool, req({ symbol: 'TSLA', qty: 1, refPrice: 200, lastClose: 200 }))
     expect(up.order.gate).toMatchObject({ reason_code: 'RISK_SYMBOL_NOT_ALLOWED' })
-    const down = await submitOrder(db.pool, req({ symbol: 'TSLA', side: 'sell', qty: 5, refPrice: 210, lastClose: 210, llm: null }))
+    const down = await submitOrder(db.pool, req({ symbol: 'TSLA', side: 'sell', qty: 5, refPrice: 210, lastClose: 210 }))
     expect(down.order).toMatchObject({ status: 'filled', risk_reducing: true })
     expect(await getPosition(db.pool, 'TSLA')).toMatchObject({ qty: 0, avg_price: 0 })
     expect((await db.pool.query("SELECT count(*)::int AS n FROM positions WHERE symbol = 'OTHER'")).rows[0].n).toBe(0)
@@ -128,50 +123,56 @@ describe('round trips', () => {
   test('an allowed order takes three statements in its transaction, a denied one two, a retry two', async () => {
     const forecastId = await insertForecast(db.pool, { withLlm: true })
     // The insert (second statement) takes trading_state FOR SHARE and re-reads the state, so it also starts `WITH st AS`.
-    expect(await statementsOf(req({ forecastId }))).toEqual(['WITH st AS', 'WITH st AS', 'WITH p AS'])
+    expect(await statementsOf(req({ forecastId, decide: testDecide({ policy: { mirrored: true } }) }))).toEqual(['WITH st AS', 'WITH st AS', 'WITH p AS'])
     expect(await statementsOf(req({ forecastId }))).toEqual(['WITH st AS', 'SELECT * FROM'])
     expect(await statementsOf(req({ side: 'sell', qty: 4 }))).toEqual(['WITH st AS', 'WITH st AS', 'WITH p AS'])
-    expect(await statementsOf(req({ llm: policyResult({ decision: 'deny' }) }))).toEqual(['WITH st AS', 'WITH st AS'])
+    expect(await statementsOf(req({ decide: testDecide({ deny: true }) }))).toEqual(['WITH st AS', 'WITH st AS'])
     expect(await getPosition(db.pool, 'SPX')).toMatchObject({ qty: 6 })
   })
 })
 
-describe('submitOrder in shadow mode', () => {
-  test('with a denying LLM, orders fill and each carries would_deny', async () => {
-    const { logger } = memoryLogger()
-    const outs = []
-    for (let i = 0; i < 5; i++) {
+describe('what the decision says about the gate', () => {
+  test('a shadow decision fills and is stored with mode shadow and its would', async () => {
+    for (let i = 0; i < 3; i++) {
       const forecastId = await insertForecast(db.pool)
-      outs.push(await submitOrder(db.pool, req({ forecastId, mode: 'shadow', qty: 2, llm: policyResult({ decision: 'deny', reason: 'too risky' }), logger })))
+      await submitOrder(db.pool, req({ forecastId, qty: 2, decide: testDecide({ mode: 'shadow', would: 'would_deny' }) }))
     }
     const { rows } = await db.pool.query("SELECT status, mode, gate->>'would' AS would, gate->>'effective' AS effective FROM orders ORDER BY id")
-    expect(rows).toHaveLength(5)
+    expect(rows).toHaveLength(3)
     for (const r of rows) expect(r).toEqual({ status: 'filled', mode: 'shadow', would: 'would_deny', effective: 'allow' })
-    expect(await getPosition(db.pool, 'SPX')).toMatchObject({ qty: 10 })
-    expect(outs.every((o) => o.verdict.would === 'would_deny')).toBe(true)
+    expect(await getPosition(db.pool, 'SPX')).toMatchObject({ qty: 6 })
   })
 
-  test('a failed call in shadow mode fills and records would_deny with the failure reason', async () => {
-    const { order } = await submitOrder(db.pool, req({ mode: 'shadow', llm: failedResult('LLM_ERR_UNREACHABLE') }))
-    expect(order).toMatchObject({ status: 'filled', mode: 'shadow' })
-    expect(order.gate).toMatchObject({ would: 'would_deny', fail_reason: 'unreachable' })
-  })
-})
-
-describe('ORDER_GATE_DISABLED', () => {
-  test('fills with mode disabled and logs a warning every time', async () => {
+  test('a decision with the gate disabled is stored with mode disabled and its warning is logged every time', async () => {
     const { logger, lines } = memoryLogger()
     for (let i = 0; i < 2; i++) {
-      const { order } = await submitOrder(db.pool, req({ gateDisabled: true, llm: failedResult('LLM_ERR_TIMEOUT'), logger }))
+      const { order } = await submitOrder(db.pool, req({ decide: testDecide({ gateDisabled: true, warn: 'ORDER_GATE_DISABLED: test' }), logger }))
       expect(order).toMatchObject({ status: 'filled', mode: 'disabled' })
     }
     expect(lines.filter((l) => l.level === 40 && String(l.msg).startsWith('ORDER_GATE_DISABLED'))).toHaveLength(2)
   })
+})
 
-  test('still denies an order that fails a risk check', async () => {
-    const { order } = await submitOrder(db.pool, req({ gateDisabled: true, symbol: 'TSLA' }))
-    expect(order).toMatchObject({ status: 'denied' })
-    expect(order.gate).toMatchObject({ reason_code: 'RISK_SYMBOL_NOT_ALLOWED' })
+describe('placement guards the decision', () => {
+  const allowAnyway = (o: { qty?: number, effective?: 'allow' | 'reduce_only_allowed' } = {}): OrderRequest['decide'] => (_risk, order) => ({
+    decision: { effective: o.effective ?? 'allow', qty: o.qty ?? order.qty, reason_code: 'BROKEN', mode: 'enforce', gate_disabled: false, warn: null },
+    policy: null,
+  })
+  const orders = async (): Promise<number> => (await db.pool.query('SELECT count(*)::int AS n FROM orders')).rows[0].n
+
+  test('a decision that allows what the risk checks deny, more than was asked, or reduce-only on a new position places nothing', async () => {
+    await expect(submitOrder(db.pool, req({ symbol: 'TSLA', decide: allowAnyway() }))).rejects.toBeInstanceOf(InvalidOrderError)
+    await expect(submitOrder(db.pool, req({ qty: 10, decide: allowAnyway({ qty: 11 }) }))).rejects.toBeInstanceOf(InvalidOrderError)
+    await expect(submitOrder(db.pool, req({ decide: allowAnyway({ effective: 'reduce_only_allowed' }) }))).rejects.toBeInstanceOf(InvalidOrderError)
+    expect(await orders()).toBe(0)
+    expect((await getPosition(db.pool, 'SPX'))?.qty ?? 0).toBe(0)
+  })
+
+  test('decides once per order', async () => {
+    const calls = { n: 0 }
+    await submitOrder(db.pool, req({ decide: testDecide({ calls }) }))
+    await submitOrder(db.pool, req({ decide: testDecide({ calls, deny: true }) }))
+    expect(calls.n).toBe(2)
   })
 })
 
@@ -196,12 +197,14 @@ describe('one order per forecast', () => {
     expect(await getPosition(db.pool, 'SPX')).toMatchObject({ qty: 10 })
   })
 
-  test('mirrors the gate outcome into forecasts.features.llm.policy', async () => {
+  test('writes the decision\'s policy record into forecasts.features.llm.policy with the order, and nothing without one', async () => {
     const forecastId = await insertForecast(db.pool, { withLlm: true })
-    await submitOrder(db.pool, req({ forecastId, mode: 'shadow', llm: policyResult({ decision: 'deny' }) }))
-    const { rows } = await db.pool.query("SELECT features->'llm'->'policy' AS policy FROM forecasts WHERE id = $1", [forecastId])
-    const policy = PolicyRecordSchema.parse(rows[0].policy)
-    expect(policy).toMatchObject({ mode: 'shadow', effective: 'allow', would: 'would_deny', gate_disabled: false, fail_reason: 'llm_denied' })
+    await submitOrder(db.pool, req({ forecastId, decide: testDecide({ policy: { effective: 'allow', marker: 7 } }) }))
+    const read = async (id: number): Promise<unknown> => (await db.pool.query("SELECT features->'llm'->'policy' AS policy FROM forecasts WHERE id = $1", [id])).rows[0].policy
+    expect(await read(forecastId)).toEqual({ effective: 'allow', marker: 7 })
+    const other = await insertForecast(db.pool, { withLlm: true })
+    await submitOrder(db.pool, req({ forecastId: other }))
+    expect(await read(other)).toEqual({ placeholder: true })
   })
 })
 

@@ -2,7 +2,7 @@ import { hostname } from 'node:os'
 import { randomBytes } from 'node:crypto'
 import type { Db } from '@pulsetrade/db'
 import { clientOptionsFromEnv, createLlmClient, loadPromptRegistry, type LlmClient } from '@pulsetrade/llm'
-import { createPaperBroker, submitOrder } from '@pulsetrade/trading'
+import { createPaperBroker } from '@pulsetrade/trading'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { ForecastConfig } from './config'
@@ -12,7 +12,7 @@ import { createForecastMetrics } from './pipeline/forecast-metrics'
 import { createForecastWorker, type ForecastWorker, type WorkerOptions } from './pipeline/forecast-worker'
 import { createUpstreamProbe } from './pipeline/upstream-probe'
 import { createOutageOptions } from './pipeline/outage-options'
-import type { PlaceOrder } from './pipeline/forecast-writer'
+import { createOrderPlacer, type Gate } from './pipeline/place-gated-order'
 import { fromRepo } from './repo-paths'
 
 export interface ForecastRuntime {
@@ -23,8 +23,9 @@ export interface ForecastRuntime {
 }
 
 /**
- * Builds the worker from config: LLM client, prompt registry, enricher, paper broker and the
- * order placement through libs/trading's submitOrder (risk + gate + fill in one transaction).
+ * Builds the worker from config: LLM client, prompt registry, enricher (asks, does not gate), paper
+ * broker and the order placement: libs/trading's risk checks → libs/llm's gate → fill, once per
+ * order in one transaction (place-gated-order.ts).
  */
 export function createForecastRuntime (deps: {
   config: ForecastConfig
@@ -32,6 +33,8 @@ export function createForecastRuntime (deps: {
   logger: Logger
   metrics: Registry
   onProgress?: WorkerOptions['onProgress']
+  /** The policy gate (evaluateGate); a test passes a wrapper to count its runs. */
+  gate?: Gate
 }): ForecastRuntime {
   const { config, db, logger } = deps
   const llm = createLlmClient({
@@ -48,30 +51,10 @@ export function createForecastRuntime (deps: {
   const model = createModelRegistry()[config.FORECAST_MODEL]
   const broker = createPaperBroker({ db, slippageBps: config.risk.PAPER_SLIPPAGE_BPS })
 
-  const placeOrder: PlaceOrder = async ({ forecastId, asof, features }) => {
-    const order = features.inputs.order
-    if (!order) return 'none'
-    const { mode: _m, gate_disabled: _g, effective: _e, would: _w, fail_reason: _f, ...policy } = features.policy
-    const out = await submitOrder(db, {
-      forecastId,
-      symbol: features.inputs.symbol,
-      side: order.side,
-      qty: order.qty,
-      refPrice: order.ref_price,
-      lastClose: order.ref_price,
-      priceTs: asof,
-      now: config.FORECAST_ORDER_CLOCK === 'bar' ? asof : new Date(),
-      llm: policy,
-      mode,
-      gateDisabled,
-      limits: config.risk,
-      broker,
-      // features.llm.policy keeps the LLM step; the full verdict (risk checks too) is orders.gate.
-      mirrorPolicy: false,
-      logger,
-    })
-    return out.duplicate ? 'duplicate' : out.order.status
-  }
+  // Risk → gate → placement once per order; the verdict is orders.gate and features.llm.policy.
+  const placeOrder = createOrderPlacer({
+    db, broker, limits: config.risk, mode, gateDisabled, lotSize, clock: config.FORECAST_ORDER_CLOCK, logger, ...(deps.gate ? { gate: deps.gate } : {}),
+  })
 
   const worker = createForecastWorker({
     db,
@@ -82,7 +65,7 @@ export function createForecastRuntime (deps: {
     minBars: config.FORECAST_MIN_BARS,
     sizing: { minEdge: config.FORECAST_MIN_EDGE, fullEdge: config.FORECAST_FULL_EDGE, targetNotional: config.FORECAST_TARGET_NOTIONAL, lotSize },
     enrich: createEnricher({
-      client: llm, registry, model: config.LLM_MODEL, mode, gateDisabled, lotSize,
+      client: llm, registry, model: config.LLM_MODEL, mode, gateDisabled,
       diagnose: createUpstreamProbe({ baseUrls: config.LLM_BASE_URL, apiKey: config.LLM_API_KEY }),
     }),
     placeOrder,

@@ -28,12 +28,12 @@ export const ANSWERS = {
   policy: { decision: 'allow', size_factor: 0.5, reason: 'fine', risk_flags: [] },
 }
 
-/** An LlmClient stand-in for unit tests: answers from ANSWERS, or fails every call with `failCode`. */
-export function fakeLlm (opts: { failCode?: string } = {}): LlmClient {
+/** An LlmClient stand-in for unit tests: answers from ANSWERS (or `policy`), or fails every call with `failCode`. */
+export function fakeLlm (opts: { failCode?: string, policy?: unknown } = {}): LlmClient {
   return {
     structured: async (p) => {
       if (opts.failCode) return { ...base(p), ok: false, valid_json: false, parsed: null, raw: '', error: { code: opts.failCode, message: 'down' } }
-      const parsed = ANSWERS[p.prompt as keyof typeof ANSWERS]
+      const parsed = p.prompt === 'policy' && opts.policy !== undefined ? opts.policy : ANSWERS[p.prompt as keyof typeof ANSWERS]
       return { ...base(p), ok: true, valid_json: true, parsed, raw: JSON.stringify(parsed), error: null }
     },
     chat: async () => { throw new Error('not used') },

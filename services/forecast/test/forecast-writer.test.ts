@@ -20,7 +20,7 @@ const bars = makeBars(80, 2, { drift: 0.004 })
 await createBarsRepo(db.pool).insert(bars.map((b) => ({ symbol: 'W', ...b })))
 const jobs = createJobsRepo(db.pool, { workerId: 'w', leaseMs: 60_000 })
 await jobs.enqueue({ modelVersion: model.version, horizon: 1, minBars: 61 })
-const enrich = createEnricher({ client: fakeLlm(), registry: fakeRegistry(), model: 'Lexi', mode: 'enforce', gateDisabled: false, lotSize: 1 })
+const enrich = createEnricher({ client: fakeLlm(), registry: fakeRegistry(), model: 'Lexi', mode: 'enforce', gateDisabled: false })
 
 const placed: number[] = []
 let failNext = false

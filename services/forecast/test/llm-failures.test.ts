@@ -18,7 +18,7 @@ const features = async (pool: { query: (sql: string) => Promise<{ rows: Array<{ 
 describe('Lexi down for the whole run', () => {
   const db = testDatabase()
 
-  test('every row is written, every policy is effective deny with fail_reason "unreachable", and the run exits 0', async () => {
+  test('every row is written, every proposed order is denied with fail_reason "unreachable" (no_order rows say so), and the run exits 0', async () => {
     const { pool, url } = await db
     await sim.setFaults({ down: true })
     try {
@@ -32,7 +32,7 @@ describe('Lexi down for the whole run', () => {
     const rows = await features(pool)
     expect(rows.map((f) => f.inputs.asof)).toEqual(await eligibleAsofs(pool))
     for (const f of rows) {
-      expect(f.policy).toMatchObject({ ok: false, effective: 'deny', fail_reason: 'unreachable', parsed: null })
+      expect(f.policy).toMatchObject({ ok: false, effective: f.inputs.order ? 'deny' : 'no_order', fail_reason: 'unreachable', parsed: null })
       expect(f.rationale.ok).toBe(false)
       expect(['LLM_ERR_UNREACHABLE', 'LLM_ERR_CIRCUIT_OPEN']).toContain(f.policy.error?.code)
     }
@@ -62,7 +62,7 @@ describe('Lexi answering invalid JSON 30% of the time', () => {
         if (r.repaired) { repaired++; expect(r).toMatchObject({ valid_json: true, ok: true }); expect(r.parsed).not.toBeNull() }
         if (!r.valid_json) { invalid++; expect(r).toMatchObject({ ok: false, parsed: null }); expect(r.raw).not.toBe('') }
       }
-      if (!f.policy.valid_json) expect(f.policy).toMatchObject({ effective: 'deny', fail_reason: 'invalid_json' })
+      if (!f.policy.valid_json) expect(f.policy).toMatchObject({ effective: f.inputs.order ? 'deny' : 'no_order', fail_reason: 'invalid_json' })
     }
     // 200 answers at a 30% fault rate: faults show up, each as a repair or as invalid JSON.
     expect(repaired + invalid).toBeGreaterThan(20)

@@ -3,9 +3,15 @@ import { readDecision, type DecisionRead } from './read-decision'
 import type { GateFailReason, GateMode, GateStep, GateVerdict, RiskVerdict } from './gate-types'
 
 export interface GateInput {
+  /** The risk verdict of libs/trading's checks (structural: libs/llm does not import libs/trading). */
   risk: RiskVerdict
   /** The policy prompt's result; null when none was obtained (or none was asked for). */
   llm: LlmResult<PolicyDecision> | null
+  /**
+   * Why the policy call failed when the caller knows more than `llm.error.code` says (the
+   * enricher's diagnosis of an open circuit). Used only when the decision is unusable.
+   */
+  llmFailReason?: GateFailReason
   riskReducing: boolean
   mode: GateMode
   gateDisabled: boolean
@@ -15,7 +21,6 @@ export interface GateInput {
   lotSize?: number
 }
 
-const codeOf = (reason: string): string => /^([A-Z][A-Z0-9_]*)/.exec(reason)?.[1] ?? 'RISK_DENIED'
 const clip = (s: string, n = 200): string => (s.length > n ? `${s.slice(0, n)}…` : s)
 
 /** qty × factor rounded down to the lot; never more than qty. */
@@ -30,16 +35,19 @@ export function shrinkQty (qty: number, factor: number, lotSize = 1): number {
   return Math.min(qty, Number((lots * lot).toPrecision(12)))
 }
 
-function llmStep (read: DecisionRead, qty: number, lotSize: number): { step: GateStep, would: 'would_allow' | 'would_deny', fail: GateFailReason, factor: number | null } {
+interface LlmStep { step: GateStep, would: 'would_allow' | 'would_deny', fail: GateFailReason, factor: number | null }
+
+function llmStep (read: DecisionRead, qty: number, lotSize: number): LlmStep {
   if (!read.ok) {
-    return { step: { step: 'llm', verdict: 'would_deny', reason: `LLM_${read.fail_reason.toUpperCase()}: ${clip(read.detail)}` }, would: 'would_deny', fail: read.fail_reason, factor: null }
+    const code = `LLM_${read.fail_reason.toUpperCase()}`
+    return { step: { step: 'llm', verdict: 'would_deny', code, reason: clip(read.detail) }, would: 'would_deny', fail: read.fail_reason, factor: null }
   }
   const d = read.decision
   const shrunk = shrinkQty(qty, d.size_factor, lotSize)
   const denied = d.decision === 'deny' || shrunk <= 0
   const code = d.decision === 'deny' ? 'LLM_DENY' : shrunk <= 0 ? 'LLM_SIZE_ZERO' : shrunk < qty ? 'LLM_SHRINK' : 'LLM_ALLOW'
   return {
-    step: { step: 'llm', verdict: denied ? 'would_deny' : 'would_allow', reason: `${code}: size_factor=${d.size_factor} qty=${qty}->${denied ? 0 : shrunk} reason="${clip(d.reason)}"` },
+    step: { step: 'llm', verdict: denied ? 'would_deny' : 'would_allow', code, reason: `size_factor=${d.size_factor} qty=${qty}->${denied ? 0 : shrunk} reason="${clip(d.reason)}"` },
     would: denied ? 'would_deny' : 'would_allow',
     fail: denied ? 'llm_denied' : null,
     factor: d.size_factor,
@@ -47,11 +55,14 @@ function llmStep (read: DecisionRead, qty: number, lotSize: number): { step: Gat
 }
 
 /**
- * The policy gate (design section 5), pure. Risk first: a failed check denies whatever else is set,
- * ORDER_GATE_DISABLED included. Risk-reducing orders are then allowed without the LLM. With the
- * gate disabled, or in shadow mode, the LLM's decision is recorded in `would` but does not gate.
- * In enforce mode the LLM can only tighten (deny, or shrink by size_factor ≤ 1 down to the lot), and
- * a missing, failed or invalid decision denies (fail closed).
+ * The policy gate (design section 5), pure. It takes libs/trading's risk verdict as input and runs
+ * once per order, inside the placement (the forecast service composes risk → gate → placement).
+ * Risk first: a failed check denies whatever else is set, ORDER_GATE_DISABLED included.
+ * Risk-reducing orders are then `reduce_only_allowed` without the LLM. With the gate disabled, or
+ * in shadow mode, the LLM's decision is recorded in `would` but does not gate. In enforce mode the
+ * LLM can only tighten (deny, or shrink by size_factor ≤ 1 down to the lot), and a missing, failed
+ * or invalid decision denies (fail closed). Every step carries its `code`; `reason_code` is the
+ * code of the step that decided.
  */
 export function evaluateGate (input: GateInput): GateVerdict {
   const { risk, mode, gateDisabled, qty } = input
@@ -64,24 +75,27 @@ export function evaluateGate (input: GateInput): GateVerdict {
 
   const failed = risk.checks.filter((c) => !c.pass)
   if (!risk.pass || failed.length > 0) {
-    const reason = failed.map((c) => c.reason).join('; ') || 'RISK_DENIED: risk verdict failed'
-    return deny([{ step: 'risk', verdict: 'deny', reason }], failed[0] ? codeOf(failed[0].reason) : 'RISK_DENIED', 'risk_denied')
+    const code = failed[0]?.code ?? 'RISK_DENIED'
+    const reason = failed.map((c) => `${c.check}: ${c.reason}`).join('; ') || 'risk verdict failed'
+    return deny([{ step: 'risk', verdict: 'deny', code, reason }], code, 'risk_denied')
   }
   if (!Number.isFinite(qty) || qty <= 0) {
-    return deny([{ step: 'risk', verdict: 'deny', reason: `RISK_QTY_INVALID: qty=${qty}` }], 'RISK_QTY_INVALID', 'risk_denied')
+    return deny([{ step: 'risk', verdict: 'deny', code: 'RISK_QTY_INVALID', reason: `qty=${qty}` }], 'RISK_QTY_INVALID', 'risk_denied')
   }
-  const riskStep: GateStep = { step: 'risk', verdict: 'allow', reason: `RISK_OK: ${risk.checks.length} checks passed` }
+  const riskStep: GateStep = { step: 'risk', verdict: 'allow', code: 'RISK_OK', reason: `${risk.checks.length} checks passed` }
 
   if (input.riskReducing) {
-    return allow([riskStep, { step: 'llm', verdict: 'skipped', reason: 'RISK_REDUCING: the LLM is not consulted for risk-reducing orders' }], 'RISK_REDUCING', qty)
+    const skipped: GateStep = { step: 'llm', verdict: 'skipped', code: 'RISK_REDUCING', reason: 'the LLM is not consulted for risk-reducing orders' }
+    return allow([riskStep, skipped], 'RISK_REDUCING', qty, { effective: 'reduce_only_allowed' })
   }
 
-  const llm = llmStep(readDecision(input.llm), qty, lotSize)
+  const llm = llmStep(readDecision(input.llm, input.llmFailReason), qty, lotSize)
   const recorded = { would: llm.would, fail_reason: llm.fail, size_factor: llm.factor }
 
   if (gateDisabled) {
     const warn = 'ORDER_GATE_DISABLED: order allowed without enforcing the LLM decision'
-    return allow([riskStep, llm.step, { step: 'override', verdict: 'allow', reason: warn }], 'GATE_DISABLED', qty, { ...recorded, warn })
+    const override: GateStep = { step: 'override', verdict: 'allow', code: 'ORDER_GATE_DISABLED', reason: 'order allowed without enforcing the LLM decision' }
+    return allow([riskStep, llm.step, override], 'GATE_DISABLED', qty, { ...recorded, warn })
   }
   if (mode === 'shadow') {
     return allow([riskStep, llm.step], llm.would === 'would_deny' ? 'SHADOW_WOULD_DENY' : 'SHADOW_WOULD_ALLOW', qty, recorded)
@@ -89,8 +103,7 @@ export function evaluateGate (input: GateInput): GateVerdict {
 
   // Enforce: the LLM step's verdict is binding.
   const step: GateStep = { ...llm.step, verdict: llm.would === 'would_deny' ? 'deny' : 'allow' }
-  const code = codeOf(llm.step.reason)
-  if (llm.would === 'would_deny') return deny([riskStep, step], code, llm.fail, { size_factor: llm.factor })
+  if (llm.would === 'would_deny') return deny([riskStep, step], step.code, llm.fail, { size_factor: llm.factor })
   const factor = llm.factor ?? 1
-  return allow([riskStep, step], code, shrinkQty(qty, factor, lotSize), { size_factor: factor })
+  return allow([riskStep, step], step.code, shrinkQty(qty, factor, lotSize), { size_factor: factor })
 }

@@ -1,5 +1,5 @@
 import {
-  FeaturesLlmSchema, PolicyDecisionSchema, RationaleSchema, evaluateGate, toPolicyRecord,
+  FeaturesLlmSchema, PolicyDecisionSchema, RationaleSchema, ungatedPolicyRecord,
   type FeaturesLlm, type GateMode, type LlmClient, type LlmInputs, type LlmResult, type PromptRegistry,
 } from '@pulsetrade/llm'
 import type { z } from 'zod'
@@ -13,7 +13,6 @@ export interface EnrichOptions {
   model: string
   mode: GateMode
   gateDisabled: boolean
-  lotSize: number
   /** Says why Lexi fails when the circuit breaker answered without naming a cause (see upstream-probe.ts). */
   diagnose?: () => Promise<UpstreamDiagnosis>
 }
@@ -29,10 +28,11 @@ const codeOf = (err: unknown): string => {
  * Asks for the rationale and the policy of one forecast concurrently (the client's semaphore
  * bounds what is in flight) and builds features.llm, validated against FeaturesLlmSchema.
  *
- * LLM failures never throw: they are recorded in the LlmResult (ok:false, error.code). The policy
- * record is the gate's LLM step for this forecast's proposed order (risk checks, which depend on
- * the book at submission time, are recorded in orders.gate): a failed or missing decision is
- * effective deny with its fail_reason in enforce mode (shadow and gate-disabled record it and allow).
+ * LLM failures never throw: they are recorded in the LlmResult (ok:false, error.code). The enricher
+ * does not gate: the policy gate needs the risk verdict, which exists only inside the order's
+ * placement (place-gated-order.ts), and runs there once. Until then the policy record says
+ * `pending` (an order was proposed; placement replaces the record with the gate's verdict) or
+ * `no_order` (nothing to gate), with the fail_reason of an unusable answer (timeout, ...) or null.
  */
 export function createEnricher (opts: EnrichOptions): EnrichForecast {
   async function ask<S extends z.ZodType> (name: string, schema: S, inputs: LlmInputs): Promise<LlmResult<z.infer<S>>> {
@@ -55,19 +55,10 @@ export function createEnricher (opts: EnrichOptions): EnrichForecast {
       ask('rationale', RationaleSchema, inputs),
       ask('policy', PolicyDecisionSchema, inputs),
     ])
-    const verdict = evaluateGate({
-      risk: { pass: true, checks: [] },
-      llm: policy,
-      riskReducing: false,
-      mode: opts.mode,
-      gateDisabled: opts.gateDisabled,
-      qty: inputs.order?.qty ?? opts.lotSize,
-      lotSize: opts.lotSize,
-    })
-    const record = toPolicyRecord(policy, verdict)
-    // A fast-failed call (breaker open) already reads as the failures that opened the circuit (the
-    // gate maps "... after 5 consecutive timeouts" to "timeout"); error.code keeps LLM_ERR_CIRCUIT_OPEN.
-    // Only an error that names no cause is left as circuit_open: then the probe diagnoses.
+    const record = ungatedPolicyRecord(policy, { effective: inputs.order ? 'pending' : 'no_order', mode: opts.mode, gateDisabled: opts.gateDisabled })
+    // A fast-failed call (breaker open) already reads as the failures that opened the circuit;
+    // error.code keeps LLM_ERR_CIRCUIT_OPEN. Only an error that names no cause is left as
+    // circuit_open: then the probe diagnoses, and the gate records that diagnosis (llmFailReason).
     if (record.fail_reason === 'circuit_open' && opts.diagnose) record.fail_reason = await opts.diagnose()
     const features = { model: opts.model, inputs, rationale, policy: record }
     const checked = FeaturesLlmSchema.safeParse(features)

@@ -1,16 +1,16 @@
 import fc from 'fast-check'
-import { evaluateGate, type GateMode, type GateVerdict, type LlmResult, type PolicyDecision } from '@pulsetrade/llm'
+import type { GateMode, LlmResult, PolicyDecision } from '@pulsetrade/llm'
+import {
+  decisionAllows, isRiskReducing, loadRiskLimits, runRiskChecks, type OrderDecision, type RiskContext, type RiskLimits, type RiskOrder, type RiskResult, type TradingStateName,
+} from '@pulsetrade/trading'
 import { describe, expect, test } from 'vitest'
-import { isRiskReducing } from '../src/is-risk-reducing'
-import { loadRiskLimits, type RiskLimits } from '../src/limits'
-import { runRiskChecks, type RiskResult } from '../src/run-risk-checks'
-import type { RiskContext, RiskOrder, TradingStateName } from '../src/trading-types'
-import { failedResult, policyResult } from './fixtures'
+import { decideWithGate } from '../src/pipeline/place-gated-order'
+import { failedResult, policyResult } from './policy-fixtures'
 
 /**
  * Acceptance properties of the whole pre-trade decision: runRiskChecks (libs/trading) composed with
- * evaluateGate (libs/llm), exactly as placeOrderInTx composes them, over arbitrary orders, positions,
- * states, limits, modes and LLM answers.
+ * evaluateGate (libs/llm) by decideWithGate, exactly as the forecast service hands it to the
+ * placement, over arbitrary orders, positions, states, limits, modes and LLM answers.
  */
 
 const RUNS = { numRuns: 2000 }
@@ -64,11 +64,12 @@ const caseArb: fc.Arbitrary<Case> = fc.record({
   mode: fc.constantFrom<GateMode>('enforce', 'shadow'), gateDisabled: fc.boolean(),
 })
 
-function decide (c: Case): { risk: RiskResult, verdict: GateVerdict } {
+function decide (c: Case): { risk: RiskResult, verdict: OrderDecision } {
   const risk = runRiskChecks(c.order, c.ctx, c.limits)
-  const verdict = evaluateGate({ risk, llm: c.llm, riskReducing: risk.riskReducing, mode: c.mode, gateDisabled: c.gateDisabled, qty: c.order.qty, lotSize: c.limits.RISK_LOT_SIZE })
-  return { risk, verdict }
+  const { decision } = decideWithGate(c.llm, { mode: c.mode, gateDisabled: c.gateDisabled, lotSize: c.limits.RISK_LOT_SIZE })(risk, c.order)
+  return { risk, verdict: decision }
 }
+const placed = (v: OrderDecision): boolean => v.effective !== 'deny'
 const increasing = (c: Case): boolean => !isRiskReducing(c.order, { qty: c.ctx.positionQty })
 
 describe('risk checks + policy gate', () => {
@@ -102,8 +103,8 @@ describe('risk checks + policy gate', () => {
   test('ORDER_GATE_DISABLED never bypasses a risk check', () => {
     fc.assert(fc.property(caseArb, (c) => {
       const { risk, verdict } = decide({ ...c, gateDisabled: true })
-      expect(verdict.effective).toBe(risk.pass ? 'allow' : 'deny')
-      if (verdict.effective === 'allow') expect(risk.checks.every((x) => x.pass)).toBe(true)
+      expect(placed(verdict)).toBe(risk.pass)
+      if (placed(verdict)) expect(risk.checks.every((x) => x.pass)).toBe(true)
     }), RUNS)
   })
 
@@ -111,6 +112,20 @@ describe('risk checks + policy gate', () => {
     fc.assert(fc.property(caseArb, badLlm, (c0, llm) => {
       const c = { ...c0, llm, mode: 'enforce' as const, gateDisabled: false }
       if (increasing(c)) expect(decide(c).verdict.effective).toBe('deny')
+    }), RUNS)
+  })
+
+  test('a risk-reducing order that passes the risk checks is reduce_only_allowed whatever the LLM said; nothing else is', () => {
+    fc.assert(fc.property(caseArb, (c) => {
+      const { risk, verdict } = decide(c)
+      expect(verdict.effective === 'reduce_only_allowed').toBe(risk.pass && risk.riskReducing)
+    }), RUNS)
+  })
+
+  test('the placement guard accepts every gate verdict: it places exactly what the gate allows', () => {
+    fc.assert(fc.property(caseArb, (c) => {
+      const { risk, verdict } = decide(c)
+      expect(decisionAllows(verdict, risk, c.order.qty)).toBe(placed(verdict))
     }), RUNS)
   })
 })
