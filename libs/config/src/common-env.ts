@@ -59,7 +59,7 @@ export const commonEnv = {
   },
   admin: {
     /** Bearer token for services/admin; `make run` generates one when unset. */
-    ADMIN_TOKEN: envField.string({ minLength: 16 }).optional(),
+    ADMIN_TOKEN: envField.token({ minLength: 16 }).optional(),
     ENABLE_PANIC_EXIT: envField.boolean().default(false),
   },
   analytics: {

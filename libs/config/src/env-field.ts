@@ -24,6 +24,10 @@ const range = (min?: number, max?: number): string =>
 const inRange = (n: number, min?: number, max?: number): boolean =>
   Number.isFinite(n) && (min === undefined || n >= min) && (max === undefined || n <= max)
 
+/** Visible ASCII only: what an `Authorization: Bearer` header can carry. */
+const TOKEN_CHARS = /^[\x21-\x7e]+$/
+const TOKEN_NAME = /^[\w.@:+-]{1,64}$/
+
 const httpUrl = (raw: string): string | undefined => {
   if (!URL.canParse(raw)) return undefined
   const u = new URL(raw)
@@ -59,6 +63,34 @@ export const envField = {
 
   postgresUrl: () => parsed('a postgres:// or postgresql:// URL', (raw) =>
     /^postgres(ql)?:\/\//.test(raw) && URL.canParse(raw) ? raw : undefined),
+
+  /**
+   * A bearer token: at least `minLength` visible ASCII characters and nothing else. A token with
+   * whitespace inside (a pasted line break, `abc def`) is refused at start: no client could ever
+   * send it in an `Authorization: Bearer` header, so the service would 401 every request.
+   */
+  token: (o: { minLength?: number } = {}) => parsed(`a token of at least ${o.minLength ?? 16} visible ASCII characters, without spaces`, (raw) =>
+    raw.length >= (o.minLength ?? 16) && TOKEN_CHARS.test(raw) ? raw : undefined),
+
+  /**
+   * Named bearer tokens, comma-separated: `name=token` (the name is who the token acts as, e.g. in
+   * audit_log) or a bare token (named by its fingerprint). Each token as `token()`; names are
+   * [A-Za-z0-9_.@:+-]{1,64}; neither names nor tokens may repeat.
+   */
+  namedTokens: (o: { minLength?: number } = {}) => parsed(`a comma-separated list of tokens or name=token pairs (tokens of at least ${o.minLength ?? 16} visible ASCII characters without spaces or commas; names of [A-Za-z0-9_.@:+-])`, (raw) => {
+    const out: Array<{ name: string | null, token: string }> = []
+    for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const eq = item.indexOf('=')
+      const named = eq > 0 && TOKEN_NAME.test(item.slice(0, eq))
+      const name = named ? item.slice(0, eq) : null
+      const token = named ? item.slice(eq + 1) : item
+      if (token.length < (o.minLength ?? 16) || !TOKEN_CHARS.test(token)) return undefined
+      out.push({ name, token })
+    }
+    const names = out.map((t) => t.name).filter((n) => n !== null)
+    if (out.length === 0 || new Set(out.map((t) => t.token)).size !== out.length || new Set(names).size !== names.length) return undefined
+    return out
+  }),
 
   /** Comma-separated values, trimmed, empty items dropped. */
   list: (o: { minItems?: number } = {}) =>

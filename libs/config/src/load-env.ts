@@ -1,19 +1,19 @@
 import { z } from 'zod'
 import { ConfigError, type ConfigIssue } from './config-error'
+import { maskUrlCredentials } from './redact'
 
 export type Env = Record<string, string | undefined>
 
-const SECRET_NAME = /(TOKEN|KEY|SECRET|PASSWORD)$/
+const SECRET_NAME = /(TOKEN|TOKENS|KEY|SECRET|PASSWORD)$/
 
-/** The value as it may appear in an error message: secrets masked, URL passwords hidden. */
+/**
+ * The value as it may appear in an error message: secrets masked, URL credentials hidden whether
+ * or not the URL parses (a bad port must not print the password).
+ */
 function shown (name: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined
   if (SECRET_NAME.test(name)) return `<${value.length} characters, hidden>`
-  if (URL.canParse(value)) {
-    const u = new URL(value)
-    if (u.password) { u.password = '***'; return u.toString() }
-  }
-  return value
+  return maskUrlCredentials(value)
 }
 
 /**

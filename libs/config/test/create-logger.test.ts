@@ -39,3 +39,13 @@ test('LOG_PRETTY prints human-readable lines instead of JSON', () => {
   expect(() => JSON.parse(text.trim())).toThrow()
   expect(text).not.toContain('sk-9')
 })
+
+test('a token in a logged request URL is redacted (issue 15)', () => {
+  const s = sink()
+  const log = createLogger({ LOG_LEVEL: 'info', LOG_PRETTY: false }, 'api', s.stream)
+  log.info({ req: { method: 'GET', url: '/llm/admin/prompts?token=tok-secret-1&limit=5&api_key=tok-secret-2', raw: {}, ip: '127.0.0.1' } }, 'incoming request')
+  log.info({ req: { url: '/x?access_token=tok-secret-3' } }, 'plain object')
+  const text = s.text()
+  for (const secret of ['tok-secret-1', 'tok-secret-2', 'tok-secret-3']) expect(text).not.toContain(secret)
+  expect(s.lines()[0]).toMatchObject({ req: { method: 'GET', url: '/llm/admin/prompts?token=[redacted]&limit=5&api_key=[redacted]', remoteAddress: '127.0.0.1' } })
+})

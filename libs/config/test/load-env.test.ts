@@ -48,7 +48,7 @@ describe('loadEnv', () => {
 
   test('secrets are never echoed in the message', () => {
     const err = errorOf(() => loadEnv(Api, { ADMIN_TOKEN: 'short-secret' }))
-    expect(err.message).toBe('ADMIN_TOKEN="<12 characters, hidden>": expected a string of at least 16 characters')
+    expect(err.message).toBe('ADMIN_TOKEN="<12 characters, hidden>": expected a token of at least 16 visible ASCII characters, without spaces')
     const db = errorOf(() => loadEnv(z.object({ X_URL: envField.int() }), { X_URL: 'postgres://u:hunter2@h/db' }))
     expect(db.message).not.toContain('hunter2')
   })
@@ -101,5 +101,20 @@ describe('envField', () => {
   test('servicePort defaults to the port of design section 2', () => {
     const ports = (['api', 'analytics', 'admin', 'forecast'] as const).map((s) => loadEnv(z.object(servicePort(s)), {}).PORT)
     expect(ports).toEqual([8001, 8002, 8003, 8004])
+  })
+})
+
+describe('credentials in config errors (issue 15)', () => {
+  const Db = z.object({ ...commonEnv.db, ...commonEnv.llm })
+  test.each([
+    ['DATABASE_URL', 'postgres://app:pg-s3cret@db.internal:99999/prices', 'postgres://app:***@db.internal:99999/prices'],
+    ['DATABASE_URL', 'postgres://app:pg-s3cret@db internal/prices', 'postgres://app:***@db internal/prices'],
+    ['LLM_BASE_URL', 'http://lexi:llm-s3cret@gpu-1:8008/v1,ftp://k:llm-s3cret@gpu-2/v1', 'http://lexi:***@gpu-1:8008/v1,ftp://k:***@gpu-2/v1'],
+    ['LLM_BASE_URL', 'ftp://sk-llm-s3cret@gpu-1/v1', 'ftp://***@gpu-1/v1'],
+    ['LLM_BASE_URL', 'ftp://gpu-1/v1?api_key=llm-s3cret', 'ftp://gpu-1/v1?api_key=[redacted]'],
+  ])('%s that does not parse is shown with its credentials masked', (name, value, shownAs) => {
+    const err = errorOf(() => loadEnv(Db, { [name]: value }))
+    expect(err.message).not.toContain('s3cret')
+    expect(err.issues[0]).toMatchObject({ name, received: shownAs })
   })
 })

@@ -5,6 +5,7 @@ import { z } from 'zod'
 /** One dependency /readyz asks. `optional` checks are reported but never make the service unready. */
 export interface ReadinessCheck {
   name: string
+  /** Resolves when the dependency answers; a `{ detail }` it resolves with is shown in /readyz. */
   check: (signal: AbortSignal) => Promise<unknown>
   optional?: boolean
   /** @default 2000 */
@@ -17,7 +18,12 @@ export interface OpsRoutesOptions {
   registries: Registry[]
 }
 
-const CheckResult = z.object({ ok: z.boolean(), optional: z.boolean(), latency_ms: z.number(), error: z.string().optional() })
+const CheckResult = z.object({ ok: z.boolean(), optional: z.boolean(), latency_ms: z.number(), detail: z.string().optional(), error: z.string().optional() })
+
+const detailOf = (v: unknown): { detail?: string } => {
+  const d = (v as { detail?: unknown } | null | undefined)?.detail
+  return typeof d === 'string' && d !== '' ? { detail: d } : {}
+}
 const ReadyBody = z.object({ ok: z.boolean(), checks: z.record(z.string(), CheckResult) })
 
 async function runCheck (c: ReadinessCheck): Promise<z.infer<typeof CheckResult>> {
@@ -30,8 +36,8 @@ async function runCheck (c: ReadinessCheck): Promise<z.infer<typeof CheckResult>
   })
   const optional = c.optional ?? false
   try {
-    await Promise.race([c.check(ctl.signal), timeout])
-    return { ok: true, optional, latency_ms: Math.round(performance.now() - started) }
+    const value = await Promise.race([c.check(ctl.signal), timeout])
+    return { ok: true, optional, latency_ms: Math.round(performance.now() - started), ...detailOf(value) }
   } catch (err) {
     return { ok: false, optional, latency_ms: Math.round(performance.now() - started), error: (err as Error).message || String(err) }
   } finally {

@@ -10,7 +10,7 @@ export function dbReadiness (db: { query: (sql: string) => Promise<unknown> }, t
  * Optional by default: a service that degrades without the LLM stays ready.
  */
 export function llmReadiness (
-  llm: { models: (opts?: { timeoutMs?: number, signal?: AbortSignal }) => Promise<unknown> },
+  llm: { models: (opts?: { timeoutMs?: number, signal?: AbortSignal }) => Promise<unknown>, stats?: () => LlmUpstreamStats },
   opts: { optional?: boolean, timeoutMs?: number } = {},
 ): ReadinessCheck {
   const timeoutMs = opts.timeoutMs ?? 2000
@@ -18,6 +18,16 @@ export function llmReadiness (
     name: 'llm',
     optional: opts.optional ?? true,
     timeoutMs,
-    check: async (signal) => { await llm.models({ timeoutMs, signal }) },
+    check: async (signal) => {
+      await llm.models({ timeoutMs, signal })
+      // Said here too, not only in the log: a Lexi that refused priorities gets none from this process.
+      const refused = (llm.stats?.().upstreams ?? []).filter((u) => u.priority === 'refused').map((u) => u.label)
+      return refused.length === 0
+        ? {}
+        : { detail: `priority scheduling is not enabled on ${refused.join(', ')}: requests are sent without priority` }
+    },
   }
 }
+
+/** The part of the LLM client's stats() that readiness reads (libs never import each other's internals). */
+interface LlmUpstreamStats { upstreams: Array<{ label: string, priority?: string }> }

@@ -1,3 +1,6 @@
+import type { IncomingMessage } from 'node:http'
+import { requestIdOf } from './request-id'
+
 /** Options shared by every service's `Fastify({...})` (besides loggerInstance). */
 export interface HttpServerOptions {
   /** Largest accepted request body in bytes (413 above). @default 1 MiB */
@@ -10,7 +13,8 @@ export function serverOptions (opts: HttpServerOptions = {}): {
   bodyLimit: number
   requestTimeout: number
   keepAliveTimeout: number
-  requestIdHeader: string
+  requestIdHeader: false
+  genReqId: (req: IncomingMessage) => string
   return503OnClosing: boolean
 } {
   return {
@@ -18,7 +22,9 @@ export function serverOptions (opts: HttpServerOptions = {}): {
     requestTimeout: opts.requestTimeoutMs ?? 60_000,
     // Longer than the 60 s idle timeout of common load balancers, so they close idle connections first.
     keepAliveTimeout: 72_000,
-    requestIdHeader: 'x-request-id',
+    // genReqId reads x-request-id itself and keeps it only when it is short and plain.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
     return503OnClosing: true,
   }
 }

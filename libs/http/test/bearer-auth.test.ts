@@ -35,8 +35,8 @@ describe('bearerAuth', () => {
     expect(res.body).not.toContain(TOKEN)
   })
 
-  test('a plain X-Actor header names the actor; a hostile one is ignored', async () => {
-    expect((await get({ authorization: `Bearer ${TOKEN}`, 'x-actor': 'ops.alice' })).json()).toEqual({ actor: 'ops.alice' })
+  test('the actor comes from the token, never from an X-Actor header the caller chooses (issue 15)', async () => {
+    expect((await get({ authorization: `Bearer ${TOKEN}`, 'x-actor': 'ops.alice' })).json()).toEqual({ actor: tokenFingerprint(TOKEN) })
     expect((await get({ authorization: `Bearer ${TOKEN}`, 'x-actor': 'a\nb {}' })).json()).toEqual({ actor: tokenFingerprint(TOKEN) })
   })
 })

@@ -4,9 +4,9 @@ import type { Logger } from 'pino'
 import { Registry } from 'prom-client'
 import type { Db } from '@pulsetrade/db'
 import type { LlmClient } from '@pulsetrade/llm'
-import { bearerAuth, configureApp, dbReadiness, llmReadiness, openApiOptions, openApiRoute, opsRoutes, serverOptions } from '@pulsetrade/http'
+import { configureApp, createAuthFailureThrottle, dbReadiness, llmReadiness, openApiOptions, openApiRoute, opsRoutes, serverOptions, tokenAuth, type NamedToken } from '@pulsetrade/http'
 import type { Broker } from '@pulsetrade/trading'
-import { installAuditLog } from './audit-log'
+import { auditAuthFailure, installAuditLog } from './audit-log'
 import type { AdminConfig } from './config'
 import { llmAdminRoutes, type AdminPromptRegistry } from './routes/llm-admin-routes'
 import { strategistRoutes } from './routes/strategist-routes'
@@ -24,13 +24,23 @@ export interface AdminDeps {
 
 export const MIN_TOKEN_LENGTH = 16
 
+/** ADMIN_TOKEN acts as `admin`; ADMIN_TOKENS entries as their names (or fingerprints). */
+export function adminTokens (config: Pick<AdminConfig, 'ADMIN_TOKEN' | 'ADMIN_TOKENS'>): NamedToken[] {
+  const tokens: NamedToken[] = [{ name: 'admin', token: config.ADMIN_TOKEN }, ...(config.ADMIN_TOKENS ?? [])]
+  for (const t of tokens) {
+    if (t.token.length < MIN_TOKEN_LENGTH || /\s/.test(t.token)) throw new Error(`admin tokens must have at least ${MIN_TOKEN_LENGTH} characters and no whitespace`)
+  }
+  return tokens
+}
+
 /**
  * The admin service (port 8003): replay, prompts, shadow report and the strategist routes, all
- * behind `Authorization: Bearer ADMIN_TOKEN` and written to audit_log. Ops routes stay open.
+ * behind `Authorization: Bearer <admin token>` and written to audit_log with the token's name as
+ * the actor; failed authentications are audited and throttled per address. Ops routes stay open.
  */
 export function buildApp (deps: AdminDeps): FastifyInstance {
   const { config } = deps
-  if (config.ADMIN_TOKEN.length < MIN_TOKEN_LENGTH) throw new Error(`ADMIN_TOKEN must have at least ${MIN_TOKEN_LENGTH} characters`)
+  const tokens = adminTokens(config)
   const app: FastifyInstance = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, ...serverOptions({ bodyLimit: deps.config.HTTP_BODY_LIMIT }) })
   const registry = new Registry()
   configureApp(app, { registry })
@@ -38,12 +48,13 @@ export function buildApp (deps: AdminDeps): FastifyInstance {
   app.register(openApiRoute)
   app.register(opsRoutes, { checks: [dbReadiness(deps.db), llmReadiness(deps.llm)], registries: [registry, ...(deps.metrics ?? [])] })
   app.register(async (secured) => {
-    secured.addHook('onRequest', bearerAuth(config.ADMIN_TOKEN))
+    const throttle = createAuthFailureThrottle({ max: config.ADMIN_AUTH_MAX_FAILURES, windowMs: 60_000 })
+    secured.addHook('onRequest', tokenAuth(tokens, { throttle, onFailure: auditAuthFailure(deps.db) }))
     installAuditLog(secured, deps.db)
     secured.register(llmAdminRoutes, { db: deps.db, llm: deps.llm, prompts: deps.prompts })
     secured.register(strategistRoutes, {
       db: deps.db, broker: deps.broker, limits: config, logger: deps.logger, enablePanicExit: config.ENABLE_PANIC_EXIT,
-      lockTimeoutMs: config.STRATEGIST_LOCK_TIMEOUT_MS,
+      lockTimeoutMs: config.STRATEGIST_LOCK_TIMEOUT_MS, flattenLockTimeoutMs: config.PANIC_FLATTEN_LOCK_TIMEOUT_MS,
     })
   })
   return app

@@ -4,7 +4,8 @@ import { testDatabase } from '../../../test/db'
 import { auth, buildTestApp, PROMPTS_PATH, TOKEN } from './build-test-app'
 
 const db = await testDatabase()
-const { app } = buildTestApp(db, 'http://127.0.0.1:1/v1', { ENABLE_PANIC_EXIT: '1', LLM_AB_BUCKETS: 'rationale:1.0.0=90,1.1.0=10' })
+// Failures are throttled per address (issue 15); this file's 30 refusals stay under a high limit.
+const { app } = buildTestApp(db, 'http://127.0.0.1:1/v1', { ENABLE_PANIC_EXIT: '1', LLM_AB_BUCKETS: 'rationale:1.0.0=90,1.1.0=10', ADMIN_AUTH_MAX_FAILURES: '1000' })
 afterAll(async () => { await app.close() })
 
 const ROUTES: Array<[string, string, object?]> = [
@@ -17,12 +18,14 @@ const ROUTES: Array<[string, string, object?]> = [
 ]
 
 describe('admin authentication', () => {
-  test.each(ROUTES)('%s %s answers 401 without a valid bearer token and audits nothing', async (method, url, payload) => {
+  test.each(ROUTES)('%s %s answers 401 without a valid bearer token, and each refusal is audited as auth.failed', async (method, url, payload) => {
+    await db.pool.query('DELETE FROM audit_log')
     for (const headers of [{}, { authorization: 'Bearer wrong-token-wrong-token' }, { authorization: `Bearer ${TOKEN.toUpperCase()}` }, { authorization: `Bearer ${TOKEN.slice(0, -1)}` }, { authorization: TOKEN }]) {
       const res = await app.inject({ method: method as 'GET', url, headers, ...(payload === undefined ? {} : { payload }) })
       expect(res.statusCode).toBe(401)
     }
-    expect((await db.pool.query('SELECT count(*)::int AS n FROM audit_log')).rows[0].n).toBe(0)
+    const rows = (await db.pool.query("SELECT actor, action, details->>'route' AS route FROM audit_log")).rows
+    expect(rows).toEqual(Array.from({ length: 5 }, () => ({ actor: 'anonymous', action: 'auth.failed', route: url })))
     expect((await db.pool.query('SELECT state FROM trading_state')).rows[0].state).toBe('ACTIVE')
   })
 

@@ -18,13 +18,13 @@ describe('loadConfig', () => {
   test.each([
     ['LLM_CONCURRENCY', 'abc', 'LLM_CONCURRENCY="abc": expected an integer from 1 to 1024'],
     ['ENABLE_PANIC_EXIT', 'yes', 'ENABLE_PANIC_EXIT="yes": expected 1, 0, true or false'],
-    ['ADMIN_TOKEN', 'short', 'ADMIN_TOKEN="<5 characters, hidden>": expected a string of at least 16 characters'],
+    ['ADMIN_TOKEN', 'short', 'ADMIN_TOKEN="<5 characters, hidden>": expected a token of at least 16 visible ASCII characters, without spaces'],
   ])('a bad %s stops it with one line naming the variable', (name, value, text) => {
     expect(() => loadConfig({ ...base, [name]: value })).toThrow(text)
   })
 
   test('ADMIN_TOKEN is required', () => {
-    expect(() => loadConfig({ DATABASE_URL: base.DATABASE_URL })).toThrow(/^ADMIN_TOKEN \(unset\): expected a string of at least 16 characters$/)
+    expect(() => loadConfig({ DATABASE_URL: base.DATABASE_URL })).toThrow(/^ADMIN_TOKEN \(unset\): expected a token of at least 16 visible ASCII characters, without spaces$/)
   })
 })
 
@@ -32,7 +32,7 @@ describe('server.ts', () => {
   test('refuses to start without a token of at least 16 characters, never printing it', async () => {
     const short = await runServiceProcess(ENTRY, { DATABASE_URL: db.url, ADMIN_TOKEN: 'hunter2hunter2' })
     expect(short.code).toBe(1)
-    expect(short.output.trim()).toBe('admin: ADMIN_TOKEN="<14 characters, hidden>": expected a string of at least 16 characters')
+    expect(short.output.trim()).toBe('admin: ADMIN_TOKEN="<14 characters, hidden>": expected a token of at least 16 visible ASCII characters, without spaces')
     expect(short.output).not.toContain('hunter2')
   })
 

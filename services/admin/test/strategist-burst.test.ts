@@ -5,7 +5,7 @@ import pino from 'pino'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import type { Broker } from '@pulsetrade/trading'
 import { testDatabase } from '../../../test/db'
-import { auth, buildTestApp } from './build-test-app'
+import { as, auth, buildTestApp } from './build-test-app'
 
 // A burst of strategist calls on the admin pool (10 connections, as in server.ts): every answer is
 // deliberate, one exit runs to the end, and every request leaves its audit row.
@@ -54,7 +54,7 @@ async function burst (a: FastifyInstance, kinds: Array<Answer['kind']>): Promise
     const t = performance.now()
     const res = await fetch(`${base}/strategist/${kind}`, {
       method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json', 'x-actor': `burst-${i}` },
+      headers: { ...as(`burst-${i}`), 'content-type': 'application/json' },
       body: JSON.stringify({ reason: `burst call ${i}` }),
     })
     return { i, kind, status: res.status, retryAfter: res.headers.get('retry-after'), body: await res.json() as Record<string, unknown>, ms: performance.now() - t }

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, test } from 'vitest'
 import { testDatabase } from '../../../test/db'
-import { auth, buildTestApp } from './build-test-app'
+import { as, auth, buildTestApp } from './build-test-app'
 
 const db = await testDatabase()
 const apps: Array<{ close: () => Promise<unknown> }> = []
@@ -34,7 +34,7 @@ describe('strategist routes', () => {
   test('panic exit halts at once (202), repeats give the same exit_id, resume re-arms; all audited', async () => {
     await openPositions(['SPX', 'AAPL', 'MSFT'])
     const a = app({ ENABLE_PANIC_EXIT: '1', RISK_SYMBOL_ALLOWLIST: 'SPX,AAPL,MSFT' })
-    const panic = () => a.inject({ method: 'POST', url: '/strategist/panic-exit', headers: { ...auth, 'x-actor': 'ops.bob' }, payload: { reason: 'market halt drill' } })
+    const panic = () => a.inject({ method: 'POST', url: '/strategist/panic-exit', headers: as('ops.bob'), payload: { reason: 'market halt drill' } })
     const [first, second] = await Promise.all([panic(), panic()])
     expect(first.statusCode).toBe(202)
     expect(first.json()).toMatchObject({ state: 'HALTED' })
@@ -50,7 +50,7 @@ describe('strategist routes', () => {
     const flat = (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM positions WHERE qty <> 0')).rows[0]!.n
     expect(flat).toBe(0)
 
-    const resumed = await a.inject({ method: 'POST', url: '/strategist/resume', headers: { ...auth, 'x-actor': 'ops.bob' }, payload: { reason: 'drill over' } })
+    const resumed = await a.inject({ method: 'POST', url: '/strategist/resume', headers: as('ops.bob'), payload: { reason: 'drill over' } })
     expect(resumed.statusCode).toBe(200)
     expect(resumed.json()).toMatchObject({ state: 'ACTIVE', changed_by: 'ops.bob', reason: 'drill over' })
 
@@ -60,30 +60,42 @@ describe('strategist routes', () => {
     expect(actions).toContain('trading.panic_exit')
   })
 
-  test('a state change that cannot get the trading_state lock in time answers 503 with Retry-After and changes nothing', async () => {
+  test('a resume that cannot get the trading_state lock in time answers 503 with Retry-After and changes nothing', async () => {
     const a = app({ ENABLE_PANIC_EXIT: '1', STRATEGIST_LOCK_TIMEOUT_MS: '300' })
     const before = (await db.pool.query('SELECT state, exit_id FROM trading_state')).rows[0]
     const holder = await db.pool.connect()
     try {
       await holder.query('BEGIN')
       await holder.query('SELECT state FROM trading_state WHERE id FOR SHARE') // an order placement that does not finish
-      const headers = { ...auth, 'x-actor': 'ops.busy' }
-      const [panic, resumed] = await Promise.all([
-        a.inject({ method: 'POST', url: '/strategist/panic-exit', headers, payload: { reason: 'locked drill' } }),
-        a.inject({ method: 'POST', url: '/strategist/resume', headers, payload: { reason: 'locked drill' } }),
-      ])
-      for (const res of [panic, resumed]) {
-        expect(res.statusCode).toBe(503)
-        expect(Number(res.headers['retry-after'])).toBeGreaterThan(0)
-        expect(res.json()).toMatchObject({ code: 'TRADING_ERR_BUSY' })
-      }
+      const resumed = await a.inject({ method: 'POST', url: '/strategist/resume', headers: as('ops.busy'), payload: { reason: 'locked drill' } })
+      expect(resumed.statusCode).toBe(503)
+      expect(Number(resumed.headers['retry-after'])).toBeGreaterThan(0)
+      expect(resumed.json()).toMatchObject({ code: 'TRADING_ERR_BUSY' })
     } finally {
       await holder.query('ROLLBACK')
       holder.release()
     }
     expect((await db.pool.query('SELECT state, exit_id FROM trading_state')).rows[0]).toEqual(before)
     const audit = (await db.pool.query("SELECT action, (details->>'status')::int AS status FROM audit_log WHERE actor = 'ops.busy' ORDER BY action")).rows
-    expect(audit).toEqual([{ action: 'strategist.panic_exit', status: 503 }, { action: 'strategist.resume', status: 503 }])
+    expect(audit).toEqual([{ action: 'strategist.resume', status: 503 }])
+  })
+
+  test('a panic exit does not wait for a session that holds trading_state FOR SHARE: it ends that session and halts within 1 s (issue 15)', async () => {
+    const a = app({ ENABLE_PANIC_EXIT: '1', STRATEGIST_LOCK_TIMEOUT_MS: '5000' })
+    const holder = await db.pool.connect()
+    let lost: unknown = null
+    try {
+      await holder.query('BEGIN')
+      await holder.query('SELECT state FROM trading_state WHERE id FOR SHARE') // an order placement stuck after its insert
+      const t0 = performance.now()
+      const panic = await a.inject({ method: 'POST', url: '/strategist/panic-exit', headers: as('ops.busy'), payload: { reason: 'locked drill' } })
+      expect(performance.now() - t0).toBeLessThan(1000)
+      expect(panic.statusCode).toBe(202)
+      expect(panic.json()).toMatchObject({ state: 'HALTED', created: true })
+      await holder.query('ROLLBACK').catch((err: unknown) => { lost = err })
+      expect(lost).not.toBeNull() // its session was ended
+    } finally { holder.release((lost as Error | null) ?? undefined) }
+    expect((await db.pool.query('SELECT state FROM trading_state')).rows[0].state).toBe('HALTED')
   })
 
   test('resume needs a reason naming the field', async () => {
