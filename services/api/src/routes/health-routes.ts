@@ -6,33 +6,47 @@ import type { HealthProbe } from '../health-probe'
 
 export const HealthBody = z.object({
   ok: z.boolean(),
+  /** ok, saturated (busy but answering: still ok) or down. */
+  state: z.enum(['ok', 'saturated', 'down']),
   cached: z.boolean(),
   model: z.string(),
   latency_ms: z.number(),
   checked_at: z.string(),
   age_ms: z.number(),
+  /** This process's LLM queue: slots held and callers waiting. */
+  queue: z.object({ in_flight: z.number(), waiting: z.number() }).optional(),
+  /** Why a saturated probe still counts as ok. */
+  detail: z.string().optional(),
   error: z.string().optional(),
 })
 
 export interface HealthRoutesOptions { probe: HealthProbe, metrics: Registry, now?: () => number }
 
-/** GET /llm/health: 200 when Lexi answers exactly "OK", 503 otherwise; same body either way. */
+const SATURATED_DETAIL = 'Lexi is busy: the probe got no reply within its deadline while other calls were being answered'
+
+/**
+ * GET /llm/health: 200 when Lexi answers exactly "OK", or is saturated but still answering other
+ * calls (state "saturated"); 503 otherwise; same body either way.
+ */
 export async function healthRoutes (scope: FastifyInstance, opts: HealthRoutesOptions): Promise<void> {
   const app = scope.withTypeProvider<ZodTypeProvider>()
   const now = opts.now ?? Date.now
-  const up = new Gauge({ name: 'llm_health_ok', help: '1 when the last Lexi health probe answered OK', registers: [opts.metrics] })
+  const up = new Gauge({ name: 'llm_health_ok', help: '1 when the last Lexi health probe answered OK (or Lexi was saturated but answering)', registers: [opts.metrics] })
   app.get('/llm/health', {
-    schema: { tags: ['llm'], summary: 'Does Lexi produce tokens? (cached, single-flight probe)', response: { 200: HealthBody, 503: HealthBody } },
+    schema: { tags: ['llm'], summary: 'Does Lexi produce tokens? (cached, single-flight probe; busy is not broken)', response: { 200: HealthBody, 503: HealthBody } },
   }, async (_req, reply) => {
     const { snapshot: s, cached } = await opts.probe.check()
     up.set(s.ok ? 1 : 0)
     const body = {
       ok: s.ok,
+      state: s.state,
       cached,
       model: s.model,
       latency_ms: s.latency_ms,
       checked_at: new Date(s.checked_at).toISOString(),
       age_ms: Math.max(0, now() - s.checked_at),
+      ...(s.queue === null ? {} : { queue: s.queue }),
+      ...(s.state === 'saturated' ? { detail: SATURATED_DETAIL } : {}),
       ...(s.error === null ? {} : { error: s.error }),
     }
     return reply.code(s.ok ? 200 : 503).send(body)
