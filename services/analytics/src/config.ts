@@ -9,6 +9,12 @@ export const AnalyticsEnv = z.object({
   ...commonEnv.log,
   ...commonEnv.llm,
   ...commonEnv.analytics,
+  /** One summary (one Lexi call at most) per window, shared by every /analytics/recent query. */
+  ANALYTICS_SUMMARY_WINDOW_MS: envField.int({ min: 1_000, max: 86_400_000 }).default(60_000),
+  /** Bearer token for /analytics/*; unset: only loopback clients are answered (see ANALYTICS_PUBLIC). */
+  ANALYTICS_READ_TOKEN: envField.string({ minLength: 16 }).optional(),
+  /** 1: without ANALYTICS_READ_TOKEN, answer /analytics/* from any address (not recommended). */
+  ANALYTICS_PUBLIC: envField.boolean().default(false),
   /** Largest request body in bytes (413 above). */
   HTTP_BODY_LIMIT: envField.int({ min: 1024, max: 104_857_600 }).default(262_144),
 })

@@ -1,17 +1,31 @@
-import { createHash } from 'node:crypto'
 import { RENDER_LIMITS, SummarySchema, type LlmClient, type PromptRegistry } from '@pulsetrade/llm'
 import type { RecentForecast } from './recent-forecasts-repo'
 
 export type SummaryStatus = 'ok' | 'empty' | 'timeout' | 'unreachable' | 'invalid'
-export interface SummaryOutcome { summary: string, status: SummaryStatus, cached: boolean }
+export interface SummaryOutcome {
+  summary: string
+  status: SummaryStatus
+  /** Served from a call an earlier request started (or the last window's summary). */
+  cached: boolean
+  /** Epoch ms when the summary's window started (its rows were read then), or null when none. */
+  at: number | null
+}
 
 export interface SummarizerOptions {
   llm: Pick<LlmClient, 'structured'>
   prompts: Pick<PromptRegistry, 'render'>
-  /** ANALYTICS_SUMMARY_TIMEOUT_MS: the route never waits longer for Lexi. */
+  /** ANALYTICS_SUMMARY_TIMEOUT_MS: no request waits longer for the summary, and the Lexi call's own deadline. */
   timeoutMs: number
-  /** Summaries kept in memory (least recently used dropped). @default 256 */
-  cacheSize?: number
+  /** ANALYTICS_SUMMARY_WINDOW_MS: one summary (at most one Lexi call) per window, shared by every query. */
+  windowMs: number
+  /** The rows a window's summary describes: the latest forecasts of every symbol. */
+  loadRows: () => Promise<RecentForecast[]>
+  now?: () => number
+}
+
+export interface Summarizer {
+  /** `spentMs`: time the request already used (its database query); it waits at most the rest of the timeout. */
+  summarize: (spentMs?: number) => Promise<SummaryOutcome>
 }
 
 /** Rows sent to the summary prompt: the registry shows no more than this many items of an array. */
@@ -37,65 +51,61 @@ const promptRow = (r: RecentForecast) => ({
   realized_return: r.realized_return,
 })
 
-/**
- * Summaries of sets of recent forecasts by the `summary` prompt. Successful ones are cached by the
- * row ids and the prompt hash; identical requests in flight share one call; a call that outlives
- * what is left of the timeout is answered as `timeout` (then aborted), so the route as a whole
- * answers within about timeoutMs.
- */
-export function createSummarizer (opts: SummarizerOptions): { summarize: (items: RecentForecast[], spentMs?: number) => Promise<SummaryOutcome> } {
-  const max = opts.cacheSize ?? 256
-  const cache = new Map<string, string>()
-  const inflight = new Map<string, Promise<SummaryOutcome>>()
+interface Window { startedAt: number, result: Promise<SummaryOutcome>, done: SummaryOutcome | null }
 
-  async function call (rendered: ReturnType<PromptRegistry['render']>, key: string, budgetMs: number): Promise<SummaryOutcome> {
-    const ctl = new AbortController()
-    let timer: NodeJS.Timeout | undefined
-    const late = new Promise<SummaryOutcome>((resolve) => {
-      timer = setTimeout(() => {
-        resolve({ summary: '', status: 'timeout', cached: false })
-        // Abort after the reply is on its way: the client's abort path must not delay the answer.
-        setImmediate(() => ctl.abort())
-      }, budgetMs)
-    })
-    const answer = opts.llm.structured(rendered, SummarySchema, { timeoutMs: budgetMs, signal: ctl.signal })
-      .then((r): SummaryOutcome => {
-        if (r.ok && r.parsed !== null) return { summary: r.parsed.summary, status: 'ok', cached: false }
-        const code = r.error?.code ?? (r.valid_json ? undefined : 'LLM_ERR_INVALID_JSON')
-        return { summary: '', status: statusOf(code), cached: false }
-      }, (): SummaryOutcome => ({ summary: '', status: 'unreachable', cached: false }))
+/**
+ * One summary of the latest forecasts per window, whatever the queries ask for: the first request
+ * of a window starts the one Lexi call (class batch, its own full deadline, never aborted because a
+ * request stopped waiting); every request of the window shares it. A request waits at most what is
+ * left of its timeout; if the call is still running then, it gets the previous window's summary
+ * when there is one, else `timeout`. So /analytics/* costs at most one Lexi call per window, however
+ * many requests with however many distinct parameters arrive.
+ */
+export function createSummarizer (opts: SummarizerOptions): Summarizer {
+  const now = opts.now ?? Date.now
+  let current: Window | null = null
+  let previousOk: SummaryOutcome | null = null
+
+  async function compute (): Promise<SummaryOutcome> {
+    const at = now()
     try {
-      const out = await Promise.race([answer, late])
-      if (out.status === 'ok') {
-        cache.set(key, out.summary)
-        if (cache.size > max) cache.delete(cache.keys().next().value!)
-      }
-      return out
-    } finally {
-      clearTimeout(timer)
+      const rows = await opts.loadRows()
+      if (rows.length === 0) return { summary: '', status: 'empty', cached: false, at }
+      const rendered = opts.prompts.render('summary', { count: rows.length, rows: rows.slice(0, SUMMARY_MAX_ROWS).map(promptRow) })
+      const r = await opts.llm.structured(rendered, SummarySchema, { timeoutMs: opts.timeoutMs, priorityClass: 'batch' })
+      if (r.ok && r.parsed !== null) return { summary: r.parsed.summary, status: 'ok', cached: false, at }
+      const code = r.error?.code ?? (r.valid_json ? undefined : 'LLM_ERR_INVALID_JSON')
+      return { summary: '', status: statusOf(code), cached: false, at }
+    } catch {
+      return { summary: '', status: 'unreachable', cached: false, at }
     }
   }
 
+  const start = (t: number): Window => {
+    const w: Window = { startedAt: t, result: compute(), done: null }
+    void w.result.then((out) => {
+      w.done = out
+      if (out.status === 'ok') previousOk = out
+    })
+    return w
+  }
+
   return {
-    /** `spentMs`: time the request already used (its database query); the summary gets the rest of the timeout. */
-    async summarize (items, spentMs = 0) {
-      if (items.length === 0) return { summary: '', status: 'empty', cached: false }
-      const rendered = opts.prompts.render('summary', { count: items.length, rows: items.slice(0, SUMMARY_MAX_ROWS).map(promptRow) })
-      const key = createHash('sha256').update(`${rendered.hash}\n${items.map((i) => i.id).join(',')}`).digest('hex')
-      const hit = cache.get(key)
-      if (hit !== undefined) {
-        cache.delete(key)
-        cache.set(key, hit)
-        return { summary: hit, status: 'ok', cached: true }
-      }
+    async summarize (spentMs = 0) {
+      const t = now()
+      if (current === null || t - current.startedAt >= opts.windowMs) current = start(t)
+      const w = current
+      if (w.done !== null) return { ...w.done, cached: true }
       const budgetMs = Math.floor(opts.timeoutMs - spentMs)
-      if (budgetMs <= 0) return { summary: '', status: 'timeout', cached: false }
-      let p = inflight.get(key)
-      if (p === undefined) {
-        p = call(rendered, key, budgetMs).finally(() => inflight.delete(key))
-        inflight.set(key, p)
+      const late = (): SummaryOutcome => previousOk !== null ? { ...previousOk, cached: true } : { summary: '', status: 'timeout', cached: false, at: null }
+      if (budgetMs <= 0) return late()
+      let timer: NodeJS.Timeout | undefined
+      const gaveUp = new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), budgetMs) })
+      try {
+        return (await Promise.race([w.result, gaveUp])) ?? late()
+      } finally {
+        clearTimeout(timer)
       }
-      return p
     },
   }
 }

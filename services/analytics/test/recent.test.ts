@@ -13,7 +13,12 @@ beforeAll(async () => {
   await seedForecasts(db.pool, 5, { symbol: 'AAPL', validJson: false })
 })
 afterAll(async () => { await sim.close() })
-beforeEach(() => { sim.resetFaults(); sim.resetStats() })
+beforeEach(async () => {
+  sim.resetFaults()
+  sim.resetStats()
+  // Every test summarises the same latest rows: start each without the summary llm_cache entry.
+  await db.pool.query("DELETE FROM llm_cache WHERE prompt = 'summary'")
+})
 
 const apps: Array<{ close: () => Promise<unknown> }> = []
 afterAll(async () => { await Promise.all(apps.map((a) => a.close())) })
@@ -86,7 +91,7 @@ describe('GET /analytics/recent', () => {
 
   test('asks nothing of Lexi when no forecast matches', async () => {
     const res = await recent(app(), 'symbol=NONE')
-    expect(res.json()).toEqual({ items: [], summary: '', summary_status: 'empty', summary_cached: false })
+    expect(res.json()).toEqual({ items: [], summary: '', summary_status: 'empty', summary_cached: false, summary_at: null })
     expect(sim.stats().requests).toBe(0)
   })
 })

@@ -26,38 +26,76 @@ test('the active summary prompt tells the model the row cap the summarizer appli
 })
 
 describe('createSummarizer', () => {
-  test('a hanging call is answered as timeout within what is left of the budget, then aborted', async () => {
+  const make = (llm: ReturnType<typeof fakeLlm>['llm'], over: Partial<Parameters<typeof createSummarizer>[0]> = {}) =>
+    createSummarizer({ llm, prompts, timeoutMs: 1000, windowMs: 60_000, loadRows: async () => rows([1, 2]), ...over })
+
+  test('a hanging call is answered as timeout within what is left of the budget; the call keeps its own deadline', async () => {
     const { llm, calls } = fakeLlm('hang')
-    const s = createSummarizer({ llm, prompts, timeoutMs: 200 })
-    expect(await s.summarize(rows([1]), 150)).toEqual({ summary: '', status: 'timeout', cached: false })
-    expect(calls[0]!.timeoutMs).toBe(50)
-    await new Promise((resolve) => setImmediate(resolve))
-    expect(calls[0]!.aborted()).toBe(true)
+    const s = make(llm, { timeoutMs: 200 })
+    const t0 = performance.now()
+    expect(await s.summarize(150)).toEqual({ summary: '', status: 'timeout', cached: false, at: null })
+    expect(performance.now() - t0).toBeLessThan(150)
+    expect(calls[0]!.timeoutMs).toBe(200)
+    expect(calls[0]!.aborted()).toBe(false)
   })
 
-  test('no call at all once the request has used the whole timeout', async () => {
-    const { llm, calls } = fakeLlm('ok')
-    expect(await createSummarizer({ llm, prompts, timeoutMs: 100 }).summarize(rows([1]), 100)).toMatchObject({ status: 'timeout' })
-    expect(calls).toHaveLength(0)
+  test('no waiting at all once the request has used the whole timeout', async () => {
+    const { llm } = fakeLlm('hang')
+    expect(await make(llm, { timeoutMs: 100 }).summarize(100)).toMatchObject({ status: 'timeout' })
   })
 
-  test('same rows: one call in flight, then served from the cache; other rows: a new call', async () => {
+  test('one call per window, whatever the queries: concurrent requests share it, later ones get it cached', async () => {
+    let clock = 1_000_000
     const { llm, calls } = fakeLlm('ok')
-    const s = createSummarizer({ llm, prompts, timeoutMs: 1000 })
-    const [a, b] = await Promise.all([s.summarize(rows([1, 2])), s.summarize(rows([1, 2]))])
-    expect(a).toEqual({ summary: 'summary #1', status: 'ok', cached: false })
-    expect(b).toEqual(a)
-    expect(await s.summarize(rows([1, 2]))).toEqual({ summary: 'summary #1', status: 'ok', cached: true })
-    expect(await s.summarize(rows([1, 3]))).toMatchObject({ summary: 'summary #2', cached: false })
+    let loads = 0
+    const s = make(llm, { now: () => clock, loadRows: async () => { loads++; return rows([1, 2]) } })
+    const first = await Promise.all(Array.from({ length: 50 }, () => s.summarize()))
+    expect(first.every((o) => o.summary === 'summary #1' && o.status === 'ok' && !o.cached && o.at === 1_000_000)).toBe(true)
+    clock += 59_999
+    expect(await s.summarize()).toEqual({ summary: 'summary #1', status: 'ok', cached: true, at: 1_000_000 })
+    expect(calls).toHaveLength(1)
+    expect(loads).toBe(1)
+    clock += 1
+    expect(await s.summarize()).toMatchObject({ summary: 'summary #2', cached: false })
     expect(calls).toHaveLength(2)
   })
 
-  test('invalid JSON is "invalid"; an open circuit is "unreachable"; failures are not cached', async () => {
+  test('a failure also lasts its window (no call per request); the next window tries again', async () => {
+    let clock = 0
     const invalid = fakeLlm('invalid')
-    const s = createSummarizer({ llm: invalid.llm, prompts, timeoutMs: 1000 })
-    expect(await s.summarize(rows([1]))).toEqual({ summary: '', status: 'invalid', cached: false })
-    expect(await s.summarize(rows([1]))).toMatchObject({ cached: false })
+    const s = make(invalid.llm, { now: () => clock })
+    expect(await s.summarize()).toEqual({ summary: '', status: 'invalid', cached: false, at: 0 })
+    expect(await s.summarize()).toMatchObject({ status: 'invalid', cached: true })
+    expect(invalid.calls).toHaveLength(1)
+    clock += 60_000
+    await s.summarize()
     expect(invalid.calls).toHaveLength(2)
-    expect(await createSummarizer({ llm: fakeLlm('circuit').llm, prompts, timeoutMs: 1000 }).summarize(rows([1]))).toMatchObject({ status: 'unreachable' })
+    expect(await make(fakeLlm('circuit').llm).summarize()).toMatchObject({ status: 'unreachable' })
+  })
+
+  test('while a new window\'s call runs past a request\'s budget, the last good summary is served', async () => {
+    let clock = 0
+    let hang = false
+    const { llm: okLlm } = fakeLlm('ok')
+    const { llm: hangLlm } = fakeLlm('hang')
+    const llm = { structured: ((...a: Parameters<typeof okLlm.structured>) => (hang ? hangLlm : okLlm).structured(...a)) as typeof okLlm.structured }
+    const s = make(llm, { now: () => clock, timeoutMs: 100 })
+    expect(await s.summarize()).toMatchObject({ summary: 'summary #1', status: 'ok' })
+    hang = true
+    clock += 60_000
+    expect(await s.summarize()).toEqual({ summary: 'summary #1', status: 'ok', cached: true, at: 0 })
+  })
+
+  test('no forecasts at all: empty, and Lexi is not asked', async () => {
+    const { llm, calls } = fakeLlm('ok')
+    expect(await make(llm, { loadRows: async () => [] }).summarize()).toMatchObject({ status: 'empty' })
+    expect(calls).toHaveLength(0)
+  })
+
+  test('the summary call runs in the batch class', async () => {
+    let cls: unknown
+    const llm = { structured: (async (_p: unknown, _s: unknown, o?: { priorityClass?: string }) => { cls = o?.priorityClass; return { ok: false, valid_json: false, parsed: null, error: { code: 'LLM_ERR_UPSTREAM', message: 'x' } } }) as unknown as LlmClient['structured'] }
+    await make(llm).summarize()
+    expect(cls).toBe('batch')
   })
 })

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import type { Db } from '@pulsetrade/db'
 import type { ZodTypeProvider } from '@pulsetrade/http'
 import { listRecentForecasts } from '../recent-forecasts-repo'
-import type { createSummarizer } from '../summarizer'
+import type { Summarizer } from '../summarizer'
 
 const RecentQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(20),
@@ -38,18 +38,25 @@ const RecentReply = z.object({
   summary: z.string(),
   summary_status: z.enum(['ok', 'empty', 'timeout', 'unreachable', 'invalid']),
   summary_cached: z.boolean(),
+  /** When the summary's window started: it describes the latest forecasts of every symbol then, not only `items`. */
+  summary_at: z.string().nullable(),
 })
 
-export interface RecentRoutesOptions { db: Db, summarizer: ReturnType<typeof createSummarizer> }
+export interface RecentRoutesOptions { db: Db, summarizer: Summarizer }
 
-/** GET /analytics/recent: the latest forecasts and an LLM summary that never delays the answer past its timeout. */
+/**
+ * GET /analytics/recent: the latest forecasts (filtered by the query) and the window's shared LLM
+ * summary of the latest forecasts overall, which never delays the answer past its timeout.
+ */
 export async function recentRoutes (scope: FastifyInstance, opts: RecentRoutesOptions): Promise<void> {
   const app = scope.withTypeProvider<ZodTypeProvider>()
   app.get('/analytics/recent', {
     schema: { tags: ['analytics'], summary: 'Most recent forecasts with their LLM decision and a summary', querystring: RecentQuery, response: { 200: RecentReply } },
   }, async (req, reply) => {
     const items = await listRecentForecasts(opts.db, req.query)
-    const s = await opts.summarizer.summarize(items, reply.elapsedTime)
-    return { items, summary: s.summary, summary_status: s.status, summary_cached: s.cached }
+    // Nothing matched: nothing to summarise, and no reason to start the window's Lexi call.
+    if (items.length === 0) return { items, summary: '', summary_status: 'empty' as const, summary_cached: false, summary_at: null }
+    const s = await opts.summarizer.summarize(reply.elapsedTime)
+    return { items, summary: s.summary, summary_status: s.status, summary_cached: s.cached, summary_at: s.at === null ? null : new Date(s.at).toISOString() }
   })
 }
