@@ -109,10 +109,10 @@ export function comparisonLines (c: RunComparison): string[] {
     const name = x.a.arm === x.b.arm ? x.a.arm : `${x.a.arm} (A) vs ${x.b.arm} (B)`
     const changed = Object.entries(x.decisions.changed).sort((p, q) => q[1] - p[1]).map(([k, v]) => `${k} ${v}`).join(', ')
     lines.push(`${name}: ${x.pairs} paired items`)
-    lines.push(`  schema valid ${pct(x.a.schema_valid)} → ${pct(x.b.schema_valid)} (A only ${x.mcnemar.schema_valid.a_only}, B only ${x.mcnemar.schema_valid.b_only}, McNemar p ${x.mcnemar.schema_valid.p_value.toFixed(4)})`)
-    lines.push(`  JSON first try ${pct(x.a.json_valid_first_try)} → ${pct(x.b.json_valid_first_try)} (A only ${x.mcnemar.json_valid_first_try.a_only}, B only ${x.mcnemar.json_valid_first_try.b_only}, McNemar p ${x.mcnemar.json_valid_first_try.p_value.toFixed(4)})`)
+    lines.push(`  schema valid ${pct(x.a.schema_valid)} → ${pct(x.b.schema_valid)} of all calls; paired: valid in A only ${x.mcnemar.schema_valid.a_only}, in B only ${x.mcnemar.schema_valid.b_only}, McNemar p ${x.mcnemar.schema_valid.p_value.toFixed(4)}`)
+    lines.push(`  JSON first try ${pct(x.a.json_valid_first_try)} → ${pct(x.b.json_valid_first_try)} of all calls; paired: valid in A only ${x.mcnemar.json_valid_first_try.a_only}, in B only ${x.mcnemar.json_valid_first_try.b_only}, McNemar p ${x.mcnemar.json_valid_first_try.p_value.toFixed(4)}`)
     lines.push(`  errors ${x.a.errors} → ${x.b.errors}; latency p50 ${ms(x.a.latency_ms.p50)} → ${ms(x.b.latency_ms.p50)} ms, p95 ${ms(x.a.latency_ms.p95)} → ${ms(x.b.latency_ms.p95)} ms`)
-    lines.push(`  same decision ${pct(x.decisions.rate)} of ${x.decisions.both_decided}${changed === '' ? '' : `; changed: ${changed}`}`)
+    lines.push(`  same decision on ${pct(x.decisions.rate)} of the ${x.decisions.both_decided} paired items both decided${changed === '' ? '' : `; changed: ${changed}`}`)
   }
   for (const arm of c.unmatched.a) lines.push(`${arm}: only in A, nothing to compare with`)
   for (const arm of c.unmatched.b) lines.push(`${arm}: only in B, nothing to compare with`)
