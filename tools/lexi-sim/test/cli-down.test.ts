@@ -49,7 +49,8 @@ test('make sim: down over HTTP closes the OpenAI port, the process stays up, and
   expect((await fetch(`${url}/health`)).status).toBe(200)
   const answer = await chat(url)
   expect(answer.status).toBe(200)
-  expect((await answer.json()).choices[0].message.content).toBe('OK')
+  const body = await answer.json() as { choices: Array<{ message: { content: string } }> }
+  expect(body.choices[0]?.message.content).toBe('OK')
   expect(proc.exitCode).toBeNull()
 
   proc.kill('SIGTERM')
