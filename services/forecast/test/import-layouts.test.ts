@@ -204,6 +204,11 @@ describe('what is not read', () => {
     expect(() => read('when,open,high,low,close\nmonday,1,2,0.5,1.5\n')).toThrow(/missing column\(s\) ts .*found by name \(date, ts, time/)
   })
 
+  test('a file without a header line (Binance kline dumps) is told it needs one', () => {
+    expect(() => read('1704067200000,42283.58,42554.57,42261.02,42475.23,1271.68108\n1704070800000,42475.23,42775.00,42431.65,42613.56,1196.37856\n'))
+      .toThrow(/the first line looks like data: the file needs a header line such as date,open,high,low,close,volume/)
+  })
+
   test('an unknown directive in a format header is refused by name', () => {
     expect(() => read('"%Y-%j";Open;High;Low;Close\n2020-001;1;2;0.5;1.5\n')).toThrow(/uses %j/)
   })

@@ -101,8 +101,10 @@ export function detectLayout (header: string[], sample: Rows, delimiter: string)
   const missing = (['ts', 'open', 'high', 'low', 'close'] as const).filter((f) => columns[f] === undefined)
   if (missing.length > 0) {
     const shown = delimiter === '\t' ? 'tab' : delimiter
+    const headerless = header.some((h) => readTimestamp(h) !== null)
+      ? '; the first line looks like data: the file needs a header line such as date,open,high,low,close,volume' : ''
     throw new CsvFormatError(`missing column(s) ${missing.join(', ')} in header "${header.join(delimiter)}" (separator "${shown}"; ` +
-      'the timestamp is found by name (date, ts, time, datetime, timestamp, ...), a date-format header such as "%Y-%m-%d", or values that read as dates)')
+      `the timestamp is found by name (date, ts, time, datetime, timestamp, ...), a date-format header such as "%Y-%m-%d", or values that read as dates)${headerless}`)
   }
   const ts = columns.ts as Column
   const tsValues = valuesOf(ts.index)
