@@ -171,6 +171,9 @@ test('a 5,000-bar backlog waits out a Lexi outage, live bars are decided and fil
     expect(r.f.late?.original.policy.ok).toBe(false)
     // Fail-closed: a proposed order was denied (a row without one records that it had none).
     if (r.f.inputs.order != null) expect(r.f.late?.original.policy.effective).toBe('deny')
+    // What happened to the order stays recorded as it was decided; the late decision is policy.parsed.
+    expect(r.f.policy.effective).toBe(r.f.late?.original.policy.effective)
+    expect(r.f.policy.fail_reason).toBe(r.f.late?.original.policy.fail_reason)
     expect(['unreachable', 'circuit_open']).toContain(r.f.late?.original.policy.fail_reason)
     expect(new Date(r.f.late?.at ?? 0).getTime()).toBeGreaterThanOrEqual(up.getTime())
   }

@@ -71,6 +71,9 @@ describe('forecast re-enrich', () => {
       expect(r.f.rationale.ok && r.f.policy.ok).toBe(true)
       expect(r.f.late?.original.policy).toMatchObject({ ok: false, fail_reason: 'unreachable' })
       expect(r.f.late?.original.rationale.ok).toBe(false)
+      // The gate fields still say what happened to the order when the row was written.
+      expect(r.f.policy).toMatchObject({ effective: r.f.late?.original.policy.effective, fail_reason: 'unreachable', would: r.f.late?.original.policy.would })
+      expect(r.f.policy.parsed?.decision).toMatch(/^(allow|deny)$/)
       // The worker's mark says outage; rows only the command found say manual.
       expect(r.f.late?.trigger).toBe(i < 20 ? 'manual' : 'outage')
     }

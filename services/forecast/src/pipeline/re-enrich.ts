@@ -37,12 +37,18 @@ export function createReenricher (o: ReenricherOptions) {
   const repo = createReenrichRepo(o.db, { leaseMs: o.leaseMs })
   const now = o.now ?? (() => new Date())
 
-  /** The late features.llm for a stored one and a fresh answer: only what failed is replaced. */
+  /**
+   * The late features.llm for a stored one and a fresh answer: only what failed is replaced. The
+   * policy's gate fields (`mode`, `gate_disabled`, `effective`, `would`, `fail_reason`) stay those
+   * of the decision made when the row was written: they say what happened to the order, and a late
+   * answer changes nothing there. The late decision itself is `policy.parsed`.
+   */
   function lateFeatures (stored: FeaturesLlm, fresh: FeaturesLlm, trigger: 'outage' | 'manual'): FeaturesLlm {
+    const { mode, gate_disabled, effective, would, fail_reason } = stored.policy
     const late = {
       ...stored,
       rationale: stored.rationale.ok ? stored.rationale : fresh.rationale,
-      policy: stored.policy.ok ? stored.policy : fresh.policy,
+      policy: stored.policy.ok ? stored.policy : { ...fresh.policy, mode, gate_disabled, effective, would, fail_reason },
       late: { at: now().toISOString(), trigger, original: { rationale: stored.rationale, policy: stored.policy } },
     }
     const checked = FeaturesLlmSchema.safeParse(late)
