@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest'
 import { testDatabase } from '../../../test/db'
 import { freePort } from '@pulsetrade/http/testing'
 import { buildTestApp } from './build-test-app'
-import { seedForecasts } from './seed-forecasts'
+import { featuresLlm, seedForecasts } from './seed-forecasts'
 
 const db = await testDatabase()
 let app: ReturnType<typeof buildTestApp>['app']
@@ -49,4 +49,20 @@ test('the window bounds what is counted', async () => {
   expect(week.versions.find((v: { prompt: string }) => v.prompt === 'policy').calls).toBe(11)
   const minute = (await app.inject({ method: 'GET', url: '/analytics/llm?window=1m' })).json()
   expect(minute.window_seconds).toBe(60)
+})
+
+test('the effective mix counts each policy value on its own: only deny is a denial', async () => {
+  // policy@2.0.0: one row per value (docs/trading.md, Policy values), plus a second deny.
+  const values = ['allow', 'deny', 'deny', 'reduce_only_allowed', 'no_order', 'pending'] as const
+  for (const [i, effective] of values.entries()) {
+    const asof = new Date(Date.UTC(2023, 0, 1 + i))
+    const llm = featuresLlm('SPX', asof)
+    const features = { llm: { ...llm, policy: { ...llm.policy, version: '2.0.0', effective } } }
+    await db.pool.query(
+      `INSERT INTO forecasts (symbol, asof, horizon, model_version, mu, sigma, p_up, q05, q95, features)
+       VALUES ('SPX', $1, 1, 'ewma-rm-1', 0, 0.01, 0.5, -0.01, 0.01, $2)`, [asof, JSON.stringify(features)])
+  }
+  const body = (await app.inject({ method: 'GET', url: '/analytics/llm?window=24h' })).json()
+  const policy = body.versions.find((v: { prompt: string, version: string }) => v.prompt === 'policy' && v.version === '2.0.0')
+  expect(policy.effective).toEqual({ allow: 1, deny: 2, reduce_only_allowed: 1, no_order: 1, pending: 1 })
 })

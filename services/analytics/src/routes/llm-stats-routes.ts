@@ -26,7 +26,7 @@ const Stats = z.object({
   valid_json_rate: z.number().nullable(),
   repaired: z.number(),
   decisions: z.object({ allow: z.number(), deny: z.number(), none: z.number() }),
-  effective: z.object({ allow: z.number(), deny: z.number() }),
+  effective: z.object({ allow: z.number(), deny: z.number(), reduce_only_allowed: z.number(), no_order: z.number(), pending: z.number() }),
 })
 const StatsReply = z.object({ window_seconds: z.number(), since: z.string(), versions: z.array(Stats) })
 
