@@ -19,7 +19,7 @@ export interface EnrichOptions {
 
 export type EnrichForecast = (inputs: LlmInputs) => Promise<FeaturesLlm>
 
-const codeOf = (err: unknown): string => {
+const errorCodeOf = (err: unknown): string => {
   const code = (err as { code?: unknown } | null)?.code
   return typeof code === 'string' && code !== '' ? code : 'LLM_ERR'
 }
@@ -38,14 +38,15 @@ export function createEnricher (opts: EnrichOptions): EnrichForecast {
   async function ask<S extends z.ZodType> (name: string, schema: S, inputs: LlmInputs): Promise<LlmResult<z.infer<S>>> {
     const rendered = opts.registry.render(name, { ...inputs }, { unitKey: `${inputs.symbol}|${inputs.asof}` })
     try {
-      return await opts.client.structured(rendered, schema)
+      // Policy gates orders: it goes first on Lexi (trading); the rationale comes after it (forecast).
+      return await opts.client.structured(rendered, schema, { priorityClass: name === 'policy' ? 'trading' : 'forecast' })
     } catch (err) {
       // The client reports upstream failures as results; anything thrown is still only an LLM failure here.
       return {
         prompt: rendered.prompt, version: rendered.version, hash: rendered.hash, arm: rendered.arm, bucket: rendered.bucket,
         ok: false, valid_json: false, repaired: false, cached: false, parsed: null, raw: '', finish_reason: null,
         latency_ms: 0, usage: { prompt_tokens: 0, completion_tokens: 0 }, request_id: null,
-        error: { code: codeOf(err), message: (err as Error)?.message ?? String(err) },
+        error: { code: errorCodeOf(err), message: (err as Error)?.message ?? String(err) },
       }
     }
   }
