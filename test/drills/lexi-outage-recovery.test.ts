@@ -11,7 +11,7 @@ import { eligibleBars, loadSpxBars } from './kit/forecast-bars'
 import { captureLogs } from './kit/log-capture'
 
 /**
- * Drill 4: a Lexi outage in the middle of a backlog (issue 16). A worker works through a backlog of
+ * Drill 8: a Lexi outage in the middle of a backlog (issue 16). A worker works through a backlog of
  * 5,000 historical SPX bars (too old to trade) with Lexi answering; then Lexi goes down (lexi-sim's
  * `down` fault: its port closes) for OUTAGE_MS while a live symbol gets a new bar every
  * LIVE_EVERY_MS; then Lexi comes back.
