@@ -28,7 +28,7 @@ export COMPOSE_BIND_ADDRESS=127.0.0.1 API_PORT=0 ANALYTICS_PORT=0 ADMIN_PORT=0 P
 export COMPOSE_LLM_BASE_URL=http://host.docker.internal:$LEXI_PORT/v1
 mkdir -p "$COMPOSE_RESULTS_DIR"
 
-passed=0 failed=0 json=() sim_pid=
+passed=0 failed=0 json=() sim_pid= READ_TOKEN=
 say() { printf '%s\n' "$*"; }
 
 # check NAME FUNCTION [ARGS...]: runs the function, prints `ok|FAIL  NAME  (detail)  Ns`, counts it.
@@ -47,9 +47,13 @@ check() {
 }
 
 dc() { "${DC[@]}" "$@"; }
-psql_q() { dc exec -T postgres psql -X -q -A -t -v ON_ERROR_STOP=1 -U pulsetrade -d pulsetrade -c "$1"; }
-host_port() { dc port ${2:+--index=$2} "$1" "${3:-}" 2>/dev/null | tail -1 | sed 's/.*://'; }
-url() { echo "http://127.0.0.1:$(host_port "$1" "" "$2")$3"; }
+# Plain docker where it can (a docker-compose 1.29 call costs 1-2 s of Python start-up on a loaded machine).
+# containers SERVICE: the project's containers of a service (-a: stopped ones too), by compose's labels.
+containers() { docker ps -q ${2:-} --filter "label=com.docker.compose.project=$PROJECT" --filter "label=com.docker.compose.service=$1"; }
+container() { containers "$1" -a | head -1; }
+PG_CONTAINER= API_URL= ANALYTICS_URL=
+psql_q() { docker exec "$PG_CONTAINER" psql -X -q -A -t -v ON_ERROR_STOP=1 -U pulsetrade -d pulsetrade -c "$1"; }
+published() { docker port "$1" "$2" | head -1 | sed 's/.*://'; }
 
 start_lexi() {
   node --import tsx tools/lexi-sim/src/cli.ts --host 0.0.0.0 --port "$LEXI_PORT" --time-scale 0.1 --log-level warn \
@@ -72,7 +76,8 @@ finish() {
   rm -rf "$WORK"
   say "compose-smoke: ${passed} passed, ${failed} failed in ${SECONDS}s"
   if [ -n "${SMOKE_JSON:-}" ]; then
-    (IFS=,; printf '{"passed":%s,"failed":%s,"seconds":%s,"checks":[%s]}\n' "$passed" "$failed" "$SECONDS" "${json[*]}") >"$SMOKE_JSON"
+    # Counted like a vitest JSON report (numPassedTests, numFailedTests) by .ci/run's totals line.
+    (IFS=,; printf '{"numPassedTests":%s,"numFailedTests":%s,"numPendingTests":0,"seconds":%s,"checks":[%s]}\n' "$passed" "$failed" "$SECONDS" "${json[*]}") >"$SMOKE_JSON"
   fi
   [ "$failed" -eq 0 ] && [ "$code" -eq 0 ] || exit 1
   exit 0
@@ -90,6 +95,7 @@ prepare_env() {
   # checkout's .env is not ours to write): export the generated ones.
   POSTGRES_PASSWORD=$(sed -n 's/^POSTGRES_PASSWORD=//p' "$COMPOSE_ENV_FILE" | tail -1)
   ADMIN_TOKEN=$(sed -n 's/^ADMIN_TOKEN=//p' "$COMPOSE_ENV_FILE" | tail -1)
+  READ_TOKEN=$(sed -n 's/^ANALYTICS_READ_TOKEN=//p' "$COMPOSE_ENV_FILE" | tail -1)
   export POSTGRES_PASSWORD ADMIN_TOKEN
   if [ -z "${COREPACK_INTEGRITY_KEYS+x}" ]; then
     local pnpm_v; pnpm_v=$(sed -n 's/.*"packageManager": *"pnpm@\([^"]*\)".*/\1/p' package.json)
@@ -124,10 +130,13 @@ all_healthy() {
   local t0=$SECONDS states
   while [ $((SECONDS - t0)) -lt 240 ]; do
     states=$(for s in api analytics admin forecast; do
-      c=$(dc ps -q "$s" | head -1); [ -n "$c" ] && docker inspect -f "$s={{.State.Health.Status}}" "$c" || echo "$s=missing"
+      c=$(containers "$s" | head -1); [ -n "$c" ] && docker inspect -f "$s={{.State.Health.Status}}" "$c" || echo "$s=missing"
     done | tr '\n' ' ')
     if [ "$(grep -o '=healthy' <<<"$states" | wc -l)" -eq 4 ]; then
-      echo "api analytics admin forecast healthy $((SECONDS - t0))s after up; migrate exited $(docker inspect -f '{{.State.ExitCode}}' "$(dc ps -q migrate)")"
+      PG_CONTAINER=$(container postgres)
+      API_URL=http://127.0.0.1:$(published "$(container api)" 8001)
+      ANALYTICS_URL=http://127.0.0.1:$(published "$(container analytics)" 8002)
+      echo "api analytics admin forecast healthy $((SECONDS - t0))s after up; migrate exited $(docker inspect -f '{{.State.ExitCode}}' "$(container migrate)")"
       return 0
     fi
     sleep 2
@@ -138,7 +147,7 @@ all_healthy() {
 llm_health_ok() {
   local body
   for _ in $(seq 1 30); do
-    body=$(curl -s -m 10 "$(url api 8001 /llm/health)")
+    body=$(curl -s -m 10 "$API_URL/llm/health")
     grep -q '"ok":true' <<<"$body" && { echo "200 $(cut -c1-60 <<<"$body")"; return 0; }
     sleep 1
   done
@@ -147,7 +156,8 @@ llm_health_ok() {
 
 analytics_recent() {
   local code
-  code=$(curl -s -m 30 -o "$WORK/recent.json" -w '%{http_code}' "$(url analytics 8002 '/analytics/recent?limit=5')")
+  # Under compose every host request reaches analytics from the bridge, not loopback: the read token.
+  code=$(curl -s -m 30 -o "$WORK/recent.json" -w '%{http_code}' -H "authorization: Bearer $READ_TOKEN" "$ANALYTICS_URL/analytics/recent?limit=5")
   [ "$code" = 200 ] || { echo "HTTP $code: $(head -c 200 "$WORK/recent.json")"; return 1; }
   echo "200, $(wc -c <"$WORK/recent.json") bytes"
 }
@@ -184,7 +194,7 @@ lexi_down_503() {
   local body code t0=$SECONDS
   # A cached success may be served for LLM_HEALTH_TTL_MS (15 s) after Lexi went away.
   while [ $((SECONDS - t0)) -lt 45 ]; do
-    code=$(curl -s -m 10 -o "$WORK/health.json" -w '%{http_code}' "$(url api 8001 /llm/health)"); body=$(cat "$WORK/health.json")
+    code=$(curl -s -m 10 -o "$WORK/health.json" -w '%{http_code}' "$API_URL/llm/health"); body=$(cat "$WORK/health.json")
     if [ "$code" = 503 ] && grep -q ECONNREFUSED <<<"$body"; then echo "503 naming ECONNREFUSED $((SECONDS - t0))s after Lexi stopped"; return 0; fi
     sleep 1
   done
@@ -195,7 +205,7 @@ lexi_back_ok() {
   start_lexi || { echo "lexi-sim did not restart"; return 1; }
   local t0=$SECONDS body
   while [ $((SECONDS - t0)) -lt 30 ]; do
-    body=$(curl -s -m 10 "$(url api 8001 /llm/health)")
+    body=$(curl -s -m 10 "$API_URL/llm/health")
     grep -q '"ok":true' <<<"$body" && { echo "ok again $((SECONDS - t0))s after lexi-sim answered"; return 0; }
     sleep 0.5
   done
@@ -217,7 +227,7 @@ scale_out() {
     [ "${row%%|*}" = 0 ] && [ "$n" -ge "$expected" ] && break
     sleep 2
   done
-  local replicas; replicas=$(dc ps -q forecast | wc -l)
+  local replicas; replicas=$(containers forecast | wc -l)
   row=$(psql_q "SELECT (SELECT count(*) FROM forecasts),
       (SELECT count(*) FROM (SELECT 1 FROM forecasts GROUP BY symbol, asof, horizon, model_version HAVING count(*) > 1) d),
       (SELECT count(*) FROM forecast_jobs WHERE status = 'done' AND attempts = 1),
@@ -227,12 +237,11 @@ scale_out() {
   IFS='|' read -r rows dupes once jobs order_dupes no_llm <<<"$row"
   # How many bars each replica did, from its own /status.
   local per=() i
-  for i in $(seq 1 "$replicas"); do per+=("$(curl -s -m 5 "$(url_index forecast "$i")" | sed -n 's/.*"done":\([0-9]*\).*/\1/p')"); done
+  for i in $(containers forecast); do per+=("$(curl -s -m 5 "http://127.0.0.1:$(published "$i" 8004)/status" | sed -n 's/.*"done":\([0-9]*\).*/\1/p')"); done
   local detail="$replicas replicas; $rows forecasts for $expected bars, done per replica ${per[*]}; duplicate forecasts $dupes, duplicate orders $order_dupes; jobs done once $once of $jobs"
   echo "$detail"
   [ "$replicas" = 3 ] && [ "$rows" = "$expected" ] && [ "$dupes" = 0 ] && [ "$order_dupes" = 0 ] && [ "$once" = "$jobs" ] && [ "$jobs" = "$expected" ] && [ "$no_llm" = 0 ]
 }
-url_index() { echo "http://127.0.0.1:$(host_port "$1" "$2" 8004)/status"; }
 
 leftovers() {
   local label=com.docker.compose.project=$PROJECT c v n
