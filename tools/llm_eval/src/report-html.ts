@@ -60,6 +60,15 @@ function outcomesTable (s: EvalSummary): string {
     [...defs].map((d) => `<p class="muted">${esc(d)}</p>`).join('')
 }
 
+/** The strata of a sampled run, folded. */
+function sampleDetails (m: EvalManifest): string {
+  const sample = m.dataset.sample
+  if (!sample) return ''
+  return `<details><summary>sample: ${sample.size} of ${sample.population} items, seed ${sample.seed}, ${sample.strata.length} strata</summary>` +
+    `<p class="muted">Strata: ${esc(sample.definition)}. One item per stratum first, the rest in proportion to the strata's sizes; within a stratum the smallest sha256(seed:id).</p>` +
+    `<table>${row(['stratum', 'items', 'drawn'], true)}${sample.strata.map((x) => row([x.key, String(x.population), String(x.sampled)])).join('')}</table></details>`
+}
+
 function simulatedBanner (m: EvalManifest): string {
   if (!m.simulated?.simulated) return ''
   return `<div class="simulated" role="alert" id="simulated">${esc(m.simulated.label ?? 'SIMULATED')}` +
@@ -97,7 +106,7 @@ export function renderReport (s: EvalSummary, m: EvalManifest, records: readonly
 <html lang="en"><head><meta charset="utf-8"><title>${sim ? `${esc(m.simulated.label ?? '')}: ` : ''}LLM eval ${esc(s.run_id)}</title><style>${STYLE}</style></head>
 <body>
 ${simulatedBanner(m)}<h1>${sim ? 'SIMULATED ' : ''}LLM evaluation ${esc(s.run_id)}</h1>
-<table class="meta">${meta.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>
+<table class="meta">${meta.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>${sampleDetails(m)}
 <h2>Per version</h2>${versionsTable(s)}
 <h2>Validity</h2><div class="charts">${validity}</div>
 <h2>Latency</h2><div class="charts">${latency}</div>

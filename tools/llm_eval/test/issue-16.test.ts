@@ -55,6 +55,8 @@ describe('a bare run with no database', () => {
     expect(m.dataset.sample.strata.reduce((s: number, x: { sampled: number }) => s + x.sampled, 0)).toBe(300)
     expect((await readJsonl(join(out, 'bare', 'records.jsonl'))).length).toBe(600)
     expect(bare.stderr).toContain('300 items (stratified sample of 5044, seed 1; --all for every item)')
+    const html = await readFile(join(out, 'bare', 'report.html'), 'utf8')
+    expect(html).toContain(`<summary>sample: 300 of 5044 items, seed 1, ${m.dataset.sample.strata.length} strata</summary>`)
   })
 
   test('manifest, console and report say SIMULATED — not a model evaluation', async () => {
