@@ -49,7 +49,10 @@ export function buildApp (deps: ApiDeps): FastifyInstance {
     llm: deps.llm,
     prompts: deps.prompts,
     limits: { maxMessages: config.CHAT_MAX_MESSAGES, maxChars: config.CHAT_MAX_CHARS, maxContextTokens: config.LLM_MAX_TOKENS },
+    defaults: { temperature: config.LLM_TEMPERATURE, top_p: config.LLM_TOP_P, max_tokens: config.LLM_MAX_OUTPUT_TOKENS },
+    tokens: config.CHAT_TOKENS ?? [],
     ratePerMin: config.CHAT_RATE_LIMIT_PER_MIN,
+    maxStreamsPerToken: config.CHAT_MAX_STREAMS_PER_TOKEN,
   })
   return app
 }

@@ -1,7 +1,7 @@
 import { afterAll, expect, test } from 'vitest'
 import { testDatabase } from '../../../test/db'
 import { freePort } from '@pulsetrade/http/testing'
-import { buildTestApp } from './build-test-app'
+import { buildTestApp, chatAuth } from './build-test-app'
 
 const db = await testDatabase()
 // Nothing listens upstream: a malformed request must be refused before any LLM call.
@@ -39,20 +39,21 @@ test.each(CASES)('POST /llm/chat rejects %s with %i naming the field', async (_n
   const res = await app.inject({
     method: 'POST',
     url: '/llm/chat',
-    ...(body === undefined ? {} : typeof body === 'string' ? { payload: body, headers: { 'content-type': 'application/json' } } : { payload: body as object }),
+    headers: { ...chatAuth, ...(typeof body === 'string' ? { 'content-type': 'application/json' } : {}) },
+    ...(body === undefined ? {} : { payload: body as string | object }),
   })
   expect(res.statusCode).toBe(status)
   expect(res.json().message).toContain(text)
 })
 
 test('a text/plain body is refused as not an object, not a 5xx', async () => {
-  const res = await app.inject({ method: 'POST', url: '/llm/chat', payload: 'hello', headers: { 'content-type': 'text/plain' } })
+  const res = await app.inject({ method: 'POST', url: '/llm/chat', payload: 'hello', headers: { ...chatAuth, 'content-type': 'text/plain' } })
   expect(res.statusCode).toBe(400)
   expect(res.json().message).toBe('body: expected object, received string')
 })
 
 test('an unknown content type is a 415, not a 5xx', async () => {
-  const res = await app.inject({ method: 'POST', url: '/llm/chat', payload: '<a/>', headers: { 'content-type': 'application/xml' } })
+  const res = await app.inject({ method: 'POST', url: '/llm/chat', payload: '<a/>', headers: { ...chatAuth, 'content-type': 'application/xml' } })
   expect(res.statusCode).toBe(415)
 })
 

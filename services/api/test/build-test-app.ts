@@ -8,9 +8,13 @@ import { loadConfig } from '../src/config'
 
 export const PROMPTS_PATH = fileURLToPath(new URL('../../../configs/llm_prompts.yaml', import.meta.url))
 
+/** The chat token the test apps accept (CHAT_TOKENS, as `tester`), and its header. */
+export const CHAT_TOKEN = 'chat-test-token-0123456789'
+export const chatAuth = { authorization: `Bearer ${CHAT_TOKEN}` }
+
 /** The api app wired as server.ts does it, against a test database and an LLM base URL. */
 export function buildTestApp (db: TestDatabase, baseURL: string, env: Record<string, string> = {}, now?: () => number): { app: FastifyInstance, llm: LlmClientInstance } {
-  const config = loadConfig({ DATABASE_URL: db.url, LLM_BASE_URL: baseURL, LOG_LEVEL: 'silent', LLM_TIMEOUT_MS: '5000', ...env })
+  const config = loadConfig({ DATABASE_URL: db.url, LLM_BASE_URL: baseURL, LOG_LEVEL: 'silent', LLM_TIMEOUT_MS: '5000', CHAT_TOKENS: `tester=${CHAT_TOKEN}`, ...env })
   const logger = pino({ level: 'silent' })
   const llm = createLlmClient({
     ...clientOptionsFromEnv(config),

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { startLexiSim, type LexiSim } from '@pulsetrade/lexi-sim'
 import { testDatabase } from '../../../test/db'
 import { freePort } from '@pulsetrade/http/testing'
-import { buildTestApp } from './build-test-app'
+import { buildTestApp, chatAuth } from './build-test-app'
 
 const db = await testDatabase()
 let sim: LexiSim
@@ -19,7 +19,7 @@ function app (env: Record<string, string> = {}, baseURL = `${sim.url}/v1`) {
   return built.app
 }
 const shared = () => app({ CHAT_RATE_LIMIT_PER_MIN: '1000' })
-const chat = (a: ReturnType<typeof app>, payload: unknown) => a.inject({ method: 'POST', url: '/llm/chat', payload: payload as object })
+const chat = (a: ReturnType<typeof app>, payload: unknown) => a.inject({ method: 'POST', url: '/llm/chat', headers: chatAuth, payload: payload as object })
 
 describe('POST /llm/chat', () => {
   test('answers messages with the text, usage and the chat prompt version used', async () => {
@@ -59,7 +59,7 @@ describe('POST /llm/chat', () => {
   })
 
   test('a context overflow is a 400 naming the limit', async () => {
-    const res = await chat(shared(), { prompt: 'word '.repeat(3000), max_tokens: 3000 })
+    const res = await chat(app({ CHAT_RATE_LIMIT_PER_MIN: '1000', LLM_MAX_OUTPUT_TOKENS: '4000' }), { prompt: 'word '.repeat(3000), max_tokens: 3000 })
     expect(res.statusCode).toBe(400)
     expect(res.json().code).toMatch(/^LLM_ERR_(CONTEXT_LENGTH|PROMPT_TOO_LONG)$/)
     expect(res.json().message).toContain('4096')
@@ -86,7 +86,7 @@ describe('POST /llm/chat', () => {
     expect(res.json().message).toBe('request body exceeds the limit of 2048 bytes')
   })
 
-  test('the per-client rate limit answers 429 with Retry-After', async () => {
+  test('the per-token rate limit answers 429 with Retry-After', async () => {
     const a = app({ CHAT_RATE_LIMIT_PER_MIN: '2' })
     const codes = []
     for (let i = 0; i < 3; i++) codes.push(await chat(a, { prompt: 'Reply with exactly OK' }))
@@ -115,7 +115,7 @@ describe('POST /llm/chat streaming over a real socket', () => {
     await a.listen({ port: 0, host: '127.0.0.1' })
     const { port } = a.server.address() as { port: number }
     const firstFrame = await new Promise<string>((resolve, reject) => {
-      const req = request({ port, host: '127.0.0.1', method: 'POST', path: '/llm/chat', headers: { 'content-type': 'application/json' } }, (res) => {
+      const req = request({ port, host: '127.0.0.1', method: 'POST', path: '/llm/chat', headers: { 'content-type': 'application/json', ...chatAuth } }, (res) => {
         res.once('data', (chunk: Buffer) => { req.destroy(); resolve(chunk.toString()) })
       })
       req.on('error', () => {})

@@ -1,17 +1,28 @@
 import { Readable } from 'node:stream'
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { LlmClient, PromptRegistry, StreamChunk } from '@pulsetrade/llm'
-import { isLlmError, TooManyRequestsError, type ZodTypeProvider } from '@pulsetrade/http'
-import { buildChatRequest, chatBodySchema, type ChatLimits } from '../chat-request'
+import {
+  createAuthFailureThrottle, isLlmError, TooManyRequestsError, tokenAuth, UnauthorizedError, type NamedToken, type ZodTypeProvider,
+} from '@pulsetrade/http'
+import { buildChatRequest, chatBodySchema, type ChatDefaults, type ChatLimits } from '../chat-request'
 
 export interface ChatRoutesOptions {
   llm: Pick<LlmClient, 'chat' | 'chatStream'>
   prompts: Pick<PromptRegistry, 'render'>
   limits: ChatLimits
-  /** Requests per minute per client address (CHAT_RATE_LIMIT_PER_MIN). */
+  /** LLM_TEMPERATURE, LLM_TOP_P, LLM_MAX_OUTPUT_TOKENS. */
+  defaults: ChatDefaults
+  /** CHAT_TOKENS: who may chat; none means every chat request is refused (401). */
+  tokens: NamedToken[]
+  /** Requests per minute per token (CHAT_RATE_LIMIT_PER_MIN). */
   ratePerMin: number
+  /** Chat requests (streamed or not) one token may have in flight at once (CHAT_MAX_STREAMS_PER_TOKEN). */
+  maxStreamsPerToken: number
 }
+
+/** Failed chat authentications per address per minute before 429. */
+const AUTH_FAILURES_PER_MIN = 30
 
 const ChatReply = z.object({
   text: z.string(),
@@ -51,26 +62,56 @@ async function * sseFrames (first: IteratorResult<StreamChunk>, it: AsyncIterato
   }
 }
 
-/** POST /llm/chat: ad-hoc chat with Lexi, JSON or SSE (`stream: true`), rate-limited per client. */
+/**
+ * POST /llm/chat: ad-hoc chat with Lexi, JSON or SSE (`stream: true`). Needs a bearer token from
+ * CHAT_TOKENS; the rate limit and the cap on requests in flight count per token, not per address
+ * (many callers share an address behind a proxy; one caller can use many addresses).
+ */
 export async function chatRoutes (scope: FastifyInstance, opts: ChatRoutesOptions): Promise<void> {
   const app = scope.withTypeProvider<ZodTypeProvider>()
+  const throttle = createAuthFailureThrottle({ max: AUTH_FAILURES_PER_MIN, windowMs: 60_000 })
+  const authenticate = opts.tokens.length > 0
+    ? tokenAuth(opts.tokens, {
+      throttle,
+      onFailure: (req, failure) => { req.log.warn({ failure, address: req.ip }, 'chat authentication failed') },
+    })
+    : async () => { throw new UnauthorizedError('chat is disabled: no CHAT_TOKENS are configured') }
+  const inFlight = new Map<string, number>()
+
   app.post('/llm/chat', {
+    onRequest: authenticate,
     config: {
       rateLimit: {
         max: opts.ratePerMin,
         timeWindow: 60_000,
+        // After authentication (preHandler), keyed by the token's name.
+        hook: 'preHandler',
+        keyGenerator: (req: FastifyRequest) => `chat:${req.principal ?? req.ip}`,
         errorResponseBuilder: (_req: unknown, ctx: { max: number, after: string }) =>
-          new TooManyRequestsError(`rate limit of ${ctx.max} chat requests per minute exceeded (CHAT_RATE_LIMIT_PER_MIN); retry in ${ctx.after}`),
+          new TooManyRequestsError(`rate limit of ${ctx.max} chat requests per minute per token exceeded (CHAT_RATE_LIMIT_PER_MIN); retry in ${ctx.after}`),
       },
     },
     schema: {
       tags: ['llm'],
       summary: 'Ad-hoc chat with Lexi; `stream: true` answers text/event-stream',
-      body: chatBodySchema(opts.limits),
+      body: chatBodySchema(opts.limits, opts.defaults),
       response: { 200: ChatReply },
     },
   }, async (req, reply) => {
-    const request = buildChatRequest(req.body, opts.prompts, opts.limits)
+    // After the rate limit (preHandler) and validation: a refused request never holds a slot.
+    const who = req.principal as string
+    const n = inFlight.get(who) ?? 0
+    if (n >= opts.maxStreamsPerToken) {
+      throw new TooManyRequestsError(`this token already has ${n} chat requests in flight (CHAT_MAX_STREAMS_PER_TOKEN=${opts.maxStreamsPerToken}); wait for one to finish`)
+    }
+    inFlight.set(who, n + 1)
+    // 'close' comes once the reply is over, whether it finished, failed or the client went away.
+    reply.raw.once('close', () => {
+      const left = (inFlight.get(who) ?? 1) - 1
+      if (left > 0) inFlight.set(who, left)
+      else inFlight.delete(who)
+    })
+    const request = buildChatRequest(req.body, opts.prompts, opts.limits, opts.defaults)
     const signal = clientGone(reply)
     const ref = { name: request.ref!.prompt, version: request.ref!.version, hash: request.ref!.hash }
     if (!req.body.stream) {
