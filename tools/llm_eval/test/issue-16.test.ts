@@ -34,8 +34,8 @@ beforeAll(async () => {
   // No DATABASE_URL: the eval falls back to the embedded Postgres of `make run`, which is not running.
   bare = await runCli(['run', '--out', out, '--run-id', 'bare'], {
     LLM_BASE_URL: `${sim.url}/v1`, LLM_PROMPTS_PATH: PROMPTS_FILE, EMBEDDED_PG_PORT: String(noDbPort),
-  }, 120_000)
-}, 150_000)
+  }, 240_000)
+}, 270_000)
 
 afterAll(async () => { await sim?.close() })
 
@@ -118,7 +118,7 @@ describe('exit codes and JUnit XML', () => {
     const run = await runCli([
       'run', '--dataset', DATASET, '--limit', '20', '--prompts-file', PROMPTS_FILE, '--out', dir, '--run-id', 'gated', '--junit', junit,
       '--min-schema-valid', '0.5', '--max-p50-ms', '0',
-    ], { LLM_BASE_URL: `${sim.url}/v1`, DATABASE_URL: `postgres://postgres@127.0.0.1:${noDbPort}/none` }, 60_000)
+    ], { LLM_BASE_URL: `${sim.url}/v1`, DATABASE_URL: `postgres://postgres@127.0.0.1:${noDbPort}/none` }, 120_000)
     expect(run.code, run.stderr).toBe(1)
     expect(run.stderr.split('\n').filter((l) => l.startsWith('gate failed:'))).toHaveLength(2)
     const xml = await readFile(junit, 'utf8')
@@ -134,7 +134,7 @@ describe('exit codes and JUnit XML', () => {
       ['llm-eval.rationale@1.0.0', 'latency_p50_ms (--max-p50-ms 0)', expect.stringMatching(/^gate failed: latency_p50_ms of rationale@1\.0\.0 = \d+ ms, above the maximum 0 ms/)],
       ['llm-eval.policy@1.0.0', 'latency_p50_ms (--max-p50-ms 0)', expect.stringMatching(/^gate failed: latency_p50_ms of policy@1\.0\.0/)],
     ])
-  }, 90_000)
+  }, 150_000)
 
   test('an unreachable endpoint exits 3, says how to start one, and the JUnit file has one errored test case', async () => {
     const dir = await tempDir()
@@ -142,7 +142,7 @@ describe('exit codes and JUnit XML', () => {
     const port = await closedPort()
     const run = await runCli(['run', '--out', dir, '--junit', junit, '--min-schema-valid', '0.5'], {
       LLM_BASE_URL: `http://127.0.0.1:${port}/v1`, LLM_PROMPTS_PATH: PROMPTS_FILE, DATABASE_URL: `postgres://postgres@127.0.0.1:${noDbPort}/none`,
-    }, 60_000)
+    }, 120_000)
     expect(run.code, run.stderr).toBe(3)
     expect(run.stderr).toContain(`http://127.0.0.1:${port}/v1 unreachable (connect ECONNREFUSED 127.0.0.1:${port}); start the simulator with \`make sim\``)
     expect(await readdir(dir)).toEqual(['eval.xml'])
@@ -151,11 +151,11 @@ describe('exit codes and JUnit XML', () => {
     const suite = parser.parse(xml).testsuites.testsuite
     expect(suite).toMatchObject({ tests: '1', failures: '0', errors: '1' })
     expect(suite.testcase[0].error.message).toContain('unreachable')
-  }, 90_000)
+  }, 150_000)
 
   test('a usage error exits 2', async () => {
-    const run = await runCli(['run', '--all', '--limit', '5'], { LLM_BASE_URL: `${sim.url}/v1` }, 30_000)
+    const run = await runCli(['run', '--all', '--limit', '5'], { LLM_BASE_URL: `${sim.url}/v1` }, 60_000)
     expect(run.code).toBe(2)
     expect(run.stderr).toContain('--all and --limit exclude each other')
-  }, 40_000)
+  }, 90_000)
 })
