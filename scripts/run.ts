@@ -7,14 +7,14 @@ import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { commonEnv, ConfigError, envField, loadDotEnv, loadEnv, SERVICE_PORTS, type ServiceName } from '@pulsetrade/config'
+import { commonEnv, ConfigError, envField, loadDotEnv, loadEnv, maskUrlCredentials, SERVICE_PORTS, type ServiceName } from '@pulsetrade/config'
 import { APP_DATABASE, ensureDatabase, migrate, startEmbeddedPostgres, type EmbeddedPostgres } from '@pulsetrade/db'
 import { startChild, stopChild, waitForHttp, type Child } from './child-process'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const SIM_CLI = 'tools/lexi-sim/src/cli.ts'
 const SERVICES: Array<{ name: ServiceName, role: string }> = [
-  { name: 'api', role: 'GET /llm/health, POST /llm/chat' },
+  { name: 'api', role: 'GET /llm/health, POST /llm/chat (Bearer chat token)' },
   { name: 'analytics', role: 'GET /analytics/recent' },
   { name: 'admin', role: '/llm/admin/*, /strategist/* (Bearer ADMIN_TOKEN)' },
   { name: 'forecast', role: 'worker: bars -> forecasts -> LLM -> orders; /healthz /metrics' },
@@ -28,6 +28,8 @@ try {
   // Every shared knob is checked before anything starts, so a typo fails at once on one line.
   config = loadEnv({
     ...commonEnv.db, ...commonEnv.log, ...commonEnv.llm, ...commonEnv.gate, ...commonEnv.admin, ...commonEnv.analytics,
+    /** Checked here too, so a token with whitespace stops make run before anything starts. */
+    CHAT_TOKENS: envField.namedTokens({ minLength: 16 }).optional(),
     SIM_PORT: envField.port().default(8008),
     SIM_ARGS: envField.string().default(''),
     API_PORT: envField.port().default(SERVICE_PORTS.api),
@@ -108,9 +110,18 @@ try {
     adminToken = randomBytes(24).toString('hex')
     say(`ADMIN_TOKEN was not set; generated one for this run: ${adminToken}`)
   }
-  const baseEnv = { ...process.env, DATABASE_URL: databaseUrl, LLM_BASE_URL: llmBaseUrl, ADMIN_TOKEN: adminToken }
+  let chatTokens = process.env.CHAT_TOKENS?.trim() ?? ''
+  let chatToken: string | null = null
+  if (!cfg.CHAT_TOKENS) {
+    chatToken = randomBytes(24).toString('hex')
+    chatTokens = `operator=${chatToken}`
+    say(`CHAT_TOKENS was not set; generated a chat token for this run: ${chatToken}`)
+  }
+  // Loopback only: under make run nothing listens beyond this machine (compose sets HOST=0.0.0.0
+  // inside its containers, where the port mapping decides).
+  const baseEnv = { ...process.env, DATABASE_URL: databaseUrl, LLM_BASE_URL: llmBaseUrl, ADMIN_TOKEN: adminToken, CHAT_TOKENS: chatTokens, HOST: '127.0.0.1' }
   const rows: string[][] = [
-    ['postgres', databaseUrl.replace(/:[^:@/]+@/, ':***@'), dbWhere],
+    ['postgres', maskUrlCredentials(databaseUrl), dbWhere],
     ['lexi', llmBaseUrl, llmWhere],
   ]
   const started: Array<{ name: ServiceName, child: Child }> = []
@@ -137,7 +148,8 @@ try {
   say('PulseTrade is running:')
   for (const [what, where, note] of rows) say(`${(what ?? '').padEnd(width)}  ${(where ?? '').padEnd(urlWidth)}  ${note ?? ''}`)
   say('')
-  say(`admin token: ${cfg.ADMIN_TOKEN ? '(from ADMIN_TOKEN)' : adminToken}    Ctrl-C stops everything`)
+  say(`admin token: ${cfg.ADMIN_TOKEN ? '(from ADMIN_TOKEN)' : adminToken}    chat token: ${chatToken ?? '(from CHAT_TOKENS)'}`)
+  say('every service listens on 127.0.0.1 only    Ctrl-C stops everything')
 } catch (err) {
   // A failure caused by a shutdown already under way is not news; that shutdown finishes the job.
   if (!stopping) {
