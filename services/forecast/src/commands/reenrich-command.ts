@@ -65,7 +65,7 @@ export async function reenrichCommand (args: string[], ctx: CliContext): Promise
     if (values['dry-run']) return 0
     const marked = await repo.markManual(matched)
     const before = await repo.counts(config.FORECAST_MAX_ATTEMPTS)
-    ctx.out(`re-enrich: ${before.pending} row(s) to fill in (${marked} marked now, the rest marked by the worker)`)
+    ctx.out(`re-enrich: ${before.pending} row(s) to fill in: ${marked} matching, ${Math.max(0, before.pending - marked)} more the worker had marked`)
     let lastLine = Date.now()
     const s = await rt.worker.reenricher.drain({
       onBatch: (p) => {
