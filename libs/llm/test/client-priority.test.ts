@@ -63,6 +63,18 @@ describe('priority scheduling', () => {
     expect(results.filter((r) => !r.ok)).toEqual([])
   })
 
+  test('a stream refused in-band (its first frame) is opened again without priority and completes', async () => {
+    const s = await sim('fcfs')
+    const cap = captureLogger()
+    client = createLlmClient({ baseURL: `${s.url}/v1`, priorityScheduling: true, logger: cap.logger, timeoutMs: 5_000 })
+    let text = ''
+    for await (const ch of client.chatStream(chatReq, { priorityClass: 'interactive' })) text += ch.delta
+    expect(text.length).toBeGreaterThan(0)
+    expect(s.stats()).toMatchObject({ rejected: 1, requests: 1 })
+    expect(cap.lines().filter((l) => l.includes('does not run priority scheduling'))).toHaveLength(1)
+    expect(cap.lines().some((l) => l.includes('"llm call failed"'))).toBe(false)
+  })
+
   test('priority Lexi: requests carry their class value, trading the lowest of all', async () => {
     const s = await sim('priority')
     client = createLlmClient({ baseURL: `${s.url}/v1`, priorityScheduling: true, timeoutMs: 5_000 })
