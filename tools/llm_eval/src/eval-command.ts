@@ -6,7 +6,7 @@ import { clientOptionsFromEnv, createLlmClient, loadPromptRegistry } from '@puls
 import { RUN_USAGE, parseEvalArgs, type EvalOptions } from './eval-args'
 import { loadEvalEnv } from './eval-config'
 import { itemsSha256 } from './dataset-hash'
-import { EvalError, EvalUnreachableError } from './errors'
+import { EvalError, EvalUnreachableError, EvalUsageError } from './errors'
 import { resolveTargets } from './eval-targets'
 import { summaryLines } from './format-summary'
 import { evaluateGates } from './gates'
@@ -68,6 +68,7 @@ export async function evalRunCommand (argv: readonly string[], ctx: CommandConte
     if (rerun.jobs.length === 0) { ctx.out(`${opts.rerunFailed}: none of its ${rerun.calls} calls failed; nothing to rerun`); return 0 }
   }
   let db: Db | null = null
+  let junitWritten = false
   try {
     if ((rerun === null && opts.dataset === null) || opts.useCache) db = createPool({ connectionString: dbUrl, max: 4, applicationName: 'llm-eval' })
     const source: EvalSource = rerun !== null
@@ -78,14 +79,8 @@ export async function evalRunCommand (argv: readonly string[], ctx: CommandConte
     try {
       cards = await fetchModelCards(baseUrls[0] as string, { apiKey: env.LLM_API_KEY, timeoutMs: PREFLIGHT_TIMEOUT_MS })
     } catch (err) {
-      if (err instanceof EvalUnreachableError) {
-        const hint = `${err.message}; start the simulator with \`make sim\`, or point LLM_BASE_URL (or --base-url) at a Lexi`
-        if (opts.junit !== null) {
-          await writeJunit(opts.junit, { runId, dir: null, simulated: false, endpoint: baseUrls.join(','), wallMs: 0, timestamp: startedAt.toISOString(), gates: [], error: { name: 'endpoint reachable', message: hint } })
-        }
-        throw new EvalUnreachableError(hint, { cause: err })
-      }
-      throw err
+      if (!(err instanceof EvalUnreachableError)) throw err
+      throw new EvalUnreachableError(`${err.message}; start the simulator with \`make sim\`, or point LLM_BASE_URL (or --base-url) at a Lexi`, { cause: err })
     }
     const card = cards.find((c) => c.id === env.LLM_MODEL)
     if (card === undefined) throw new EvalError(`model "${env.LLM_MODEL}" is not served at ${baseUrls[0]} (served: ${cards.map((c) => c.id).join(', ') || 'none'}); set LLM_MODEL`)
@@ -151,6 +146,7 @@ export async function evalRunCommand (argv: readonly string[], ctx: CommandConte
     const gates = evaluateGates(summary, opts.gates)
     const unreachable = run.records.length > 0 && run.records.every((r) => r.error_code !== null && UNREACHABLE_CODES.has(r.error_code))
     if (opts.junit !== null) {
+      junitWritten = true
       await writeJunit(opts.junit, {
         runId, dir: writer.dir, simulated: sim.simulated, endpoint: baseUrls.map(redactUrl).join(','), wallMs: run.wallMs, timestamp: startedAt.toISOString(), gates,
         ...(unreachable ? { error: { name: 'endpoint reachable', message: `every call failed to reach ${baseUrls.join(', ')}` } } : {}),
@@ -162,6 +158,13 @@ export async function evalRunCommand (argv: readonly string[], ctx: CommandConte
       return 3
     }
     return gates.some((g) => !g.pass) ? 1 : 0
+  } catch (err) {
+    // A run that could not be made (exit 3) still leaves CI a JUnit file that says why.
+    if (opts.junit !== null && !junitWritten && err instanceof EvalError && !(err instanceof EvalUsageError)) {
+      const name = err instanceof EvalUnreachableError ? 'endpoint reachable' : 'run could be made'
+      await writeJunit(opts.junit, { runId, dir: null, simulated: false, endpoint: baseUrls.map(redactUrl).join(','), wallMs: 0, timestamp: startedAt.toISOString(), gates: [], error: { name, message: err.message } })
+    }
+    throw err
   } finally {
     await db?.end().catch(() => {})
   }

@@ -33,7 +33,7 @@ export function junitXml (r: JunitRun): string {
     ...(g.pass ? {} : { failure: { '@_message': g.line, '@_type': 'gate', '#text': g.line } }),
   }))
   if (r.error !== undefined) {
-    cases.push({ '@_classname': 'llm-eval', '@_name': r.error.name, '@_time': '0', error: { '@_message': r.error.message, '@_type': 'unreachable', '#text': r.error.message } })
+    cases.push({ '@_classname': 'llm-eval', '@_name': r.error.name, '@_time': '0', error: { '@_message': r.error.message, '@_type': r.error.name === 'endpoint reachable' ? 'unreachable' : 'error', '#text': r.error.message } })
   }
   const failures = r.gates.filter((g) => !g.pass).length
   const errors = r.error === undefined ? 0 : 1

@@ -7,7 +7,8 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { parseDocument, DomUtils } from 'htmlparser2'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startLexiSim, type LexiSim } from '@pulsetrade/lexi-sim'
-import { DATASET, PROMPTS_FILE, inspectHtml, readJsonl, runCli, tempDir, type CliRun } from './eval-fixtures'
+import { evalRunCommand } from '../src/eval-command'
+import { DATASET, PROMPTS_FILE, captureContext, inspectHtml, readJsonl, runCli, tempDir, type CliRun } from './eval-fixtures'
 
 // Issue 16, acceptance 5: on a fresh clone with no database, a bare eval run against lexi-sim exits
 // 0 with the four files, says SIMULATED everywhere, shows the answers per item; a failed gate (1)
@@ -152,6 +153,19 @@ describe('exit codes and JUnit XML', () => {
     expect(suite).toMatchObject({ tests: '1', failures: '0', errors: '1' })
     expect(suite.testcase[0].error.message).toContain('unreachable')
   }, 150_000)
+
+  test('a run that cannot be made for another reason (a dataset that is not there) also leaves an errored JUnit test case', async () => {
+    const dir = await tempDir()
+    const junit = join(dir, 'eval.xml')
+    const ctx = captureContext({ LLM_BASE_URL: `${sim.url}/v1` })
+    await expect(evalRunCommand(['--dataset', join(dir, 'missing.jsonl'), '--prompts-file', PROMPTS_FILE, '--out', dir, '--junit', junit], ctx))
+      .rejects.toThrow(expect.objectContaining({ code: 'EVAL_ERR_DATASET' }))
+    const xml = await readFile(junit, 'utf8')
+    expect(XMLValidator.validate(xml)).toBe(true)
+    const suite = parser.parse(xml).testsuites.testsuite
+    expect(suite).toMatchObject({ tests: '1', errors: '1' })
+    expect(suite.testcase[0]).toMatchObject({ name: 'run could be made', error: { type: 'error', message: expect.stringContaining('missing.jsonl: cannot read') } })
+  })
 
   test('a usage error exits 2', async () => {
     const run = await runCli(['run', '--all', '--limit', '5'], { LLM_BASE_URL: `${sim.url}/v1` }, 60_000)
