@@ -4,7 +4,7 @@ import type { Logger } from 'pino'
 import type { Bar } from '../bars/bar'
 import { createBarsRepo } from '../bars/bars-repo'
 import type { ForecastModel } from '../models/model'
-import { createBacklogPause, outageReason, type OutageOptions } from './backlog-pause'
+import type { OutageOptions } from './backlog-pause'
 import { buildForecastUnit } from './build-inputs'
 import { loadHistories } from './load-histories'
 import type { EnrichForecast } from './enrich-forecast'
@@ -12,8 +12,8 @@ import { createForecastsRepo, keyString, type ForecastRow } from './forecasts-re
 import type { ForecastMetrics } from './forecast-metrics'
 import { createForecastWriter, type PlaceOrder } from './forecast-writer'
 import { createJobsRepo, type ClaimedJob } from './jobs-repo'
+import { createOutageRecovery } from './outage-recovery'
 import type { SizingRule } from './propose-order'
-import { createReenricher } from './re-enrich'
 
 export interface WorkerOptions {
   db: Db
@@ -56,20 +56,11 @@ export function createForecastWorker (o: WorkerOptions) {
   const jobs = createJobsRepo(o.db, { workerId: o.workerId, leaseMs: o.leaseMs })
   const bars = createBarsRepo(o.db)
   const forecasts = createForecastsRepo(o.db)
-  // No order is ever placed from a late answer: a row that was re-enriched keeps the order decided when it was written.
-  const placeOrder: PlaceOrder = async (p) => {
-    if (p.features.late != null) {
-      log.warn({ forecastId: p.forecastId }, 'no order placed from a late LLM answer')
-      return 'late_refused'
-    }
-    return o.placeOrder(p)
-  }
-  const writer = createForecastWriter({ db: o.db, jobs, placeOrder, logger: o.logger, metrics: o.metrics, flushMs: o.flushMs, flushMax: o.flushMax })
-  const pause = createBacklogPause(o.outage, { logger: log, metrics: o.metrics })
-  const reenricher = createReenricher({
-    db: o.db, enrich: o.enrich, logger: log, metrics: o.metrics, concurrency: o.reenrichConcurrency ?? 8,
-    leaseMs: o.leaseMs, retryMs: o.retryMs, maxAttempts: o.maxAttempts,
+  const outage = createOutageRecovery({
+    db: o.db, jobs, enrich: o.enrich, logger: log, metrics: o.metrics, outage: o.outage, reenrichConcurrency: o.reenrichConcurrency ?? 8,
+    leaseMs: o.leaseMs, retryMs: o.retryMs, maxAttempts: o.maxAttempts, pollMs: o.pollMs,
   })
+  const writer = createForecastWriter({ db: o.db, jobs, placeOrder: outage.guard(o.placeOrder), logger: o.logger, metrics: o.metrics, flushMs: o.flushMs, flushMax: o.flushMax })
   const mv = o.model.version
   let stopping = false
   const wake = new AbortController()
@@ -79,8 +70,6 @@ export function createForecastWorker (o: WorkerOptions) {
   let failed = 0
   let lastFullScan = 0
   let lastPoll = 0
-  let reRun: Promise<void> | null = null
-  let reNext = 0
 
   /** Forecast + LLM for one claimed bar: the row to write, or null when the row exists (resume). */
   async function compute (job: ClaimedJob, history: Bar[] | undefined): Promise<ForecastRow | null> {
@@ -99,28 +88,6 @@ export function createForecastWorker (o: WorkerOptions) {
     o.metrics.llm.inc({ prompt: 'rationale', outcome: llm.rationale.ok ? 'ok' : llm.rationale.error?.code ?? 'error' })
     o.metrics.llm.inc({ prompt: 'policy', outcome: llm.policy.ok ? 'ok' : llm.policy.error?.code ?? 'error' })
     o.metrics.policy.inc({ effective: llm.policy.effective, fail_reason: llm.policy.fail_reason ?? 'none' })
-  }
-
-  /**
-   * Before a row is written: a bar too old to trade whose answer failed because Lexi is down goes
-   * back to the queue ('held', no row); a row written without Lexi's answer is marked for
-   * re-enrichment ('write'); anything else is written as it is.
-   */
-  async function triage (job: ClaimedJob, row: ForecastRow | null): Promise<'held' | 'write'> {
-    if (row == null) return 'write'
-    if (pause.shouldHold(job.asof, row.features.llm)) {
-      await jobs.hold([job])
-      pause.noteHeld()
-      return 'held'
-    }
-    const reason = outageReason(row.features.llm)
-    if (reason != null) {
-      await jobs.markReenrich(job, reason)
-      o.metrics.reenrichMarked.inc()
-      pause.noteLive()
-    }
-    countLlm(row)
-    return 'write'
   }
 
   async function failJob (job: ClaimedJob, err: unknown): Promise<void> {
@@ -165,7 +132,9 @@ export function createForecastWorker (o: WorkerOptions) {
       const key = keyString(job)
       held.set(key, job)
       const t: Promise<void> = compute(job, history).then(async (row) => {
-        if (await triage(job, row) === 'held') { held.delete(key); return }
+        // During an outage a bar too old to trade goes back without a row (outage-recovery.ts).
+        if (await outage.triage(job, row) === 'held') { held.delete(key); return }
+        if (row) countLlm(row)
         const w: Promise<void> = writer.write({ job, row }).then(() => { done++ }, (err: unknown) => failJob(job, err))
           .finally(() => { writes.delete(w); held.delete(key); progress() })
         writes.add(w)
@@ -195,24 +164,15 @@ export function createForecastWorker (o: WorkerOptions) {
       await enqueue(Date.now() - lastFullScan > 300_000)
     }
 
-    /** Re-enriches marked rows in the background while Lexi answers (at most one pass at a time, one per poll interval). */
-    const maybeReenrich = (): void => {
-      if (reRun != null || stopping || pause.active() || pause.lexiDown() || Date.now() < reNext) return
-      reRun = reenricher.drain({ shouldStop: () => stopping || pause.active() }).then(
-        (s) => { if (s.outage != null) pause.enter(s.outage) },
-        (err: unknown) => { log.error({ err }, 're-enrichment pass failed') },
-      ).finally(() => { reRun = null; reNext = Date.now() + o.pollMs })
-    }
-
     /** One turn of the loop; returns false when a --once run is finished. */
     const turn = async (): Promise<boolean> => {
       if (!once && Date.now() - lastPoll >= o.pollMs) await poll()
-      if (pause.active() && await pause.tick(async () => { const p = await jobs.pending(mv); o.metrics.pending.set(p.count); return p.count })) reNext = 0
-      maybeReenrich()
+      await outage.tick(async () => { const p = await jobs.pending(mv); o.metrics.pending.set(p.count); return p.count })
+      outage.maybeReenrich(() => stopping)
       const room = o.concurrency - tasks.size
       if (room >= Math.min(o.claimBatch, o.concurrency) && writes.size < writeLimit) {
         // While paused, only live bars are claimed: the backlog waits for Lexi.
-        const claimed = await jobs.claim(room, mv, pause.active() ? { asofFrom: pause.liveFrom() } : undefined)
+        const claimed = await jobs.claim(room, mv, outage.claimFilter())
         o.metrics.claimed.inc(claimed.length)
         if (claimed.length > 0) {
           await start(claimed)
@@ -225,13 +185,11 @@ export function createForecastWorker (o: WorkerOptions) {
       const pending = await jobs.pending(mv)
       o.metrics.pending.set(pending.count)
       if (once && pending.count === 0) {
-        // Rows marked for re-enrichment are filled in before a --once run ends, if Lexi answers.
-        if (reRun != null) await reRun
-        if (!pause.active() && !pause.lexiDown()) await reenricher.drain({ shouldStop: () => stopping })
+        await outage.finishOnce(() => stopping)
         return false
       }
       // Paused: short naps, so the circuit's half-open probe and new live bars are seen soon.
-      if (pause.active()) { await nap(Math.min(200, o.pollMs)); return true }
+      if (outage.pause.active()) { await nap(Math.min(200, o.pollMs)); return true }
       // Wait for the next poll, or for a lease held elsewhere (a live worker, or a dead one's) to run out.
       const untilPoll = once ? o.pollMs : o.pollMs - (Date.now() - lastPoll)
       const untilLease = pending.nextFreeAt ? pending.nextFreeAt.getTime() - Date.now() + 50 : Infinity
@@ -255,7 +213,7 @@ export function createForecastWorker (o: WorkerOptions) {
       }
       while (tasks.size + writes.size > 0) await Promise.allSettled([...tasks, ...writes, writer.flush()])
       await writer.flush()
-      if (reRun != null) await reRun
+      await outage.settle()
       resolved += await resolveAll()
     } finally {
       clearInterval(heartbeat)
@@ -273,9 +231,9 @@ export function createForecastWorker (o: WorkerOptions) {
     stop: () => { stopping = true; wake.abort() },
     status: () => ({ done, failed, stopping }),
     /** Whether the backlog waits for Lexi now, and how many bars it gave back. */
-    outage: () => pause.status(),
+    outage: () => outage.pause.status(),
     /** `forecast re-enrich`: fills in marked rows now (the caller marks them first). */
-    reenricher,
+    reenricher: outage.reenricher,
   }
 }
 export type ForecastWorker = ReturnType<typeof createForecastWorker>
