@@ -46,7 +46,7 @@ async function insertLiveBar (pool: Db, k: number, ts: Date): Promise<void> {
     ['LIVE', ts, close * 0.999, close * 1.004, close * 0.995, close, 1000 + k])
 }
 
-test('a 5,000-bar backlog waits out a Lexi outage, live bars are decided and filled in late, no order from a late answer, no bar twice', { timeout: 90_000 }, async () => {
+test('a 5,000-bar backlog waits out a Lexi outage, live bars are decided and filled in late, no order from a late answer, no bar twice', { timeout: 120_000 }, async () => {
   const pool = db.pool
   const config = forecastConfig({
     DATABASE_URL: db.url,
