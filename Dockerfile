@@ -7,6 +7,14 @@
 # registries once the base images are present: no `# syntax=` line, no RUN --mount, no heredocs.
 ARG NODE_VERSION=20.19
 
+# The package manifests and the lockfile alone, so that the install below is redone only when one of
+# them changes (a source edit then costs only the compile), whatever packages the workspace gains.
+FROM node:${NODE_VERSION}-bookworm-slim AS manifests
+WORKDIR /src
+COPY . .
+RUN mkdir /manifests && find . -name node_modules -prune -o \( -name package.json -o -name pnpm-lock.yaml -o -name pnpm-workspace.yaml \) -print \
+  | tar -cf - -T - | tar -xf - -C /manifests
+
 FROM node:${NODE_VERSION}-bookworm-slim AS build
 # Unset (the default), corepack verifies the npm signature of the pnpm it downloads. `0` turns the
 # check off, for a registry mirror that strips signatures; pass it only there
@@ -15,12 +23,12 @@ FROM node:${NODE_VERSION}-bookworm-slim AS build
 ARG COREPACK_INTEGRITY_KEYS
 ENV CI=true COREPACK_ENABLE_DOWNLOAD_PROMPT=0 COREPACK_HOME=/corepack PNPM_HOME=/pnpm PATH=/pnpm:$PATH
 WORKDIR /src
-COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
-# pnpm at the version pinned by package.json "packageManager", then every package of the lockfile
-# into the store: these layers are rebuilt only when the lockfile or the manifest changes.
+COPY --from=manifests /manifests/ ./
+# pnpm at the version pinned by package.json "packageManager", then the workspace's dependencies
+# exactly as the lockfile says (the compile needs esbuild and tsx; none of it reaches the runtime).
 RUN if [ -z "${COREPACK_INTEGRITY_KEYS:-}" ]; then unset COREPACK_INTEGRITY_KEYS; fi \
  && corepack enable pnpm && corepack install && pnpm --version \
- && pnpm fetch --frozen-lockfile
+ && pnpm install --frozen-lockfile
 COPY . .
 RUN pnpm install --offline --frozen-lockfile \
  && node --import tsx scripts/build-dist.ts --out /out
