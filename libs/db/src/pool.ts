@@ -11,9 +11,20 @@ export interface PoolConfig {
   applicationName?: string
 }
 
-// bigint (int8) and numeric come back as JS numbers: ids and counts here stay far below 2^53.
-pg.types.setTypeParser(20, (v) => Number(v))
-pg.types.setTypeParser(1700, (v) => Number(v))
+const INT8 = 20
+const NUMERIC = 1700
+const toNumber = (v: string): number => Number(v)
+
+/**
+ * bigint (int8) and numeric come back as JS numbers: ids and counts here stay far below 2^53.
+ * Per pool, not through pg.types.setTypeParser, so importing this module changes no other pg user.
+ */
+export const POOL_TYPES: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if ((oid === INT8 || oid === NUMERIC) && format !== 'binary') return toNumber
+    return pg.types.getTypeParser(oid, format ?? 'text')
+  }) as pg.CustomTypesConfig['getTypeParser'],
+}
 
 /** A pg pool. A client that errors (server restart), idle or checked out, is dropped, never crashes the process. */
 export function createPool (config: PoolConfig): Db {
@@ -23,6 +34,7 @@ export function createPool (config: PoolConfig): Db {
     application_name: config.applicationName ?? 'pulsetrade',
     connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
+    types: POOL_TYPES,
   })
   pool.on('error', () => { /* the broken client is already removed from the pool */ })
   // A checked-out client (a transaction) has no error listener of pg-pool's: when Postgres restarts,
