@@ -82,14 +82,19 @@ export async function eligibleAsofs (db: Db, minBars = 61): Promise<string[]> {
   return res.rows.map((r) => r.ts.toISOString())
 }
 
-/** The forecasts table on its unique key and every column that does not depend on timing. */
+/**
+ * The forecasts table on its unique key and every column that does not depend on timing. The
+ * policy's `effective` records what happened to the order (docs/trading.md, Policy values): whether
+ * a sell reduced a long depends on the order in which concurrent bars were placed, so only whether
+ * an order was proposed (`no_order` or not) is compared; `orders` checks one order per proposal.
+ */
 export async function deterministicForecasts (db: Db): Promise<unknown[]> {
   const res = await db.query(
     `SELECT symbol, asof, horizon, model_version, mu, sigma, p_up, q05, q95, realized_return,
             features->'llm'->'inputs' AS inputs,
             features->'llm'->'rationale'->'parsed' AS rationale,
             features->'llm'->'policy'->'parsed' AS policy,
-            features->'llm'->'policy'->>'effective' AS effective,
+            features->'llm'->'policy'->>'effective' = 'no_order' AS no_order,
             (SELECT count(*)::int FROM orders o WHERE o.forecast_id = f.id) AS orders
      FROM forecasts f ORDER BY symbol, asof, horizon, model_version`)
   return res.rows

@@ -55,6 +55,8 @@ describe('Lexi answering invalid JSON 30% of the time', () => {
     }
     const rows = await features(pool)
     expect(rows).toHaveLength(100)
+    const reducing = new Set((await pool.query<{ asof: Date }>(
+      'SELECT f.asof FROM forecasts f JOIN orders o ON o.forecast_id = f.id WHERE o.risk_reducing')).rows.map((r) => r.asof.toISOString()))
     let repaired = 0
     let invalid = 0
     for (const f of rows) {
@@ -62,7 +64,12 @@ describe('Lexi answering invalid JSON 30% of the time', () => {
         if (r.repaired) { repaired++; expect(r).toMatchObject({ valid_json: true, ok: true }); expect(r.parsed).not.toBeNull() }
         if (!r.valid_json) { invalid++; expect(r).toMatchObject({ ok: false, parsed: null }); expect(r.raw).not.toBe('') }
       }
-      if (!f.policy.valid_json) expect(f.policy).toMatchObject({ effective: f.inputs.order ? 'deny' : 'no_order', fail_reason: 'invalid_json' })
+      // An unusable answer denies a proposed order (fail closed), except an exit: it never waits on the LLM.
+      if (!f.policy.valid_json) {
+        expect(f.policy).toMatchObject(!f.inputs.order
+          ? { effective: 'no_order', fail_reason: 'invalid_json' }
+          : reducing.has(f.inputs.asof) ? { effective: 'reduce_only_allowed', fail_reason: null } : { effective: 'deny', fail_reason: 'invalid_json' })
+      }
     }
     // 200 answers at a 30% fault rate: faults show up, each as a repair or as invalid JSON.
     expect(repaired + invalid).toBeGreaterThan(20)
