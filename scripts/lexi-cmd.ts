@@ -6,9 +6,29 @@
  */
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { commonEnv, ConfigError, loadDotEnv, loadEnv } from '@pulsetrade/config'
+import { commonEnv, ConfigError, envField, loadDotEnv, loadEnv } from '@pulsetrade/config'
 
-export const LEXI_ENV = { ...commonEnv.llm, ...commonEnv.lexiHost }
+/**
+ * Only for `make lexi-cmd` (the host vLLM launch command). The defaults are the runbook's GPU host;
+ * the served name and --max-model-len come from LLM_MODEL and LLM_MAX_TOKENS.
+ */
+export const LEXI_HOST_ENV = {
+  LEXI_CUDA_VISIBLE_DEVICES: envField.string({ minLength: 1 }).default('0,1,2,3'),
+  LEXI_MODEL_PATH: envField.string({ minLength: 1 }).default('Qwen/Qwen2.5-32B-Instruct'),
+  LEXI_TENSOR_PARALLEL_SIZE: envField.int({ min: 1, max: 64 }).default(4),
+  LLM_DTYPE: envField.oneOf(['auto', 'bfloat16', 'float16', 'half', 'float', 'float32']).default('float16'),
+  LLM_GPU_UTILIZATION: envField.number({ min: 0, max: 1, aboveMin: true }).default(0.88),
+  LEXI_MAX_NUM_SEQS: envField.int({ min: 1, max: 4096 }).default(64),
+  LEXI_SWAP_SPACE: envField.number({ min: 0, max: 1024 }).default(16),
+  LEXI_DISTRIBUTED_EXECUTOR_BACKEND: envField.oneOf(['mp', 'ray', 'uni', 'external_launcher']).default('mp'),
+  LEXI_TRUST_REMOTE_CODE: envField.boolean().default(true),
+  LEXI_DOWNLOAD_DIR: envField.string({ minLength: 1 }).default('/models'),
+  LEXI_DISABLE_CUSTOM_ALL_REDUCE: envField.boolean().default(true),
+  LEXI_HOST: envField.string({ minLength: 1 }).default('0.0.0.0'),
+  LEXI_PORT: envField.port().default(8008),
+  LEXI_EXTRA_ARGS: envField.string().default(''),
+}
+export const LEXI_ENV = { ...commonEnv.llm, ...LEXI_HOST_ENV }
 export type LexiConfig = ReturnType<typeof loadLexiConfig>
 export const loadLexiConfig = (env: Record<string, string | undefined>) => loadEnv(LEXI_ENV, env)
 

@@ -8,6 +8,8 @@ import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { commonEnv, ConfigError, envField, loadDotEnv, loadEnv, maskUrlCredentials, SERVICE_PORTS, type ServiceName } from '@pulsetrade/config'
+import { AdminEnv } from '@pulsetrade/admin/config'
+import { AnalyticsEnv } from '@pulsetrade/analytics/config'
 import { APP_DATABASE, ensureDatabase, migrate, startEmbeddedPostgres, type EmbeddedPostgres } from '@pulsetrade/db'
 import { startChild, stopChild, waitForHttp, type Child } from './child-process'
 
@@ -27,7 +29,11 @@ let config
 try {
   // Every shared knob is checked before anything starts, so a typo fails at once on one line.
   config = loadEnv({
-    ...commonEnv.db, ...commonEnv.log, ...commonEnv.llm, ...commonEnv.gate, ...commonEnv.admin, ...commonEnv.analytics,
+    ...commonEnv.db, ...commonEnv.log, ...commonEnv.llm, ...commonEnv.gate,
+    /** The services' own knobs that make run reads or passes on, checked here as the services will. */
+    ADMIN_TOKEN: AdminEnv.shape.ADMIN_TOKEN.optional(),
+    ENABLE_PANIC_EXIT: AdminEnv.shape.ENABLE_PANIC_EXIT,
+    ANALYTICS_SUMMARY_TIMEOUT_MS: AnalyticsEnv.shape.ANALYTICS_SUMMARY_TIMEOUT_MS,
     /** Checked here too, so a token with whitespace stops make run before anything starts. */
     CHAT_TOKENS: envField.namedTokens({ minLength: 16 }).optional(),
     SIM_PORT: envField.port().default(8008),

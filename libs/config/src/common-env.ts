@@ -12,7 +12,8 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 /**
  * The knobs several processes share, as zod shapes to spread into a service's schema:
  * `z.object({ ...commonEnv.db, ...commonEnv.log, ...commonEnv.llm, ...servicePort('api') })`.
- * Every knob here is listed with its comment in .env.example.
+ * Every knob here is listed with its comment in .env.example. A knob only one process reads lives in
+ * that process's own config.ts (admin, analytics) or script (scripts/lexi-cmd.ts).
  */
 export const commonEnv = {
   db: {
@@ -56,33 +57,5 @@ export const commonEnv = {
   gate: {
     LLM_SHADOW_MODE: envField.boolean().default(false),
     ORDER_GATE_DISABLED: envField.boolean().default(false),
-  },
-  admin: {
-    /** Bearer token for services/admin; `make run` generates one when unset. */
-    ADMIN_TOKEN: envField.token({ minLength: 16 }).optional(),
-    ENABLE_PANIC_EXIT: envField.boolean().default(false),
-  },
-  analytics: {
-    ANALYTICS_SUMMARY_TIMEOUT_MS: envField.int({ min: 100, max: 120_000 }).default(8_000),
-  },
-  /**
-   * Only for `make lexi-cmd` (the host vLLM launch command). The defaults are the runbook's GPU host;
-   * the served name and --max-model-len come from LLM_MODEL and LLM_MAX_TOKENS.
-   */
-  lexiHost: {
-    LEXI_CUDA_VISIBLE_DEVICES: envField.string({ minLength: 1 }).default('0,1,2,3'),
-    LEXI_MODEL_PATH: envField.string({ minLength: 1 }).default('Qwen/Qwen2.5-32B-Instruct'),
-    LEXI_TENSOR_PARALLEL_SIZE: envField.int({ min: 1, max: 64 }).default(4),
-    LLM_DTYPE: envField.oneOf(['auto', 'bfloat16', 'float16', 'half', 'float', 'float32']).default('float16'),
-    LLM_GPU_UTILIZATION: envField.number({ min: 0, max: 1, aboveMin: true }).default(0.88),
-    LEXI_MAX_NUM_SEQS: envField.int({ min: 1, max: 4096 }).default(64),
-    LEXI_SWAP_SPACE: envField.number({ min: 0, max: 1024 }).default(16),
-    LEXI_DISTRIBUTED_EXECUTOR_BACKEND: envField.oneOf(['mp', 'ray', 'uni', 'external_launcher']).default('mp'),
-    LEXI_TRUST_REMOTE_CODE: envField.boolean().default(true),
-    LEXI_DOWNLOAD_DIR: envField.string({ minLength: 1 }).default('/models'),
-    LEXI_DISABLE_CUSTOM_ALL_REDUCE: envField.boolean().default(true),
-    LEXI_HOST: envField.string({ minLength: 1 }).default('0.0.0.0'),
-    LEXI_PORT: envField.port().default(8008),
-    LEXI_EXTRA_ARGS: envField.string().default(''),
   },
 }

@@ -5,7 +5,7 @@ import { commonEnv, loadEnv } from '@pulsetrade/config'
 
 const text = readFileSync(new URL('../../../.env.example', import.meta.url), 'utf8')
 const lines = text.split('\n')
-const shared = { ...commonEnv.db, ...commonEnv.log, ...commonEnv.llm, ...commonEnv.gate, ...commonEnv.admin, ...commonEnv.analytics, ...commonEnv.lexiHost }
+const shared = { ...commonEnv.db, ...commonEnv.log, ...commonEnv.llm, ...commonEnv.gate }
 
 test('.env.example lists every shared knob', () => {
   const listed = new Set(Object.keys(parseEnv(text)))

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest'
 import { z } from 'zod'
 import { ConfigError, commonEnv, envField, loadEnv, servicePort } from '@pulsetrade/config'
 
-const Api = z.object({ ...commonEnv.db, ...commonEnv.log, ...commonEnv.llm, ...commonEnv.gate, ...commonEnv.admin, ...servicePort('api') })
+const Api = z.object({ ...commonEnv.db, ...commonEnv.log, ...commonEnv.llm, ...commonEnv.gate, ADMIN_TOKEN: envField.token({ minLength: 16 }).optional(), ...servicePort('api') })
 
 const errorOf = (fn: () => unknown): ConfigError => {
   try { fn() } catch (err) { if (err instanceof ConfigError) return err; throw err }
@@ -16,7 +16,7 @@ describe('loadEnv', () => {
     expect(c).toMatchObject({
       LOG_LEVEL: 'info', LOG_PRETTY: false, LLM_BASE_URL: ['http://127.0.0.1:8008/v1'],
       LLM_MODEL: 'Lexi', LLM_CONCURRENCY: 64, LLM_MAX_TOKENS: 4096, LLM_SHADOW_MODE: false, ORDER_GATE_DISABLED: false,
-      LLM_PROMPTS_PATH: 'configs/llm_prompts.yaml', ENABLE_PANIC_EXIT: false, PORT: 8001,
+      LLM_PROMPTS_PATH: 'configs/llm_prompts.yaml', PORT: 8001,
     })
   })
 

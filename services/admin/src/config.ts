@@ -19,7 +19,8 @@ export const AdminEnv = z.object({
   ADMIN_TOKENS: envField.namedTokens({ minLength: 16 }).optional(),
   /** Failed authentications per client address per minute before further attempts get 429. */
   ADMIN_AUTH_MAX_FAILURES: envField.int({ min: 1, max: 100_000 }).default(10),
-  ENABLE_PANIC_EXIT: commonEnv.admin.ENABLE_PANIC_EXIT,
+  /** 1: POST /strategist/panic-exit is served; unset, the route answers 404. */
+  ENABLE_PANIC_EXIT: envField.boolean().default(false),
   /**
    * Budget of one strategist state change (panic exit, resume): queued behind this process's other
    * state changes plus the wait for the trading_state lock. 503 with Retry-After when it runs out.

@@ -8,7 +8,8 @@ export const AnalyticsEnv = z.object({
   DATABASE_URL: envField.postgresUrl(),
   ...commonEnv.log,
   ...commonEnv.llm,
-  ...commonEnv.analytics,
+  /** No /analytics/recent request waits longer for the summary; also the Lexi call's own deadline. */
+  ANALYTICS_SUMMARY_TIMEOUT_MS: envField.int({ min: 100, max: 120_000 }).default(8_000),
   /** One summary (one Lexi call at most) per window, shared by every /analytics/recent query. */
   ANALYTICS_SUMMARY_WINDOW_MS: envField.int({ min: 1_000, max: 86_400_000 }).default(60_000),
   /** Bearer token for /analytics/*; unset: only loopback clients are answered (see ANALYTICS_PUBLIC). */
