@@ -16,7 +16,7 @@ import { createLlmClient, type ChatMessage, type Sampling } from '@pulsetrade/ll
 import { reportBench, round } from './kit/bench-report'
 import { startSimProcess } from './kit/lexi-sim-process'
 import { machineInfo } from './kit/machine'
-import { percentile } from './kit/percentile'
+import { percentile } from '@pulsetrade/llm-eval/percentile'
 
 const { values } = parseArgs({ options: { calls: { type: 'string' }, blocks: { type: 'string' }, warmup: { type: 'string' } } })
 const calls = Number(values.calls ?? 5000)
@@ -80,12 +80,12 @@ try {
   const row = (s: Side) => ({
     side: s.name,
     calls: s.latencies.length,
-    'p50 ms': round(percentile(s.latencies, 50)),
-    'p90 ms': round(percentile(s.latencies, 90)),
-    'p99 ms': round(percentile(s.latencies, 99)),
+    'p50 ms': round(percentile(s.latencies, 50) ?? Number.NaN),
+    'p90 ms': round(percentile(s.latencies, 90) ?? Number.NaN),
+    'p99 ms': round(percentile(s.latencies, 99) ?? Number.NaN),
     'cpu ms/call': round(s.cpuMicros / 1000 / s.latencies.length),
   })
-  const ratio = percentile(viaClient.latencies, 50) / percentile(viaRaw.latencies, 50)
+  const ratio = (percentile(viaClient.latencies, 50) ?? Number.NaN) / (percentile(viaRaw.latencies, 50) ?? Number.NaN)
   await reportBench({
     name: 'b2-client-overhead',
     ratio,

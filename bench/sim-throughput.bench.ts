@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { Pool } from 'undici'
+import { percentile } from '@pulsetrade/llm-eval/percentile'
 
 const TARGET_RPS = 2000
 const body = JSON.stringify({
@@ -82,10 +83,7 @@ if (process.argv[2] === '--drive') {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
     return (Number(fields[11]) + Number(fields[12])) / 100
   }
-  const pct = (xs: number[], p: number): number => {
-    const s = [...xs].sort((a, b) => a - b)
-    return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0
-  }
+  const pct = (xs: number[], p: number): number => percentile(xs, p) ?? 0
 
   try {
     const per = Math.max(1, Math.round(connections / clients))

@@ -7,7 +7,7 @@ import { importBarsFile } from '@pulsetrade/forecast/bars'
 import { loadConfig as forecastConfig } from '@pulsetrade/forecast/config'
 import { createForecastRuntime } from '@pulsetrade/forecast/runtime'
 import { createLlmClient } from '@pulsetrade/llm'
-import { percentile } from './percentile'
+import { percentile } from '@pulsetrade/llm-eval/percentile'
 
 /**
  * Issue 15's chat flood, one side of it: the forecast worker works through `forecasts` bars against
@@ -107,8 +107,8 @@ export async function runChatFloodSide (o: ChatFloodOptions): Promise<ChatFloodS
       forecasts: summary.done,
       policy_calls: rows.length,
       policy_ok: rows.filter((r) => r.ok).length,
-      policy_p50_ms: Math.round(percentile(latencies, 50)),
-      policy_p95_ms: Math.round(percentile(latencies, 95)),
+      policy_p50_ms: Math.round(percentile(latencies, 50) ?? Number.NaN),
+      policy_p95_ms: Math.round(percentile(latencies, 95) ?? Number.NaN),
       circuits_opened: lines.filter((l) => l.includes('"llm circuit opened"')).length,
       chat_at_lexi: chatHeld.inFlight,
       chat_queued: chatHeld.waiting,

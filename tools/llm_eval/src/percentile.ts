@@ -1,8 +1,16 @@
 /**
- * Nearest-rank percentile: the smallest value with at least p % of the values at or below it
- * (sorted[ceil(p/100 · n) − 1]). Always an observed value; null for no values.
+ * Nearest-rank percentile (p in 0..100) of values in any order: the smallest value with at least
+ * p % of the values at or below it (sorted[ceil(p/100 · n) − 1]). Always an observed value; null
+ * for no values. The one percentile of the repository (the eval report and the benches).
  */
-export function percentile (sorted: readonly number[], p: number): number | null {
+export function percentile (values: readonly number[], p: number): number | null {
+  return ofSorted([...values].sort((a, b) => a - b), p)
+}
+
+/** The median (nearest rank, so an observed value); null for no values. */
+export const median = (values: readonly number[]): number | null => percentile(values, 50)
+
+function ofSorted (sorted: readonly number[], p: number): number | null {
   if (sorted.length === 0) return null
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length))
   return sorted[Math.min(rank, sorted.length) - 1] as number
@@ -14,9 +22,9 @@ export function latencyStats (values: readonly number[]): LatencyStats {
   const sorted = [...values].sort((a, b) => a - b)
   const sum = sorted.reduce((s, v) => s + v, 0)
   return {
-    p50: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    p99: percentile(sorted, 99),
+    p50: ofSorted(sorted, 50),
+    p95: ofSorted(sorted, 95),
+    p99: ofSorted(sorted, 99),
     mean: sorted.length === 0 ? null : sum / sorted.length,
     max: sorted.length === 0 ? null : sorted[sorted.length - 1] as number,
   }
