@@ -1,9 +1,13 @@
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { startLexiSim, type LexiSim } from '@pulsetrade/lexi-sim'
 import { testDatabase } from '../../../test/db'
-import { buildTestApp } from './build-test-app'
+import { VLLM_PRIORITY } from '@pulsetrade/llm'
+import { buildTestApp, chatAuth } from './build-test-app'
 
-/** A Lexi that refuses priorities is named in /readyz (not only in the log), and stays usable. */
+/**
+ * A Lexi that refuses priorities is named in /readyz (not only in the log), and stays usable; chat
+ * calls carry the interactive class.
+ */
 const db = await testDatabase()
 let sim: LexiSim
 beforeAll(async () => { sim = await startLexiSim({ port: 0, fixedLatencyMs: 0 }) })
@@ -22,5 +26,20 @@ test('LLM_PRIORITY_SCHEDULING=1 against an fcfs Lexi: calls succeed and /readyz 
     expect(ready.json().checks.llm.detail).toMatch(/^priority scheduling is not enabled on 127\.0\.0\.1:\d+\/v1: requests are sent without priority$/)
   } finally {
     await app.close()
+  }
+})
+
+test('POST /llm/chat runs in the interactive class: with priority scheduling Lexi sees priority 2', async () => {
+  const prioritySim = await startLexiSim({ port: 0, fixedLatencyMs: 0, schedulingPolicy: 'priority' })
+  const { app } = buildTestApp(db, `${prioritySim.url}/v1`, { LLM_PRIORITY_SCHEDULING: '1' })
+  try {
+    for (const stream of [false, true]) {
+      const res = await app.inject({ method: 'POST', url: '/llm/chat', headers: chatAuth, payload: { prompt: 'hi', max_tokens: 8, stream } })
+      expect(res.statusCode, res.body).toBe(200)
+    }
+    expect(prioritySim.stats().byPriority).toEqual({ [VLLM_PRIORITY.interactive]: 2 })
+  } finally {
+    await app.close()
+    await prioritySim.close()
   }
 })

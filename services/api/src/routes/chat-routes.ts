@@ -115,11 +115,11 @@ export async function chatRoutes (scope: FastifyInstance, opts: ChatRoutesOption
     const signal = clientGone(reply)
     const ref = { name: request.ref!.prompt, version: request.ref!.version, hash: request.ref!.hash }
     if (!req.body.stream) {
-      const r = await opts.llm.chat(request, { signal, cache: false })
+      const r = await opts.llm.chat(request, { signal, cache: false, priorityClass: 'interactive' })
       return { ...r, prompt: ref }
     }
     // Pull the first chunk before answering: failures before any token keep their HTTP status.
-    const it = opts.llm.chatStream(request, { signal })[Symbol.asyncIterator]()
+    const it = opts.llm.chatStream(request, { signal, priorityClass: 'interactive' })[Symbol.asyncIterator]()
     const first = await it.next()
     reply.header('cache-control', 'no-cache').header('x-accel-buffering', 'no').type('text/event-stream; charset=utf-8')
     // A stream is sent as is: fastify skips the response schema for it, the type provider does not know that.
