@@ -46,11 +46,12 @@ engine() {
   return 1
 }
 
-if ! why=$(engine 2>&1); then
-  say "no Docker engine could be started ($(tail -1 <<<"$why")): the compose smoke is skipped"
+# In this shell (not a subshell): it records the dockerd it starts, for the trap to stop.
+if ! engine >/tmp/ci-compose-engine.log 2>&1; then
+  say "no Docker engine could be started ($(tail -1 /tmp/ci-compose-engine.log)): the compose smoke is skipped"
   exit 0
 fi
-[ -n "$why" ] && echo "$why"
+cat /tmp/ci-compose-engine.log
 if ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null; then
   apt_install docker-compose || { say "no compose command (docker compose or docker-compose) can be had: the compose smoke is skipped"; exit 0; }
 fi
