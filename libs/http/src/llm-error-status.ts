@@ -1,6 +1,9 @@
+import { llmErrorSpec } from '@pulsetrade/llm/error-table'
+
 /**
- * How a typed LLM error (libs/llm, matched by its stable `code`) reaches an HTTP client. The one
- * place that decides it; the error handler applies it.
+ * How a typed LLM error (libs/llm, matched by its stable `code`) reaches an HTTP client: status,
+ * Retry-After and message lead all come from libs/llm's one error table (LLM_ERRORS). The error
+ * handler and the chat route apply it.
  */
 export interface LlmErrorStatus {
   statusCode: number
@@ -14,35 +17,14 @@ interface LlmErrorLike { code: string, message: string, limit?: unknown, retryAf
 export const isLlmError = (err: unknown): err is LlmErrorLike =>
   typeof (err as { code?: unknown } | null)?.code === 'string' && (err as { code: string }).code.startsWith('LLM_ERR')
 
-const retryAfter = (err: LlmErrorLike, fallbackMs: number): Record<string, string> => {
-  const ms = typeof err.retryAfterMs === 'number' && err.retryAfterMs > 0 ? err.retryAfterMs : fallbackMs
-  return { 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) }
-}
-
 export function llmErrorStatus (err: LlmErrorLike): LlmErrorStatus {
-  const base = { headers: {}, details: {} }
-  switch (err.code) {
-    case 'LLM_ERR_CONTEXT_LENGTH': {
-      const limit = typeof err.limit === 'number' ? err.limit : null
-      const head = limit === null ? 'the request does not fit the model context' : `the request does not fit the model context of ${limit} tokens`
-      return { ...base, statusCode: 400, message: `${head}: ${err.message}`, details: { limit } }
-    }
-    case 'LLM_ERR_PROMPT_TOO_LONG':
-      return { ...base, statusCode: 400, message: err.message, details: typeof err.limit === 'number' ? { limit: err.limit } : {} }
-    case 'LLM_ERR_BAD_REQUEST':
-      return { ...base, statusCode: 400, message: `the model server rejected the request: ${err.message}` }
-    case 'LLM_ERR_QUEUE_FULL':
-      return { ...base, statusCode: 503, message: `the LLM queue is full: ${err.message}`, headers: retryAfter(err, 1000) }
-    case 'LLM_ERR_CIRCUIT_OPEN':
-      return { ...base, statusCode: 503, message: `the LLM is failing and its circuit is open: ${err.message}`, headers: retryAfter(err, 5000) }
-    case 'LLM_ERR_TIMEOUT':
-      return { ...base, statusCode: 504, message: `the LLM did not answer in time: ${err.message}` }
-    case 'LLM_ERR_ABORTED':
-      return { ...base, statusCode: 499, message: 'the request was aborted' }
-    case 'LLM_ERR_UNREACHABLE':
-      return { ...base, statusCode: 502, message: `the LLM is unreachable: ${err.message}` }
-    default:
-      // LLM_ERR_UPSTREAM, _MODEL_NOT_FOUND, _AUTH, _INVALID_JSON and codes added later.
-      return { ...base, statusCode: 502, message: `the LLM failed: ${err.message}` }
-  }
+  const spec = llmErrorSpec(err.code)
+  const limit = typeof err.limit === 'number' ? err.limit : null
+  // Retry-After: the upstream's own wait when it sent one, else the table's; none when the table has none.
+  const waitMs = spec.retryAfterMs === null ? null : typeof err.retryAfterMs === 'number' && err.retryAfterMs > 0 ? err.retryAfterMs : spec.retryAfterMs
+  const headers: Record<string, string> = waitMs === null ? {} : { 'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))) }
+  const lead = spec.lead === null ? null : err.code === 'LLM_ERR_CONTEXT_LENGTH' && limit !== null ? `${spec.lead} of ${limit} tokens` : spec.lead
+  const message = lead === null ? err.message : spec.quote ? `${lead}: ${err.message}` : lead
+  const details = err.code === 'LLM_ERR_CONTEXT_LENGTH' ? { limit } : limit !== null ? { limit } : {}
+  return { statusCode: spec.status, message, headers, details }
 }

@@ -27,7 +27,12 @@ export const SummarySchema = z.object({
 })
 export type Summary = z.infer<typeof SummarySchema>
 
-export const LlmErrorInfoSchema = z.object({ code: z.string(), message: z.string() })
+/**
+ * A failed call's error: `code` (error-table.ts), `cause` (for LLM_ERR_CIRCUIT_OPEN the code of the
+ * failures that opened the circuit, else null; absent in rows written before it existed) and a
+ * message for people. fail_reason is derived from the two codes, never from the message.
+ */
+export const LlmErrorInfoSchema = z.object({ code: z.string(), cause: z.string().nullable().optional(), message: z.string() })
 
 export const UsageSchema = z.object({
   prompt_tokens: z.number().int().nonnegative(),

@@ -63,7 +63,7 @@ describe('prompt budget', () => {
     })
     client = createLlmClient({ baseURL: server.url, tokenize: 'server', timeoutMs: 2_000 })
     const r = await client.structured(renderedPrompt({ sampling: { temperature: 0, top_p: 1, max_tokens: 200 } }), AnswerSchema)
-    expect(r.error).toEqual({ code: 'LLM_ERR_PROMPT_TOO_LONG', message: 'prompt needs about 3950 tokens + max_tokens 200 = 4150, over the context limit of 4096 tokens' })
+    expect(r.error).toEqual({ code: 'LLM_ERR_PROMPT_TOO_LONG', cause: null, message: 'prompt needs about 3950 tokens + max_tokens 200 = 4150, over the context limit of 4096 tokens' })
     expect(server.requests.map((q) => q.path)).toEqual(['/tokenize'])
     expect(server.requests[0]?.body).toMatchObject({ model: 'Lexi', add_generation_prompt: true })
   })

@@ -57,10 +57,11 @@ describe('LlmCircuitOpenError carries the cause', () => {
     })
     expect(failReasonOf(err as LlmCircuitOpenError)).toBe('timeout')
 
-    // A structured result keeps only {code, message}: the message still names the cause.
+    // A structured result stores the cause as a field next to the code.
     const r = await io.client.structured(renderedPrompt(), AnswerSchema)
-    expect(r.error).toEqual({ code: 'LLM_ERR_CIRCUIT_OPEN', message: `circuit open for ${labelOf(s.url)} after 2 consecutive timeouts` })
+    expect(r.error).toEqual({ code: 'LLM_ERR_CIRCUIT_OPEN', cause: 'LLM_ERR_TIMEOUT', message: `circuit open for ${labelOf(s.url)} after 2 consecutive timeouts` })
     expect(failReasonOf(r.error ?? 'LLM_ERR')).toBe('timeout')
+    expect(failReasonOf({ code: 'LLM_ERR_CIRCUIT_OPEN', cause: 'LLM_ERR_TIMEOUT', message: 'reworded: the breaker tripped' })).toBe('timeout')
     expect(failReasonOf('LLM_ERR_CIRCUIT_OPEN')).toBe('circuit_open') // the code alone says no more than before
     expect(await io.client.metrics.getSingleMetricAsString('llm_client_calls_total'))
       .toContain('llm_client_calls_total{prompt="policy",version="1.0.0",outcome="circuit_open"} 1')
@@ -74,7 +75,7 @@ describe('LlmCircuitOpenError carries the cause', () => {
     const err = await failure(io.client.chat(req)) as LlmCircuitOpenError
     expect(err).toMatchObject({ code: 'LLM_ERR_CIRCUIT_OPEN', causeCode: 'LLM_ERR_UPSTREAM', message: `circuit open for ${labelOf(s.url)} after 3 consecutive upstream errors` })
     expect(failReasonOf(err)).toBe('upstream_error')
-    expect(failReasonOf({ code: err.code, message: err.message })).toBe('upstream_error')
+    expect(failReasonOf(err.toData())).toBe('upstream_error')
   })
 
   test('opened by refused connections: the error says unreachable', async () => {
@@ -83,7 +84,7 @@ describe('LlmCircuitOpenError carries the cause', () => {
     for (let i = 0; i < 2; i++) await expect(io.client.chat(req)).rejects.toMatchObject({ code: 'LLM_ERR_UNREACHABLE' })
     const err = await failure(io.client.chat(req)) as LlmCircuitOpenError
     expect(err).toMatchObject({ causeCode: 'LLM_ERR_UNREACHABLE', message: `circuit open for ${labelOf(down)} after 2 consecutive connection failures` })
-    expect(failReasonOf({ code: err.code, message: err.message })).toBe('unreachable')
+    expect(failReasonOf(err.toData())).toBe('unreachable')
   })
 
   test.each([[0], [1]])('with several upstreams, the error names every open circuit and the most recent opening (upstream %i) is the cause', async (last) => {
@@ -110,18 +111,18 @@ describe('LlmCircuitOpenError carries the cause', () => {
     expect(err).toMatchObject({ code: 'LLM_ERR_CIRCUIT_OPEN', causeCode: 'LLM_ERR_UPSTREAM', openedBy: { upstream: labels[last], at: 2_000 } })
     expect(err.upstreams).toEqual(labels)
     expect(err.message).toBe(`circuit open for ${labels[last]} after 1 consecutive upstream error; ${labels[first]} after 1 consecutive timeout`)
-    expect(failReasonOf({ code: err.code, message: err.message })).toBe('upstream_error')
+    expect(failReasonOf(err.toData())).toBe('upstream_error')
   })
 })
 
-describe('cause codes read back from stored messages', () => {
-  test('every message the error builds gives back its cause; other messages give none', () => {
+describe('the cause is a field, the message only describes it', () => {
+  test('every opening gives its cause as a field; the message is never read', () => {
     const at = 1
-    for (const code of ['LLM_ERR_TIMEOUT', 'LLM_ERR_UNREACHABLE', 'LLM_ERR_UPSTREAM', 'LLM_ERR_SOMETHING_NEW']) {
+    for (const code of ['LLM_ERR_TIMEOUT', 'LLM_ERR_UNREACHABLE', 'LLM_ERR_UPSTREAM', 'LLM_ERR_RATE_LIMIT'] as const) {
       for (const [failures, sameCode] of [[1, 1], [5, 5], [5, 2], [7, 1]] as const) {
         const e = new LlmCircuitOpenError(['a:8008/v1', 'b:8008/v1'], [{ upstream: 'b:8008/v1', code, failures, sameCode, at }, { upstream: 'a:8008/v1', code: 'LLM_ERR_TIMEOUT', failures: 5, sameCode: 5, at: 0 }])
         expect(e.causeCode).toBe(code)
-        expect(LlmCircuitOpenError.causeCodeOf(e.message)).toBe(code)
+        expect(e.toData()).toEqual({ code: 'LLM_ERR_CIRCUIT_OPEN', cause: code, message: e.message })
       }
     }
     expect(new LlmCircuitOpenError(['a:8008/v1', 'b:8008/v1'], [{ upstream: 'b:8008/v1', code: 'LLM_ERR_UPSTREAM', failures: 5, sameCode: 2, at }]).message)
@@ -130,8 +131,11 @@ describe('cause codes read back from stored messages', () => {
     expect(unknown).toMatchObject({ message: 'circuit open for a:8008/v1', causeCode: null, openedBy: null })
     expect(failReasonOf(unknown)).toBe('circuit_open')
     expect(failReasonOf({ code: 'LLM_ERR_CIRCUIT_OPEN', message: 'down' })).toBe('circuit_open')
-    // Only a circuit-open code reads its message.
-    expect(failReasonOf({ code: 'LLM_ERR_INVALID_JSON', message: 'circuit open for a:8008/v1 after 2 consecutive timeouts' })).toBe('invalid_json')
+    // A message that reads like a cause says nothing: only the fields count.
+    expect(failReasonOf({ code: 'LLM_ERR_CIRCUIT_OPEN', message: 'circuit open for a:8008/v1 after 2 consecutive timeouts' })).toBe('circuit_open')
+    expect(failReasonOf({ code: 'LLM_ERR_CIRCUIT_OPEN', cause: null, message: 'circuit open for a:8008/v1 after 2 consecutive timeouts' })).toBe('circuit_open')
+    // Only a circuit-open error takes its reason from the cause.
+    expect(failReasonOf({ code: 'LLM_ERR_INVALID_JSON', cause: 'LLM_ERR_TIMEOUT', message: 'x' })).toBe('invalid_json')
   })
 
   test('a half-open circuit whose probe is in flight fails other callers fast with the same cause', async () => {

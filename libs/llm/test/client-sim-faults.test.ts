@@ -49,7 +49,7 @@ describe('lexi-sim faults end typed, within the deadline', () => {
     await sim.setFaults({ overloaded: true })
     const before = sim.stats().byRoute['/v1/chat/completions'] ?? 0
     const r = await one()
-    expect(r.error).toEqual({ code: 'LLM_ERR_UPSTREAM', message: '503 The server is overloaded; try again later.' })
+    expect(r.error).toEqual({ code: 'LLM_ERR_UPSTREAM', cause: null, message: '503 The server is overloaded; try again later.' })
     expect((sim.stats().byRoute['/v1/chat/completions'] ?? 0) - before).toBe(3) // first try + maxRetries 2
   })
 
@@ -70,7 +70,7 @@ describe('lexi-sim faults end typed, within the deadline', () => {
   test('wedged (no token ever) → LLM_ERR_TIMEOUT at the deadline, and the abort frees the sim slot', async () => {
     await sim.setFaults({ wedged: true })
     const r = await one()
-    expect(r.error).toEqual({ code: 'LLM_ERR_TIMEOUT', message: `timeout after ${DEADLINE_MS} ms` })
+    expect(r.error).toEqual({ code: 'LLM_ERR_TIMEOUT', cause: null, message: `timeout after ${DEADLINE_MS} ms` })
     for (let i = 0; i < 20 && sim.stats().running > 0; i++) await delay(10)
     expect(sim.stats().running).toBe(0)
     expect(sim.stats().aborted).toBeGreaterThanOrEqual(1)

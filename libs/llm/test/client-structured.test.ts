@@ -103,7 +103,7 @@ describe('structured', () => {
     t.server = await startServer((_r, res) => { sendJson(res, 400, nestedError('response_format is invalid')) })
     t.client = createLlmClient({ baseURL: t.server.url, timeoutMs: 2_000 })
     const r = await t.client.structured(renderedPrompt(), AnswerSchema)
-    expect(r.error).toEqual({ code: 'LLM_ERR_BAD_REQUEST', message: 'response_format is invalid' })
+    expect(r.error).toEqual({ code: 'LLM_ERR_BAD_REQUEST', cause: null, message: 'response_format is invalid' })
   })
 
   test('a prompt that cannot fit the context is refused before any request, giving both numbers', async () => {

@@ -116,10 +116,10 @@ test('gateFailReason maps unknown codes to upstream_error, a refused prompt budg
 })
 
 test('gateFailReason of a fast-failed call whose circuit was opened by timeouts is timeout, as in orders.gate', () => {
-  const error = { code: 'LLM_ERR_CIRCUIT_OPEN', message: 'circuit open for 127.0.0.1:8008/v1 after 5 consecutive timeouts' }
+  const error = { code: 'LLM_ERR_CIRCUIT_OPEN', cause: 'LLM_ERR_TIMEOUT', message: 'the breaker tripped (any wording)' }
   expect(gateFailReason(error)).toBe('timeout')
-  expect(gateFailReason({ code: 'LLM_ERR_CIRCUIT_OPEN', message: 'circuit open' })).toBe('circuit_open')
-  expect(evaluateGate({ risk: { pass: true, checks: [] }, llm: failedResult(error.code, error.message), riskReducing: false, mode: 'enforce', gateDisabled: false, qty: 10 }))
+  expect(gateFailReason({ code: 'LLM_ERR_CIRCUIT_OPEN', message: 'circuit open for 127.0.0.1:8008/v1 after 5 consecutive timeouts' })).toBe('circuit_open')
+  expect(evaluateGate({ risk: { pass: true, checks: [] }, llm: failedResult(error.code, error.message, error.cause), riskReducing: false, mode: 'enforce', gateDisabled: false, qty: 10 }))
     .toMatchObject({ effective: 'deny', fail_reason: 'timeout' })
 })
 

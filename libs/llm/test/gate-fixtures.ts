@@ -24,6 +24,6 @@ export function policyResult (decision: Partial<PolicyDecision> | null, over: Pa
   }
 }
 
-/** A failed call (ok:false) with the given LlmError code. */
-export const failedResult = (code: string, message = 'failed'): LlmResult<PolicyDecision> =>
-  policyResult(null, { ok: false, valid_json: false, raw: '', finish_reason: null, error: { code, message } })
+/** A failed call (ok:false) with the given LlmError code (and cause code, for a circuit open). */
+export const failedResult = (code: string, message = 'failed', cause: string | null = null): LlmResult<PolicyDecision> =>
+  policyResult(null, { ok: false, valid_json: false, raw: '', finish_reason: null, error: { code, cause, message } })

@@ -1,4 +1,4 @@
-import { RENDER_LIMITS, SummarySchema, type LlmClient, type PromptRegistry } from '@pulsetrade/llm'
+import { RENDER_LIMITS, SummarySchema, failReasonOf, type LlmClient, type PromptRegistry } from '@pulsetrade/llm'
 import type { RecentForecast } from './recent-forecasts-repo'
 
 export type SummaryStatus = 'ok' | 'empty' | 'timeout' | 'unreachable' | 'invalid'
@@ -31,10 +31,10 @@ export interface Summarizer {
 /** Rows sent to the summary prompt: the registry shows no more than this many items of an array. */
 export const SUMMARY_MAX_ROWS = RENDER_LIMITS.maxArrayItems
 
+/** A failed summary's status, from the error code's fail reason (libs/llm's error table): timeout, invalid, else unreachable. */
 const statusOf = (code: string | undefined): SummaryStatus => {
-  if (code === 'LLM_ERR_TIMEOUT') return 'timeout'
-  if (code === 'LLM_ERR_INVALID_JSON') return 'invalid'
-  return 'unreachable'
+  const reason = code === undefined ? null : failReasonOf(code)
+  return reason === 'timeout' ? 'timeout' : reason === 'invalid_json' ? 'invalid' : 'unreachable'
 }
 
 /** The compact row the summary prompt reads (see its system prompt in configs/llm_prompts.yaml). */

@@ -10,7 +10,6 @@ import { createModelRegistry } from './models/model-registry'
 import { createEnricher } from './pipeline/enrich-forecast'
 import { createForecastMetrics } from './pipeline/forecast-metrics'
 import { createForecastWorker, type ForecastWorker, type WorkerOptions } from './pipeline/forecast-worker'
-import { createUpstreamProbe } from './pipeline/upstream-probe'
 import { createOutageOptions } from './pipeline/outage-options'
 import { createOrderPlacer, type Gate } from './pipeline/place-gated-order'
 import { fromRepo } from './repo-paths'
@@ -66,7 +65,7 @@ export function createForecastRuntime (deps: {
     sizing: { minEdge: config.FORECAST_MIN_EDGE, fullEdge: config.FORECAST_FULL_EDGE, targetNotional: config.FORECAST_TARGET_NOTIONAL, lotSize },
     enrich: createEnricher({
       client: llm, registry, model: config.LLM_MODEL, mode, gateDisabled,
-      diagnose: createUpstreamProbe({ baseUrls: config.LLM_BASE_URL, apiKey: config.LLM_API_KEY }),
+      diagnose: llm.diagnose,
     }),
     placeOrder,
     workerId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,

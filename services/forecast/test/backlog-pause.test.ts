@@ -7,7 +7,7 @@ import { createForecastMetrics } from '../src/pipeline/forecast-metrics'
 const DAY = 86_400_000
 const NOW = Date.parse('2026-12-07T12:00:00Z')
 
-const result = (ok: boolean, code: string | null, message = 'x') => ({ ok, error: code == null ? null : { code, message } })
+const result = (ok: boolean, code: string | null, message = 'x', cause: string | null = null) => ({ ok, error: code == null ? null : { code, cause, message } })
 const features = (policy: ReturnType<typeof result>, rationale = result(true, null)) => ({ policy, rationale }) as never
 
 function setup (o: Partial<OutageOptions> = {}) {
@@ -96,7 +96,8 @@ test('a circuit closed by another call (a live bar answered) resumes at once', a
 })
 
 test('outageReason names the cause a circuit-open error carries', () => {
-  expect(outageReason(features(result(false, 'LLM_ERR_CIRCUIT_OPEN', 'circuit open for a after 5 consecutive timeouts')))).toBe('timeout')
+  expect(outageReason(features(result(false, 'LLM_ERR_CIRCUIT_OPEN', 'any wording', 'LLM_ERR_TIMEOUT')))).toBe('timeout')
+  expect(outageReason(features(result(false, 'LLM_ERR_CIRCUIT_OPEN', 'circuit open for a after 5 consecutive timeouts')))).toBe('circuit_open')
   expect(outageReason(features(result(false, 'LLM_ERR_UPSTREAM')))).toBe('upstream_error')
   expect(outageReason(features(result(false, 'LLM_ERR_CONTEXT_LENGTH')))).toBeNull()
 })

@@ -1,13 +1,13 @@
-import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from 'openai/resources/chat/completions'
 import { ADHOC_REF, type ClientContext } from './client-context'
 import type { CallScope } from './call-scope'
-import { LlmUpstreamError } from './errors'
+import { LLM_ERROR_TEXT, LlmUpstreamError } from './errors'
 import { checkPromptBudget, estimatePromptTokens, promptTokensUpperBound } from './prompt-budget'
 import type { Usage } from './request-runner'
 import { DEFAULT_PRIORITY_CLASS, type LlmPriorityClass } from './priority-class'
+import type { ChatCompletionBody, ResponseFormat } from './wire'
 import type { ChatMessage, ChatRequest } from '../types'
 
-export type ResponseFormat = ChatCompletionCreateParamsNonStreaming['response_format']
+export type { ResponseFormat } from './wire'
 
 export interface Completion {
   text: string
@@ -30,7 +30,7 @@ export interface CompleteOptions {
 }
 
 /** The body every completion sends: explicit sampling fields, so vLLM's model defaults never apply. */
-export function buildBody (model: string, req: ChatRequest, responseFormat?: ResponseFormat): ChatCompletionCreateParamsNonStreaming {
+export function buildBody (model: string, req: ChatRequest, responseFormat?: ResponseFormat): ChatCompletionBody {
   const s = req.sampling
   return {
     model,
@@ -44,7 +44,7 @@ export function buildBody (model: string, req: ChatRequest, responseFormat?: Res
   }
 }
 
-export function streamBody (model: string, req: ChatRequest): ChatCompletionCreateParamsStreaming {
+export function streamBody (model: string, req: ChatRequest): ChatCompletionBody {
   return { ...buildBody(model, req), stream: true, stream_options: { include_usage: true } }
 }
 
@@ -87,7 +87,7 @@ export async function complete (ctx: ClientContext, scope: CallScope, req: ChatR
   }, async (a) => {
     const res = await a.upstream.createCompletion(body, { signal: a.signal, requestId: a.requestId, priority: a.priority })
     const choice = res.choices[0]
-    if (!choice?.message) throw new LlmUpstreamError('upstream answered without a choice message')
+    if (!choice?.message) throw new LlmUpstreamError(LLM_ERROR_TEXT.noChoiceMessage())
     const usage = { prompt_tokens: res.usage?.prompt_tokens ?? 0, completion_tokens: res.usage?.completion_tokens ?? 0 }
     return {
       value: { text: choice.message.content ?? '', finish_reason: choice.finish_reason ?? null, usage, request_id: a.requestId, model: res.model, attempt: a.attempt },

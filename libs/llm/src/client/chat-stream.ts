@@ -1,5 +1,3 @@
-import type { Stream } from 'openai/core/streaming'
-import type { ChatCompletionChunk } from 'openai/resources/chat/completions'
 import { ADHOC_REF, type ClientContext } from './client-context'
 import { createCallScope } from './call-scope'
 import { callLogger, reportCall } from './call-report'
@@ -8,19 +6,21 @@ import { LlmAbortedError, LlmPriorityUnsupportedError, LlmTimeoutError, outcomeO
 import { DEFAULT_PRIORITY_CLASS } from './priority-class'
 import type { Lease, Usage } from './request-runner'
 import { toLlmError } from './to-llm-error'
+import type { ChatCompletionChunk } from './wire'
 import type { CallOptions, ChatRequest, StreamChunk } from '../types'
 
 /**
  * Streamed chat. Before the stream starts the call retries like chat(); once it has started nothing
  * is retried. Deltas are yielded as they come; an idle timer (streamIdleMs) and the call's total
- * deadline both abort the request; in-band `data: {"error":...}` frames become typed errors; a
+ * deadline both abort the request; in-band `data: {"error":...}` frames become typed errors
+ * (sse-chunks.ts); a
  * consumer that stops iterating (break/return) aborts the upstream request, freeing its slot.
  */
 export async function * chatStream (ctx: ClientContext, req: ChatRequest, opts?: CallOptions): AsyncGenerator<StreamChunk, void, undefined> {
   const scope = createCallScope(opts, ctx.cfg.timeoutMs, ctx.now)
   const ref = req.ref ?? ADHOC_REF
   const log = callLogger(ctx, ref)
-  let lease: Lease<Stream<ChatCompletionChunk>> | null = null
+  let lease: Lease<AsyncGenerator<ChatCompletionChunk, void, undefined>> | null = null
   let usage: Usage = { prompt_tokens: 0, completion_tokens: 0 }
   let idle: NodeJS.Timeout | undefined
   let settled = false
@@ -44,12 +44,7 @@ export async function * chatStream (ctx: ClientContext, req: ChatRequest, opts?:
     // frame. Then (nothing yielded yet) the stream is opened once more, without the field.
     for (let round = 0; ; round++) {
       lease = await ctx.run({ scope, ref, cls, retries: ctx.cfg.maxRetries, hold: true }, async (a) => ({
-        value: await a.upstream.openai.chat.completions.create(a.priority === null ? body : { ...body, priority: a.priority } as typeof body, {
-          signal: a.signal,
-          timeout: Math.max(1, scope.remaining()) + 1_000,
-          maxRetries: 0,
-          headers: { 'X-Request-Id': a.requestId },
-        }),
+        value: await a.upstream.openStream(body, { signal: a.signal, requestId: a.requestId, priority: a.priority }),
       }))
       scope.phase = 'stream'
       // A consumer that stops pulling without return() must not keep the slot: the deadline or idle
@@ -85,7 +80,7 @@ export async function * chatStream (ctx: ClientContext, req: ChatRequest, opts?:
       }
       break
     }
-    // The SDK ends an aborted stream quietly: an abort (deadline, idle) must still surface.
+    // A body cut by our own abort may end without an error: an abort (deadline, idle) must still surface.
     if (scope.signal.aborted) throw scope.signal.reason
     settled = true
     lease.end(null, usage)

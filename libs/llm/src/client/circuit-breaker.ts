@@ -1,3 +1,5 @@
+import type { LlmErrorCode } from './error-table'
+
 export type CircuitState = 'closed' | 'open' | 'half_open'
 
 /** Proof that a request was let through; `probe` marks the single half-open trial request. */
@@ -6,7 +8,7 @@ export interface CircuitTicket { probe: boolean }
 /** Why a circuit is open: the run of consecutive failures that (re-)opened it. */
 export interface CircuitOpening {
   /** Error code of the last failure of the run, the one that opened the circuit (e.g. LLM_ERR_TIMEOUT). */
-  code: string
+  code: LlmErrorCode
   /** Consecutive failures since the last success (the threshold, plus failed half-open probes). */
   failures: number
   /** How many of those, counted back from the last, had that same code. */
@@ -34,7 +36,7 @@ export interface CircuitBreaker {
   /** The upstream answered (2xx or a 4xx verdict): closes the circuit and resets the count. */
   onSuccess: (ticket: CircuitTicket) => void
   /** Timeout, connection failure or 5xx (its error code): counts towards opening; a failed probe re-opens. */
-  onFailure: (ticket: CircuitTicket, code: string) => void
+  onFailure: (ticket: CircuitTicket, code: LlmErrorCode) => void
   /** Ended without saying anything about the upstream (caller aborted): frees the probe slot. */
   onNeutral: (ticket: CircuitTicket) => void
   /** Why the circuit is open or half-open (the failures that last opened it); null while closed. */
@@ -46,7 +48,7 @@ export function createCircuitBreaker (opts: CircuitBreakerOptions): CircuitBreak
   let state: CircuitState = 'closed'
   // Consecutive failures since the last success (while closed, the count that opens the circuit).
   let run = 0
-  let lastCode = ''
+  let lastCode: LlmErrorCode = 'LLM_ERR'
   let sameCode = 0
   let opening: CircuitOpening | null = null
   let openedAt = 0

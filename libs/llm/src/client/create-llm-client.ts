@@ -5,6 +5,7 @@ import { createCallRecorder, type CallRecorder } from './call-recorder'
 import { createCallScope } from './call-scope'
 import { chat } from './chat'
 import { chatStream } from './chat-stream'
+import { createDiagnose, type Diagnosis } from './diagnose'
 import type { CircuitState } from './circuit-breaker'
 import type { ClientContext } from './client-context'
 import { createClientMetrics } from './client-metrics'
@@ -40,6 +41,12 @@ export interface LlmClientInstance extends LlmClient {
   stats: () => LlmClientStats
   /** Waits until every queued llm_calls row is written. */
   flush: () => Promise<void>
+  /**
+   * Why the upstreams fail right now (GET /models on each, 1 s deadline, one probe per second
+   * shared by all callers): `unreachable`, `timeout`, `upstream_error`, or `circuit_open` when one
+   * answers. For a circuit-open failure whose cause is unknown (diagnose.ts).
+   */
+  diagnose: () => Promise<Diagnosis>
 }
 
 /** Slots of the health probe on top of the concurrency (see semaphore.ts). */
@@ -113,9 +120,9 @@ export function createLlmClient (options: LlmClientOptions): LlmClientInstance {
       const scope = createCallScope(opts, cfg.timeoutMs, now)
       try {
         const lease = await ctx.run({ scope, ref: { prompt: 'models', version: '-', arm: null }, cls: 'health', retries: cfg.maxRetries, slot: false, record: false }, async (a) => {
-          const page = await a.upstream.openai.models.list({ signal: a.signal, timeout: Math.max(1, scope.remaining()) + 1_000, maxRetries: 0, headers: { 'X-Request-Id': a.requestId } })
+          const cards = await a.upstream.listModels({ signal: a.signal, requestId: a.requestId })
           // vLLM adds max_model_len to each card (not in the OpenAI type).
-          return { value: page.data.map((m) => ({ id: m.id, max_model_len: (m as { max_model_len?: number | null }).max_model_len ?? null })) }
+          return { value: cards.map((m) => ({ id: m.id, max_model_len: m.max_model_len ?? null })) }
         })
         return lease.value
       } catch (err) {
@@ -142,5 +149,6 @@ export function createLlmClient (options: LlmClientOptions): LlmClientInstance {
     }),
     upstreamFailures: () => signals.failures,
     flush: async () => { await recorder?.flush() },
+    diagnose: createDiagnose(upstreams, { now }),
   }
 }

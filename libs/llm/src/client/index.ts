@@ -5,8 +5,13 @@ export {
   LlmError, LlmTimeoutError, LlmUnreachableError, LlmContextLengthError, LlmCircuitOpenError,
   LlmInvalidJsonError, LlmQueueFullError, LlmUpstreamError, LlmRateLimitError, LlmBadRequestError,
   LlmAuthError, LlmModelNotFoundError, LlmPromptTooLongError, LlmAbortedError, LlmPriorityUnsupportedError,
-  failReasonOf, type FailReason, type TimeoutPhase,
+  LLM_ERROR_TEXT, type TimeoutPhase, type UpstreamOpening,
 } from './errors'
+export {
+  LLM_ERRORS, LLM_ERROR_CODES, failReasonOf, isLlmErrorCode, llmErrorSpec, outcomeOf,
+  type FailReason, type LlmErrorCode, type LlmErrorData, type LlmErrorSpec, type ThrownLlmError,
+} from './error-table'
+export type { Diagnosis } from './diagnose'
 export { toLlmError, type FailureInput } from './to-llm-error'
 export { estimatePromptTokens } from './prompt-budget'
 export { KEY_SCHEMA_VERSION, cacheKeyOf, isDeterministic, type EffectiveRequest } from './response-cache'

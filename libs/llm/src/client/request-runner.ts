@@ -1,17 +1,14 @@
 import { randomUUID } from 'node:crypto'
-import type { Logger } from 'pino'
+import { attemptEnder, type AttemptBooks, type EndAttempt, type Usage } from './attempt-end'
 import { sleep, type CallScope } from './call-scope'
-import type { CallRecorder } from './call-recorder'
-import type { ClientMetrics } from './client-metrics'
-import { LlmAbortedError, LlmCircuitOpenError, LlmPriorityUnsupportedError, LlmUnreachableError, outcomeOf, type LlmError } from './errors'
+import { LlmCircuitOpenError, LlmPriorityUnsupportedError, LlmUnreachableError, type LlmError } from './errors'
 import { VLLM_PRIORITY, type LlmPriorityClass } from './priority-class'
-import { backoffMs, isRetryable, isUpstreamFailure } from './retry-policy'
+import { backoffMs, isRetryable } from './retry-policy'
 import type { Semaphore, Release } from './semaphore'
-import { toLlmError } from './to-llm-error'
 import type { Upstream } from './upstream'
 import type { UpstreamPool } from './upstream-pool'
 
-export interface Usage { prompt_tokens: number, completion_tokens: number }
+export type { Usage, UpstreamSignals } from './attempt-end'
 
 export interface Attempt {
   upstream: Upstream
@@ -47,32 +44,18 @@ export interface Lease<T> {
   upstream: Upstream
   requestId: string
   attempt: number
-  /** Ends a held attempt: releases the slot, tells the breaker, writes the llm_calls row; returns the mapped error. */
-  end: (err: unknown, usage?: Usage) => LlmError | null
+  /** Ends a held attempt (attempt-end.ts: slot, breaker, metrics, log, llm_calls row); returns the mapped error. */
+  end: EndAttempt
 }
 
-export interface RunnerDeps {
+export interface RunnerDeps extends AttemptBooks {
   pool: UpstreamPool
   semaphore: Semaphore
-  now: () => number
   random: () => number
   retryBaseMs: number
   retryMaxMs: number
-  metrics: ClientMetrics
-  recorder: CallRecorder | null
-  log: Logger
   /** Send vLLM's `priority` field (LLM_PRIORITY_SCHEDULING). */
   priorityScheduling: boolean
-  /** What the calls saw of the upstreams lately (health tells busy from broken with it). */
-  signals: UpstreamSignals
-}
-
-/** Shared between the runner, streams and health: evidence that Lexi works or fails. */
-export interface UpstreamSignals {
-  /** Attempts that ended in an upstream failure (connection, timeout, 5xx), health probes included. */
-  failures: number
-  /** Client clock time of the last answer or streamed token of any call (0: none yet). */
-  lastProgressAt: number
 }
 
 export type RequestRunner = <T>(opts: RunOptions, fn: (a: Attempt) => Promise<{ value: T, usage?: Usage }>) => Promise<Lease<T>>
@@ -86,15 +69,6 @@ const noop: Release = () => {}
 export function createRequestRunner (deps: RunnerDeps): RequestRunner {
   // Fails fast, naming the failures that opened the circuits (the most recent opening is the cause).
   const circuitOpen = (): LlmCircuitOpenError => new LlmCircuitOpenError(deps.pool.upstreams.map((u) => u.label), deps.pool.openings())
-
-  /** Remembers that `upstream` refuses priorities; says so once per upstream. */
-  const refusePriority = (upstream: Upstream, e: LlmError): void => {
-    if (upstream.priorityRefused) return
-    upstream.priorityRefused = true
-    deps.metrics.priorityDowngrades.inc({ upstream: upstream.label })
-    deps.log.warn({ upstream: upstream.label, error: { code: e.code, message: e.message } },
-      'llm upstream does not run priority scheduling; sending it requests without priority from now on')
-  }
 
   return async function run<T> (opts: RunOptions, fn: (a: Attempt) => Promise<{ value: T, usage?: Usage }>): Promise<Lease<T>> {
     const { scope } = opts
@@ -118,47 +92,11 @@ export function createRequestRunner (deps: RunnerDeps): RequestRunner {
       tried.add(upstream)
       const requestId = randomUUID()
       const priority = deps.priorityScheduling && !upstream.priorityRefused ? VLLM_PRIORITY[opts.cls] : null
-      const t0 = deps.now()
       upstream.inFlight++
-      let ended = false
-      const end = (err: unknown, usage?: Usage): LlmError | null => {
-        if (ended) return null
-        ended = true
-        upstream.inFlight--
-        release()
-        const capture = upstream.takeCapture(requestId)
-        const e = err == null
-          ? null
-          : toLlmError({ ...capture, error: err, abortReason: scope.signal.aborted ? scope.signal.reason : undefined, timeoutMs: scope.budgetMs })
-        if (e) e.requestId = requestId
-        if (e == null) deps.signals.lastProgressAt = deps.now()
-        else if (isUpstreamFailure(e)) deps.signals.failures++
-        if (e instanceof LlmPriorityUnsupportedError && priority !== null) refusePriority(upstream, e)
-        if (!opts.ignoreCircuit) {
-          if (e == null) upstream.breaker.onSuccess(ticket)
-          else if (e instanceof LlmAbortedError) upstream.breaker.onNeutral(ticket)
-          else if (isUpstreamFailure(e)) upstream.breaker.onFailure(ticket, e.code)
-          else upstream.breaker.onSuccess(ticket)
-        }
-        const outcome = e ? outcomeOf(e.code) : 'ok'
-        const latencyMs = deps.now() - t0
-        deps.metrics.attempts.inc({ upstream: upstream.label, outcome })
-        deps.log.debug({ upstream: upstream.label, request_id: requestId, attempt, latency_ms: latencyMs, outcome }, 'llm attempt')
-        if (opts.record !== false) deps.recorder?.record({
-          prompt: opts.ref.prompt,
-          version: opts.ref.version,
-          arm: opts.ref.arm,
-          upstream: upstream.label,
-          attempt,
-          latency_ms: latencyMs,
-          prompt_tokens: usage?.prompt_tokens ?? null,
-          completion_tokens: usage?.completion_tokens ?? null,
-          ok: e == null,
-          error_code: e?.code ?? null,
-          request_id: requestId,
-        })
-        return e
-      }
+      const end = attemptEnder(deps, {
+        upstream, ticket, release, requestId, attempt, priority, scope, ref: opts.ref,
+        ignoreCircuit: opts.ignoreCircuit === true, record: opts.record !== false, startedAt: deps.now(),
+      })
 
       let failure: LlmError
       try {

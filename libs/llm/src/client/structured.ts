@@ -4,7 +4,7 @@ import { createCallScope } from './call-scope'
 import { callLogger, reportCall } from './call-report'
 import { complete, type Completion, type ResponseFormat } from './chat-completion'
 import { checkAnswer, echoOf, repairMessage } from './answer-check'
-import { LlmInvalidJsonError, LlmPromptTooLongError, outcomeOf, type LlmError } from './errors'
+import { LLM_ERROR_TEXT, LlmInvalidJsonError, LlmPromptTooLongError, outcomeOf, type LlmError } from './errors'
 import { readCached, writeCached } from './cache-io'
 import { cacheKeyOf, effectiveSampling, isDeterministic, type EffectiveRequest } from './response-cache'
 import { toLlmError } from './to-llm-error'
@@ -32,7 +32,7 @@ function jsonSchemaOf (schema: z.ZodType): Record<string, unknown> {
 /**
  * Structured call: response_format json_schema, parse + zod-validate, one repair round for invalid
  * JSON / schema mismatch / finish_reason "length". Never throws for upstream failures: they come
- * back as ok:false with error {code, message}.
+ * back as ok:false with error {code, cause, message}.
  */
 export async function structured<S extends z.ZodType> (ctx: ClientContext, prompt: RenderedPrompt, schema: S, opts?: CallOptions): Promise<StructuredResult<z.infer<S>>> {
   const scope = createCallScope(opts, ctx.cfg.timeoutMs, ctx.now)
@@ -57,7 +57,7 @@ export async function structured<S extends z.ZodType> (ctx: ClientContext, promp
     const result = {
       ...base, ok: false, valid_json: false, repaired: false, cached: false, parsed: null,
       raw: last?.text ?? '', first_raw: firstRaw, finish_reason: last?.finish_reason ?? null, latency_ms: elapsed(), usage,
-      request_id: e.requestId ?? last?.request_id ?? null, error: { code: e.code, message: ctx.scrub(e.message) },
+      request_id: e.requestId ?? last?.request_id ?? null, error: { ...e.toData(), message: ctx.scrub(e.message) },
     }
     reportCall(ctx, log, prompt, { outcome: outcomeOf(e.code), latencyMs: result.latency_ms, usage, requestId: result.request_id, attempt: last?.attempt, error: e, extra })
     return result
@@ -99,13 +99,13 @@ export async function structured<S extends z.ZodType> (ctx: ClientContext, promp
       } catch (err) {
         const e = toLlmError({ error: err, abortReason: scope.signal.aborted ? scope.signal.reason : undefined, timeoutMs: scope.budgetMs })
         // No room left in the context window for the repair: the answer stays what it was, invalid.
-        if (e instanceof LlmPromptTooLongError) return failed(new LlmInvalidJsonError(`${problem}; no room for a repair round (${e.message})`), { repair_reason: problem })
+        if (e instanceof LlmPromptTooLongError) return failed(new LlmInvalidJsonError(LLM_ERROR_TEXT.noRoomToRepair(problem, e.message)), { repair_reason: problem })
         return failed(e, { repair_reason: problem })
       }
       addUsage(last)
       check = checkAnswer(last.text, last.finish_reason, schema)
       if (!check.ok) {
-        return failed(new LlmInvalidJsonError(`still invalid after one repair round: ${check.problem} (first attempt: ${problem})`), { repair_reason: problem })
+        return failed(new LlmInvalidJsonError(LLM_ERROR_TEXT.stillInvalid(check.problem, problem)), { repair_reason: problem })
       }
       repaired = true
     }

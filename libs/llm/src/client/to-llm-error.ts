@@ -1,6 +1,5 @@
-import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai'
 import {
-  LlmAuthError, LlmBadRequestError, LlmPriorityUnsupportedError, LlmContextLengthError, LlmError, LlmModelNotFoundError,
+  LLM_ERROR_TEXT, LlmAuthError, LlmBadRequestError, LlmPriorityUnsupportedError, LlmContextLengthError, LlmError, LlmModelNotFoundError,
   LlmRateLimitError, LlmTimeoutError, LlmUnreachableError, LlmUpstreamError,
 } from './errors'
 import { retryAfterMs, type HeaderBag } from './retry-after'
@@ -9,10 +8,10 @@ import { retryAfterMs, type HeaderBag } from './retry-after'
 export interface FailureInput {
   /** HTTP status of the upstream response. */
   status?: number | null
-  /** The raw response body text (read by the transport before the SDK could lose it). */
+  /** The raw response body text. */
   body?: string | null
   headers?: HeaderBag | null
-  /** The exception thrown anywhere in the attempt (SDK, undici, stream parser). */
+  /** The exception thrown anywhere in the attempt (undici, stream parser). */
   error?: unknown
   /** The reason our own call signal fired (a deadline LlmTimeoutError or a caller LlmAbortedError). */
   abortReason?: unknown
@@ -33,45 +32,48 @@ const PRIORITY_RE = /^Got priority -?\d+ but Priority scheduling is not enabled\
 /**
  * THE mapping from (status, body, exception) to a typed LlmError. Understands vLLM's flat
  * `{object:"error",message}` (<= 0.10.0) and nested `{error:{message}}` (>= 0.10.1) envelopes,
- * `{error:"Unauthorized"}`, FastAPI's `{detail}`, the empty body of a dead engine, the SDK's in-band
- * stream error, and undici's connection errors. vLLM's message is always kept.
+ * `{error:"Unauthorized"}`, FastAPI's `{detail}`, the empty body of a dead engine, and undici's
+ * connection errors. vLLM's message is always kept. vLLM sends no code for a context overflow or a
+ * refused priority: those two are told by its body text (CONTEXT_RE, PRIORITY_RE), the protocol's
+ * only signal; our own messages are never read back.
  */
 export function toLlmError (input: FailureInput): LlmError {
   const { error } = input
   if (error instanceof LlmError) return error
   if (input.abortReason instanceof LlmError) return input.abortReason
   if (input.status != null) return fromResponse(input.status, parseBody(input.body), input.headers ?? null, error)
-  if (error instanceof APIConnectionTimeoutError) return new LlmTimeoutError(input.timeoutMs ?? 0, 'request', { cause: error })
-  // APIConnectionError is an APIError without a status: its cause (undici's) is mapped below.
-  if (error instanceof APIError && !(error instanceof APIConnectionError)) {
-    if (error.status != null) return fromResponse(error.status, describe(error.error), error.headers ?? null, error)
-    // In-band stream frame `data: {"error":{...}}`: vLLM's integer code stands in for the status.
-    const e = error.error as { code?: unknown } | undefined
-    const status = typeof e?.code === 'number' && e.code >= 400 ? e.code : 500
-    return fromResponse(status, describe(error.error), null, error)
-  }
   const coded = findCoded(error)
   if (coded && TIMEOUT_CODES.has(coded.code)) return new LlmTimeoutError(input.timeoutMs ?? 0, 'request', { cause: error })
   if (coded && NETWORK_CODES.has(coded.code)) {
     const reset = RESET_CODES.has(coded.code)
-    return new LlmUnreachableError(reset ? `connection reset: ${coded.message}` : coded.message, reset ? 'reset' : 'connect', { cause: error })
+    return new LlmUnreachableError(reset ? LLM_ERROR_TEXT.connectionReset(coded.message) : coded.message, reset ? 'reset' : 'connect', { cause: error })
   }
   const message = error instanceof Error ? error.message : String(error)
-  return new LlmError(message || 'unknown LLM client error', { cause: error })
+  return new LlmError(message || LLM_ERROR_TEXT.unknown(), { cause: error })
+}
+
+/**
+ * An in-band stream error frame (`data: {"error":{message,type,code}}`): vLLM's integer `code`
+ * stands in for the status (500 when it has none).
+ */
+export function streamFrameError (error: unknown): LlmError {
+  const code = (error as { code?: unknown } | null)?.code
+  const status = typeof code === 'number' && code >= 400 ? code : 500
+  return fromResponse(status, describe(error), null, undefined)
 }
 
 interface ParsedBody { message: string | null, raw: string }
 
 function fromResponse (status: number, body: ParsedBody, headers: HeaderBag | null, cause: unknown): LlmError {
   const opts = { cause, status, retryAfterMs: retryAfterMs(headers) }
-  const message = body.message ?? `upstream returned ${status} with an empty body${status === 500 ? ' (engine dead?)' : ''}`
+  const message = body.message ?? LLM_ERROR_TEXT.emptyBody(status)
   const ctx = CONTEXT_RE.exec(message)
   if (ctx && status < 500) return new LlmContextLengthError(message, Number(ctx[1]), requestedTokens(message), opts)
   if (status === 400 && PRIORITY_RE.test(message)) return new LlmPriorityUnsupportedError(message, opts)
-  if (status === 401 || status === 403) return new LlmAuthError(`${status} ${message}`, opts)
+  if (status === 401 || status === 403) return new LlmAuthError(LLM_ERROR_TEXT.upstreamStatus(status, message), opts)
   if (status === 404) return new LlmModelNotFoundError(message, opts)
   if (status === 429) return new LlmRateLimitError(message, opts)
-  if (status === 408 || status >= 500) return new LlmUpstreamError(`${status} ${message}`, opts)
+  if (status === 408 || status >= 500) return new LlmUpstreamError(LLM_ERROR_TEXT.upstreamStatus(status, message), opts)
   return new LlmBadRequestError(message, opts)
 }
 

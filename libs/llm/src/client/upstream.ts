@@ -1,35 +1,35 @@
-import OpenAI from 'openai'
-import { Agent, fetch as undiciFetch, request, Response as UndiciResponse, type Dispatcher } from 'undici'
+import { Agent, request, type Dispatcher } from 'undici'
 import { createCircuitBreaker, type CircuitBreaker, type CircuitOpening, type CircuitState } from './circuit-breaker'
-import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions'
-import { LlmUpstreamError } from './errors'
+import { LLM_ERROR_TEXT, LlmUpstreamError } from './errors'
 import type { HeaderBag } from './retry-after'
+import { sseChunks } from './sse-chunks'
+import { toLlmError } from './to-llm-error'
+import type { ChatCompletion, ChatCompletionBody, ChatCompletionChunk, ModelCard } from './wire'
 import type { ChatMessage } from '../types'
 
-/** What the transport saw of a non-2xx response before handing it to the SDK. */
-export interface CapturedResponse { status: number, body: string, headers: HeaderBag }
+/** What one request to an upstream carries besides its body. */
+export interface SendOptions { signal: AbortSignal, requestId: string, priority?: number | null }
 
 export interface Upstream {
   /** Base URL as configured (ends in /v1). */
   url: string
   /** host[:port]/path, credentials stripped: used in logs, metrics and llm_calls.upstream. */
   label: string
-  /** Streams and /v1/models. */
-  openai: OpenAI
+  /** POST /chat/completions without streaming. A non-2xx answer throws its typed LlmError. */
+  createCompletion: (body: ChatCompletionBody, o: SendOptions) => Promise<ChatCompletion>
   /**
-   * POST /chat/completions without streaming, straight over the pool (no SDK request/Response
-   * objects: they cost more CPU than the whole raw round trip on a fast upstream). A non-2xx answer is
-   * captured under `requestId` like the SDK path's, then thrown.
+   * POST /chat/completions with `stream: true`: resolves once the headers are in (a non-2xx answer
+   * throws its typed LlmError), then yields the chunks as they arrive (sse-chunks.ts).
    */
-  createCompletion: (body: ChatCompletionCreateParamsNonStreaming, o: { signal: AbortSignal, requestId: string, priority?: number | null }) => Promise<ChatCompletion>
+  openStream: (body: ChatCompletionBody, o: SendOptions) => Promise<AsyncGenerator<ChatCompletionChunk, void, undefined>>
+  /** GET /models. */
+  listModels: (o: SendOptions) => Promise<ModelCard[]>
+  /** POST /tokenize (server root) → token count of the chat prompt. */
+  tokenize: (model: string, messages: ChatMessage[], signal: AbortSignal) => Promise<number>
   breaker: CircuitBreaker
   inFlight: number
   /** This upstream answered that priority scheduling is not enabled: send it no `priority` field. */
   priorityRefused: boolean
-  /** The error response captured for the request that carried this X-Request-Id (removes it). */
-  takeCapture: (requestId: string) => CapturedResponse | undefined
-  /** POST /tokenize (server root) → token count of the chat prompt. */
-  tokenize: (model: string, messages: ChatMessage[], signal: AbortSignal) => Promise<number>
   close: () => Promise<void>
 }
 
@@ -54,7 +54,25 @@ export function upstreamLabel (url: string): string {
   return `${u.host}${u.pathname.replace(/\/+$/, '')}`
 }
 
-/** One replica: its own keep-alive pool, SDK client (SDK retries off) and circuit breaker. */
+type RawHeaders = Record<string, string | string[] | undefined>
+
+function headerBag (h: RawHeaders): HeaderBag {
+  return {
+    get: (name) => {
+      const v = h[name.toLowerCase()]
+      return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v
+    },
+  }
+}
+
+const ok = (status: number): boolean => status >= 200 && status <= 299
+
+/**
+ * One replica: its own keep-alive pool and circuit breaker. Every request goes over undici's
+ * `request` on that pool (no fetch Request/Response objects: they cost more CPU than the whole raw
+ * round trip on a fast upstream), and a non-2xx answer is mapped to its typed error right here,
+ * where status, body and headers are in hand.
+ */
 export function createUpstream (opts: UpstreamOptions): Upstream {
   const label = upstreamLabel(opts.url)
   const ownAgent = opts.dispatcher ? null : new Agent({
@@ -67,31 +85,13 @@ export function createUpstream (opts: UpstreamOptions): Upstream {
     connect: { timeout: Math.min(10_000, opts.transportTimeoutMs) },
   })
   const dispatcher: Dispatcher = opts.dispatcher ?? (ownAgent as Agent)
-  const captures = new Map<string, CapturedResponse>()
-
-  // The SDK drops the flat envelope's message ("400 status code (no body)"), so error bodies are read
-  // here and parked under the request id; the client maps them with toLlmError.
-  const transport = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    // undici's fetch takes the same arguments as the global one plus `dispatcher`.
-    const res = await undiciFetch(input as Parameters<typeof undiciFetch>[0], { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher })
-    if (res.ok) return res as unknown as Response
-    const requestId = new Headers(init?.headers).get('x-request-id')
-    const body = await res.text().catch(() => '')
-    if (requestId) captures.set(requestId, { status: res.status, body, headers: res.headers })
-    return new UndiciResponse(body, { status: res.status, statusText: res.statusText, headers: res.headers }) as unknown as Response
-  }
-
-  const openai = new OpenAI({
-    baseURL: opts.url,
-    apiKey: opts.apiKey,
-    maxRetries: 0,
-    timeout: opts.transportTimeoutMs,
-    fetch: transport,
-    logLevel: 'off',
-    organization: null,
-    project: null,
-    webhookSecret: null,
-  })
+  const authorization = `Bearer ${opts.apiKey}`
+  const base = opts.url.endsWith('/') ? opts.url : `${opts.url}/`
+  const completionsUrl = new URL('chat/completions', base)
+  const modelsUrl = new URL('models', base)
+  const root = new URL(opts.url)
+  root.pathname = root.pathname.replace(/\/v1\/?$/, '/')
+  const tokenizeUrl = new URL('tokenize', root)
 
   const breaker = createCircuitBreaker({
     failureThreshold: opts.failureThreshold,
@@ -100,66 +100,61 @@ export function createUpstream (opts: UpstreamOptions): Upstream {
     onStateChange: (s) => opts.onCircuitChange?.(label, s, breaker.openedBy()),
   })
 
-  const completionsUrl = new URL('chat/completions', opts.url.endsWith('/') ? opts.url : `${opts.url}/`)
-  const authorization = `Bearer ${opts.apiKey}`
-  const createCompletion: Upstream['createCompletion'] = async (body, o) => {
-    const res = await request(completionsUrl, {
-      method: 'POST',
+  /** One request; a non-2xx answer becomes its typed LlmError (its body read first). */
+  const send = async (url: URL, o: SendOptions & { method: 'GET' | 'POST', body?: ChatCompletionBody, accept: string }): Promise<Dispatcher.ResponseData> => {
+    const res = await request(url, {
+      method: o.method,
       dispatcher,
       signal: o.signal,
-      headers: { 'content-type': 'application/json', accept: 'application/json', authorization, 'x-request-id': o.requestId },
-      body: JSON.stringify(o.priority == null ? body : { ...body, priority: o.priority }),
+      headers: o.body
+        ? { 'content-type': 'application/json', accept: o.accept, authorization, 'x-request-id': o.requestId }
+        : { accept: o.accept, authorization, 'x-request-id': o.requestId },
+      ...(o.body ? { body: JSON.stringify(o.priority == null ? o.body : { ...o.body, priority: o.priority }) } : {}),
     })
-    const text = await res.body.text()
-    if (res.statusCode < 200 || res.statusCode > 299) {
-      captures.set(o.requestId, { status: res.statusCode, body: text, headers: headerBag(res.headers) })
-      // Not an LlmError: the runner maps the captured status and body (toLlmError) into the typed one.
-      throw new Error(`upstream answered ${res.statusCode}`)
-    }
-    return parseCompletion(text)
+    if (ok(res.statusCode)) return res
+    const text = await res.body.text().catch(() => '')
+    throw toLlmError({ status: res.statusCode, body: text, headers: headerBag(res.headers) })
   }
 
-  const root = new URL(opts.url)
-  root.pathname = root.pathname.replace(/\/v1\/?$/, '/')
-
-  const upstream: Upstream = {
+  return {
     url: opts.url,
     label,
-    openai,
-    createCompletion,
-    breaker,
-    inFlight: 0,
-    priorityRefused: false,
-    takeCapture: (id) => {
-      const c = captures.get(id)
-      captures.delete(id)
-      return c
+    createCompletion: async (body, o) => {
+      const res = await send(completionsUrl, { ...o, method: 'POST', body, accept: 'application/json' })
+      return parseCompletion(await res.body.text())
+    },
+    openStream: async (body, o) => {
+      const res = await send(completionsUrl, { ...o, method: 'POST', body, accept: 'text/event-stream' })
+      return sseChunks(res.body)
+    },
+    listModels: async (o) => {
+      const res = await send(modelsUrl, { ...o, method: 'GET', accept: 'application/json' })
+      const text = await res.body.text()
+      let json: unknown
+      try { json = JSON.parse(text) } catch { throw new LlmUpstreamError(LLM_ERROR_TEXT.notJson(text)) }
+      const data = (json as { data?: unknown } | null)?.data
+      if (!Array.isArray(data)) throw new LlmUpstreamError(LLM_ERROR_TEXT.noModelList())
+      return data as ModelCard[]
     },
     tokenize: async (model, messages, signal) => {
-      const res = await request(new URL('tokenize', root), {
+      const res = await request(tokenizeUrl, {
         method: 'POST',
         dispatcher,
         signal,
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${opts.apiKey}` },
+        headers: { 'content-type': 'application/json', authorization },
         body: JSON.stringify({ model, messages, add_generation_prompt: true }),
       })
-      const json = await res.body.json() as { count?: unknown }
-      if (res.statusCode !== 200 || typeof json.count !== 'number') throw new Error(`tokenize answered ${res.statusCode}`)
-      return json.count
+      const text = await res.body.text()
+      if (!ok(res.statusCode)) throw toLlmError({ status: res.statusCode, body: text, headers: headerBag(res.headers) })
+      let count: unknown
+      try { count = (JSON.parse(text) as { count?: unknown } | null)?.count } catch { count = undefined }
+      if (typeof count !== 'number') throw new LlmUpstreamError(LLM_ERROR_TEXT.noTokenCount(res.statusCode))
+      return count
     },
+    breaker,
+    inFlight: 0,
+    priorityRefused: false,
     close: async () => { await ownAgent?.close() },
-  }
-  return upstream
-}
-
-type RawHeaders = Record<string, string | string[] | undefined>
-
-function headerBag (h: RawHeaders): HeaderBag {
-  return {
-    get: (name) => {
-      const v = h[name.toLowerCase()]
-      return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v
-    },
   }
 }
 
@@ -169,14 +164,14 @@ function parseCompletion (text: string): ChatCompletion {
   try {
     json = JSON.parse(text)
   } catch {
-    throw new LlmUpstreamError(`upstream answered 2xx with a body that is not JSON: ${text.slice(0, 200)}`)
+    throw new LlmUpstreamError(LLM_ERROR_TEXT.notJson(text))
   }
   const choices = (json as { choices?: unknown } | null)?.choices
-  if (!Array.isArray(choices)) throw new LlmUpstreamError('upstream answered 2xx without a choices array')
+  if (!Array.isArray(choices)) throw new LlmUpstreamError(LLM_ERROR_TEXT.noChoices())
   for (const c of choices as unknown[]) {
     const content = (c as { message?: { content?: unknown } } | null)?.message?.content
     if (content !== undefined && content !== null && typeof content !== 'string') {
-      throw new LlmUpstreamError('upstream answered a choice whose message.content is not a string')
+      throw new LlmUpstreamError(LLM_ERROR_TEXT.contentNotString())
     }
   }
   return json as ChatCompletion

@@ -1,10 +1,9 @@
 import {
   FeaturesLlmSchema, PolicyDecisionSchema, RationaleSchema, ungatedPolicyRecord,
-  type FeaturesLlm, type GateMode, type LlmClient, type LlmInputs, type LlmResult, type PromptRegistry,
+  type Diagnosis, type FeaturesLlm, type GateMode, type LlmClient, type LlmInputs, type LlmResult, type PromptRegistry,
 } from '@pulsetrade/llm'
 import type { z } from 'zod'
 import { FeaturesContractError } from '../errors'
-import type { UpstreamDiagnosis } from './upstream-probe'
 
 export interface EnrichOptions {
   client: LlmClient
@@ -13,8 +12,8 @@ export interface EnrichOptions {
   model: string
   mode: GateMode
   gateDisabled: boolean
-  /** Says why Lexi fails when the circuit breaker answered without naming a cause (see upstream-probe.ts). */
-  diagnose?: () => Promise<UpstreamDiagnosis>
+  /** Says why Lexi fails when the circuit breaker answered without naming a cause (the client's diagnose()). */
+  diagnose?: () => Promise<Diagnosis>
 }
 
 export type EnrichForecast = (inputs: LlmInputs) => Promise<FeaturesLlm>
@@ -22,6 +21,11 @@ export type EnrichForecast = (inputs: LlmInputs) => Promise<FeaturesLlm>
 const errorCodeOf = (err: unknown): string => {
   const code = (err as { code?: unknown } | null)?.code
   return typeof code === 'string' && code !== '' ? code : 'LLM_ERR'
+}
+/** A thrown LlmError's cause code (the failures that opened a circuit), a field like its code. */
+const causeCodeOf = (err: unknown): string | null => {
+  const cause = (err as { causeCode?: unknown } | null)?.causeCode
+  return typeof cause === 'string' ? cause : null
 }
 
 /**
@@ -46,7 +50,7 @@ export function createEnricher (opts: EnrichOptions): EnrichForecast {
         prompt: rendered.prompt, version: rendered.version, hash: rendered.hash, arm: rendered.arm, bucket: rendered.bucket,
         ok: false, valid_json: false, repaired: false, cached: false, parsed: null, raw: '', finish_reason: null,
         latency_ms: 0, usage: { prompt_tokens: 0, completion_tokens: 0 }, request_id: null,
-        error: { code: errorCodeOf(err), message: (err as Error)?.message ?? String(err) },
+        error: { code: errorCodeOf(err), cause: causeCodeOf(err), message: (err as Error)?.message ?? String(err) },
       }
     }
   }
