@@ -214,13 +214,28 @@ lexi_back_ok() {
 
 scale_out() {
   dc stop -t 15 forecast >>"$WORK/scale.log" 2>&1 || { echo "stop forecast failed"; return 1; }
-  # A fresh backlog: the first $SCALE_BARS bars only, nothing forecast or queued yet.
+  # A fresh backlog: forecasts, queue, orders and positions emptied; the first $SCALE_BARS bars are
+  # kept aside and only their first 60 (history, nothing eligible) left, so the three replicas are
+  # all up and idle when the eligible bars arrive, and race for them.
   psql_q "BEGIN;
     TRUNCATE orders, forecasts, forecast_jobs, positions;
-    DELETE FROM market_bars WHERE (symbol, ts) NOT IN (SELECT symbol, ts FROM market_bars ORDER BY ts, symbol LIMIT $SCALE_BARS);
+    DROP TABLE IF EXISTS smoke_backlog;
+    CREATE TABLE smoke_backlog AS SELECT * FROM market_bars ORDER BY ts, symbol LIMIT $SCALE_BARS;
+    DELETE FROM market_bars;
+    INSERT INTO market_bars SELECT * FROM smoke_backlog ORDER BY ts, symbol LIMIT 60;
     COMMIT;" >/dev/null || { echo "could not reset the backlog"; return 1; }
   dc up -d --no-deps --no-recreate --scale forecast=3 forecast >>"$WORK/scale.log" 2>&1 || { echo "up --scale forecast=3 failed: $(tail -1 "$WORK/scale.log")"; return 1; }
-  local t0=$SECONDS row n expected=$((SCALE_BARS - 60))
+  local t0=$SECONDS healthy=0
+  while [ $((SECONDS - t0)) -lt 120 ]; do
+    healthy=$(for c in $(containers forecast); do docker inspect -f '{{.State.Health.Status}}' "$c"; done | grep -c '^healthy$')
+    [ "$healthy" -ge 3 ] && break
+    sleep 2
+  done
+  [ "$healthy" -ge 3 ] || { echo "only $healthy of 3 forecast replicas healthy after 120 s"; return 1; }
+  psql_q "INSERT INTO market_bars SELECT * FROM smoke_backlog ORDER BY ts, symbol OFFSET 60; DROP TABLE smoke_backlog;" >/dev/null \
+    || { echo "could not add the backlog"; return 1; }
+  local row n expected=$((SCALE_BARS - 60))
+  t0=$SECONDS
   while [ $((SECONDS - t0)) -lt 240 ]; do
     row=$(psql_q "SELECT (SELECT count(*) FROM forecast_jobs WHERE status <> 'done'), (SELECT count(*) FROM forecasts)") || return 1
     n=${row##*|}
@@ -235,12 +250,13 @@ scale_out() {
       (SELECT count(*) FROM (SELECT 1 FROM orders WHERE forecast_id IS NOT NULL GROUP BY forecast_id HAVING count(*) > 1) d),
       (SELECT count(*) FROM forecasts WHERE NOT (features->'llm' ? 'policy'))")
   IFS='|' read -r rows dupes once jobs order_dupes no_llm <<<"$row"
-  # How many bars each replica did, from its own /status.
-  local per=() i
+  # How many bars each replica did, from its own /status (each process counts from its start).
+  local per=() i sum=0
   for i in $(containers forecast); do per+=("$(curl -s -m 5 "http://127.0.0.1:$(published "$i" 8004)/status" | sed -n 's/.*"done":\([0-9]*\).*/\1/p')"); done
-  local detail="$replicas replicas; $rows forecasts for $expected bars, done per replica ${per[*]}; duplicate forecasts $dupes, duplicate orders $order_dupes; jobs done once $once of $jobs"
-  echo "$detail"
-  [ "$replicas" = 3 ] && [ "$rows" = "$expected" ] && [ "$dupes" = 0 ] && [ "$order_dupes" = 0 ] && [ "$once" = "$jobs" ] && [ "$jobs" = "$expected" ] && [ "$no_llm" = 0 ]
+  for i in "${per[@]}"; do sum=$((sum + ${i:-0})); done
+  echo "$replicas replicas; $rows forecasts for $expected bars; bars done per replica ${per[*]} (sum $sum); duplicate forecasts $dupes, duplicate orders $order_dupes; jobs done on the first attempt $once of $jobs"
+  [ "$replicas" = 3 ] && [ "$rows" = "$expected" ] && [ "$dupes" = 0 ] && [ "$order_dupes" = 0 ] && [ "$once" = "$jobs" ] \
+    && [ "$jobs" = "$expected" ] && [ "$no_llm" = 0 ] && [ "$sum" = "$expected" ]
 }
 
 leftovers() {
