@@ -35,13 +35,14 @@ EVAL_EXIT_REPORT = if [ -n "$(EVAL_EXIT_FILE)" ]; then echo $$code > "$(EVAL_EXI
 	if [ $$code -ne 0 ]; then echo "eval-llm: eval exit code $$code (1 = a gate failed, 2 = usage, 3 = unreachable or could not run); make reports any failure as 2, scripts/eval-llm.sh exits with $$code" >&2; fi; \
 	exit $$code
 
-.PHONY: help install run test lint typecheck migrate sim test-llm eval-llm prompts forecast dataset bench compose-check compose-up compose-down compose-smoke lexi-cmd prompts-check
+.PHONY: help install run test lint typecheck migrate sim test-llm eval-llm prompts forecast dataset bench compose-check compose-up compose-down compose-smoke lexi-cmd prompts-check format format-check
 
 help:
 	@echo "make run            start Postgres (embedded unless DATABASE_URL), migrations, lexi-sim (unless LLM_BASE_URL) and the four services"
 	@echo "make test           run every test (DATABASE_URL or an embedded Postgres); JSON results in .vitest-results.json"
 	@echo "make lint           ESLint (layering rules of design section 3) and the prompt registry check"
 	@echo "make typecheck      tsc --noEmit over the whole workspace"
+	@echo "make format         Prettier over the code (*.ts, *.js, *.mjs; .prettierrc.json); make format-check only reports"
 	@echo "make migrate        apply pending migrations (DATABASE_URL or the embedded Postgres)"
 	@echo "make sim            run lexi-sim in the foreground (ARGS='--port 8008 --slow 2')"
 	@echo "make test-llm       live tests against LLM_BASE_URL (says which URL and whether it is lexi-sim; skip when unreachable)"
@@ -80,6 +81,15 @@ lint: $(DEPS) $(if $(wildcard $(PROMPTS_CLI)),prompts-check)
 
 typecheck: $(DEPS)
 	$(BIN)/tsc -p tsconfig.json --noEmit
+
+# Code only: docs, YAML and JSON keep their hand layout. FORMAT_FILES narrows it (FORMAT_FILES="libs/db").
+FORMAT_FILES ?= .
+FORMAT_GLOB = --no-error-on-unmatched-pattern $(foreach d,$(FORMAT_FILES),'$(d)/**/*.{ts,js,mjs}')
+format: $(DEPS)
+	$(BIN)/prettier --log-level warn --write $(FORMAT_GLOB)
+
+format-check: $(DEPS)
+	$(BIN)/prettier --check $(FORMAT_GLOB)
 
 migrate: $(DEPS)
 	$(NODE_TS) libs/db/src/cli.ts migrate
