@@ -49,6 +49,8 @@ export const LLM_ERROR_TEXT = {
   promptTooLong: (promptTokens: number, maxTokens: number, limit: number): string =>
     `prompt needs about ${promptTokens} tokens + max_tokens ${maxTokens} = ${promptTokens + maxTokens}, over the context limit of ${limit} tokens`,
   aborted: (): string => 'LLM call aborted by the caller',
+  /** undici's own words, e.g. "connect ECONNREFUSED 127.0.0.1:8008". */
+  connectFailed: (detail: string): string => detail,
   connectionReset: (detail: string): string => `connection reset: ${detail}`,
   /** A status the upstream answered with, and its message. */
   upstreamStatus: (status: number, message: string): string => `${status} ${message}`,

@@ -46,7 +46,7 @@ export function toLlmError (input: FailureInput): LlmError {
   if (coded && TIMEOUT_CODES.has(coded.code)) return new LlmTimeoutError(input.timeoutMs ?? 0, 'request', { cause: error })
   if (coded && NETWORK_CODES.has(coded.code)) {
     const reset = RESET_CODES.has(coded.code)
-    return new LlmUnreachableError(reset ? LLM_ERROR_TEXT.connectionReset(coded.message) : coded.message, reset ? 'reset' : 'connect', { cause: error })
+    return new LlmUnreachableError(reset ? LLM_ERROR_TEXT.connectionReset(coded.message) : LLM_ERROR_TEXT.connectFailed(coded.message), reset ? 'reset' : 'connect', { cause: error })
   }
   const message = error instanceof Error ? error.message : String(error)
   return new LlmError(message || LLM_ERROR_TEXT.unknown(), { cause: error })
