@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream'
+import type { Logger } from 'pino'
 import { afterAll, beforeEach, describe, expect, test } from 'vitest'
 import { ConfigError, createLogger } from '@pulsetrade/config'
 import { testDatabase } from '../../../test/db'
@@ -10,7 +11,7 @@ import { as, auth, buildTestApp, TOKEN } from './build-test-app'
 const db = await testDatabase()
 const apps: Array<{ close: () => Promise<unknown> }> = []
 afterAll(async () => { await Promise.all(apps.map((a) => a.close())) })
-function app (env: Record<string, string> = {}, logger?: Parameters<typeof buildTestApp>[4]['logger']) {
+function app (env: Record<string, string> = {}, logger?: Logger) {
   const built = buildTestApp(db, 'http://127.0.0.1:1/v1', { ENABLE_PANIC_EXIT: '1', ...env }, undefined, logger ? { logger } : {})
   apps.push(built.app)
   return built.app
