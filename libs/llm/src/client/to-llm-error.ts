@@ -62,54 +62,57 @@ export function streamFrameError (error: unknown): LlmError {
   return fromResponse(status, describe(error), null, undefined)
 }
 
-interface ParsedBody { message: string | null, raw: string }
+/** `text`: the upstream's own words (vLLM's error message), null for an empty body. */
+interface ParsedBody { text: string | null, raw: string }
 
 function fromResponse (status: number, body: ParsedBody, headers: HeaderBag | null, cause: unknown): LlmError {
   const opts = { cause, status, retryAfterMs: retryAfterMs(headers) }
-  const message = body.message ?? LLM_ERROR_TEXT.emptyBody(status)
-  const ctx = CONTEXT_RE.exec(message)
-  if (ctx && status < 500) return new LlmContextLengthError(message, Number(ctx[1]), requestedTokens(message), opts)
-  if (status === 400 && PRIORITY_RE.test(message)) return new LlmPriorityUnsupportedError(message, opts)
-  if (status === 401 || status === 403) return new LlmAuthError(LLM_ERROR_TEXT.upstreamStatus(status, message), opts)
-  if (status === 404) return new LlmModelNotFoundError(message, opts)
-  if (status === 429) return new LlmRateLimitError(message, opts)
-  if (status === 408 || status >= 500) return new LlmUpstreamError(LLM_ERROR_TEXT.upstreamStatus(status, message), opts)
-  return new LlmBadRequestError(message, opts)
+  // Only vLLM's body text is looked into (it has no code for these two), never a message of ours.
+  const vllmText = body.text
+  const ctx = vllmText === null ? null : CONTEXT_RE.exec(vllmText)
+  const shown = vllmText ?? LLM_ERROR_TEXT.emptyBody(status)
+  if (ctx && status < 500) return new LlmContextLengthError(shown, Number(ctx[1]), requestedTokens(vllmText as string), opts)
+  if (status === 400 && vllmText !== null && PRIORITY_RE.test(vllmText)) return new LlmPriorityUnsupportedError(shown, opts)
+  if (status === 401 || status === 403) return new LlmAuthError(LLM_ERROR_TEXT.upstreamStatus(status, shown), opts)
+  if (status === 404) return new LlmModelNotFoundError(shown, opts)
+  if (status === 429) return new LlmRateLimitError(shown, opts)
+  if (status === 408 || status >= 500) return new LlmUpstreamError(LLM_ERROR_TEXT.upstreamStatus(status, shown), opts)
+  return new LlmBadRequestError(shown, opts)
 }
 
 /** Total tokens the request asked for, from any of vLLM's wordings; null when not stated. */
-function requestedTokens (message: string): number | null {
-  const total = /you requested (\d+) tokens/.exec(message)
+function requestedTokens (vllmText: string): number | null {
+  const total = /you requested (\d+) tokens/.exec(vllmText)
   if (total) return Number(total[1])
-  const input = /(?:request has|your request has) (\d+) input tokens/.exec(message)
-  const tooLarge = /is too large: (\d+)/.exec(message)
+  const input = /(?:request has|your request has) (\d+) input tokens/.exec(vllmText)
+  const tooLarge = /is too large: (\d+)/.exec(vllmText)
   if (input && tooLarge) return Number(input[1]) + Number(tooLarge[1])
   return input ? Number(input[1]) : null
 }
 
-function parseBody (text: string | null | undefined): ParsedBody {
-  const raw = (text ?? '').trim()
-  if (raw === '') return { message: null, raw }
+function parseBody (body: string | null | undefined): ParsedBody {
+  const raw = (body ?? '').trim()
+  if (raw === '') return { text: null, raw }
   let json: unknown
-  try { json = JSON.parse(raw) } catch { return { message: raw.slice(0, 2000), raw } }
+  try { json = JSON.parse(raw) } catch { return { text: raw.slice(0, 2000), raw } }
   return { ...describe(json), raw }
 }
 
-/** The human message inside any of the envelopes. */
+/** The upstream's words inside any of the envelopes. */
 function describe (json: unknown): ParsedBody {
   const raw = json === undefined ? '' : JSON.stringify(json)
-  if (json == null) return { message: null, raw }
-  if (typeof json === 'string') return { message: json, raw }
-  if (typeof json !== 'object') return { message: String(json), raw }
+  if (json == null) return { text: null, raw }
+  if (typeof json === 'string') return { text: json, raw }
+  if (typeof json !== 'object') return { text: String(json), raw }
   const o = json as Record<string, unknown>
   const inner = o.error
-  if (typeof inner === 'string') return { message: inner, raw }
+  if (typeof inner === 'string') return { text: inner, raw }
   if (inner && typeof inner === 'object' && typeof (inner as { message?: unknown }).message === 'string') {
-    return { message: (inner as { message: string }).message, raw }
+    return { text: (inner as { message: string }).message, raw }
   }
-  if (typeof o.message === 'string') return { message: o.message, raw }
-  if (o.detail !== undefined) return { message: typeof o.detail === 'string' ? o.detail : JSON.stringify(o.detail), raw }
-  return { message: raw, raw }
+  if (typeof o.message === 'string') return { text: o.message, raw }
+  if (o.detail !== undefined) return { text: typeof o.detail === 'string' ? o.detail : JSON.stringify(o.detail), raw }
+  return { text: raw, raw }
 }
 
 /** The innermost error in the cause chain that carries a string `code` (undici/Node network errors). */
