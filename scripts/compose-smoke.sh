@@ -13,7 +13,6 @@
 # and the npm registry serves no signatures for the pinned pnpm, the build gets 0 and a line says so).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
 SECONDS=0
 
 read -r -a DC <<<"${DOCKER_COMPOSE:-$(bash scripts/compose-env.sh cmd)}"
@@ -90,7 +89,8 @@ trap 'say "compose-smoke: interrupted"; failed=$((failed + 1)); exit 130' INT TE
 engine() { docker info --format '{{.ServerVersion}}' | sed 's/^/engine /'; printf '%s\n' "${DC[*]}"; }
 
 prepare_env() {
-  bash scripts/compose-env.sh prepare "$COMPOSE_ENV_FILE" >/dev/null || return 1
+  # Its own secrets, whatever the caller's environment holds.
+  env -u POSTGRES_PASSWORD -u ADMIN_TOKEN -u ANALYTICS_READ_TOKEN bash scripts/compose-env.sh prepare "$COMPOSE_ENV_FILE" >/dev/null || return 1
   # Compose interpolates ${POSTGRES_PASSWORD:?} and ${ADMIN_TOKEN:?} from the environment (the
   # checkout's .env is not ours to write): export the generated ones.
   POSTGRES_PASSWORD=$(sed -n 's/^POSTGRES_PASSWORD=//p' "$COMPOSE_ENV_FILE" | tail -1)
