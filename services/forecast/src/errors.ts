@@ -30,3 +30,9 @@ export class FeaturesContractError extends ForecastError { override code = 'FORE
 
 /** Bad command-line usage. */
 export class UsageError extends ForecastError { override code = 'FORECAST_ERR_USAGE' }
+
+/** A claimed job whose bar is not in market_bars (deleted after it was enqueued). */
+export class MissingBarError extends ForecastError { override code = 'FORECAST_ERR_NO_BAR' }
+
+/** The batched write stored no row for a job and found none either (a bug, never a data problem). */
+export class ForecastNotStoredError extends ForecastError { override code = 'FORECAST_ERR_NOT_STORED' }
