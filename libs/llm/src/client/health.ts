@@ -2,7 +2,7 @@ import type { ClientContext } from './client-context'
 import { createCallScope } from './call-scope'
 import { callLogger, reportCall } from './call-report'
 import { complete } from './chat-completion'
-import { LlmModelNotFoundError, LlmTimeoutError, outcomeOf } from './errors'
+import { LlmModelNotFoundError, LlmTimeoutError, LlmUnreachableError, outcomeOf } from './errors'
 import { toLlmError } from './to-llm-error'
 import type { CallOptions, HealthResult, RenderedPrompt } from '../types'
 
@@ -24,12 +24,22 @@ export async function health (ctx: ClientContext, prompt: RenderedPrompt, opts?:
   const scope = createCallScope({ ...opts, timeoutMs: opts?.timeoutMs ?? ctx.cfg.healthTimeoutMs }, ctx.cfg.timeoutMs, ctx.now)
   const log = callLogger(ctx, prompt)
   const queue = (): HealthResult['queue'] => ({ in_flight: ctx.semaphore.inFlight, waiting: ctx.semaphore.waiting })
+  const req = {
+    messages: prompt.messages,
+    sampling: { ...prompt.sampling, temperature: 0, max_tokens: Math.min(prompt.sampling.max_tokens, HEALTH_MAX_TOKENS) },
+    ref: prompt,
+  }
+  const probe = () => complete(ctx, scope, req, { retries: 0, failover: false, ignoreCircuit: true, cls: 'health' })
   try {
-    const c = await complete(ctx, scope, {
-      messages: prompt.messages,
-      sampling: { ...prompt.sampling, temperature: 0, max_tokens: Math.min(prompt.sampling.max_tokens, HEALTH_MAX_TOKENS) },
-      ref: prompt,
-    }, { retries: 0, failover: false, ignoreCircuit: true, cls: 'health' })
+    let c
+    try {
+      c = await probe()
+    } catch (err) {
+      // A keep-alive socket the server closed as we reused it resets at once: that says nothing
+      // about Lexi, so the probe goes again on a fresh connection (once, within its deadline).
+      if (!(err instanceof LlmUnreachableError && err.phase === 'reset') || scope.signal.aborted) throw err
+      c = await probe()
+    }
     const ok = c.text.trim() === 'OK'
     const latency = ctx.now() - scope.start
     reportCall(ctx, log, prompt, { outcome: ok ? 'ok' : 'bad_reply', latencyMs: latency, usage: c.usage, requestId: c.request_id, attempt: c.attempt })
