@@ -5,4 +5,5 @@ export {
   type EmbeddedPostgres, type EmbeddedPostgresOptions,
 } from './embedded'
 export { ensureDatabase } from './ensure-database'
+export { createBatcher, type Batcher, type BatcherOptions } from './batcher'
 export { DbError, EmbeddedPostgresError, PortTakenError } from './db-errors'

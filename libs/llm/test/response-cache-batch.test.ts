@@ -1,6 +1,5 @@
 import { beforeEach, expect, test } from 'vitest'
 import type { Db } from '@pulsetrade/db'
-import { createGroupBatch } from '../src/client/group-batch'
 import { createResponseCache, type CacheEntry } from '../src/client/response-cache'
 import { testDatabase } from '../../../test/db'
 
@@ -19,32 +18,6 @@ const entry = (key: string, response: unknown = { text: key }): CacheEntry => ({
 })
 
 beforeEach(async () => { await db.pool.query('TRUNCATE llm_cache') })
-
-test('group batch: a lone item goes at once; items queued while a batch runs share the next one', async () => {
-  const batches: number[][] = []
-  let release: () => void = () => {}
-  const gate = new Promise<void>((resolve) => { release = resolve })
-  const b = createGroupBatch<number, number>(async (items) => {
-    batches.push(items)
-    if (batches.length === 1) await gate
-    return items.map((i) => i * 10)
-  }, 3)
-  const first = b.submit(1)
-  const rest = [2, 3, 4, 5, 6].map(async (i) => await b.submit(i))
-  release()
-  expect(await Promise.all([first, ...rest])).toEqual([10, 20, 30, 40, 50, 60])
-  expect(batches).toEqual([[1], [2, 3, 4], [5, 6]])
-  await b.idle()
-})
-
-test('group batch: a failing batch rejects its own callers only', async () => {
-  const b = createGroupBatch<number, number>(async (items) => {
-    if (items.includes(2)) throw new Error('batch with 2 failed')
-    return items
-  }, 1)
-  const results = await Promise.allSettled([1, 2, 3].map(async (i) => await b.submit(i)))
-  expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
-})
 
 test('64 concurrent writes then 64 concurrent reads take far fewer statements than calls, every entry stored and found', async () => {
   const c = counting()

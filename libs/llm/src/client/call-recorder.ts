@@ -1,6 +1,5 @@
-import type { Db } from '@pulsetrade/db'
+import { createBatcher, type Db } from '@pulsetrade/db'
 import type { Logger } from 'pino'
-import { createGroupBatch } from './group-batch'
 
 /** One upstream attempt, as stored in llm_calls. */
 export interface CallRow {
@@ -32,7 +31,7 @@ const BATCH = 500
  * never thrown into an LLM call.
  */
 export function createCallRecorder (db: Db, log: Logger, onWriteError: (rows: number) => void): CallRecorder {
-  const batch = createGroupBatch<CallRow, void>(async (rows) => {
+  const batch = createBatcher<CallRow, void>({ maxBatch: BATCH, run: async (rows) => {
     const col = <K extends keyof CallRow>(k: K): Array<CallRow[K]> => rows.map((r) => r[k])
     try {
       await db.query(
@@ -48,7 +47,7 @@ export function createCallRecorder (db: Db, log: Logger, onWriteError: (rows: nu
       log.error({ error: { message: (err as Error).message, code: (err as { code?: unknown }).code }, rows: rows.length }, 'llm_calls write failed')
     }
     return []
-  }, BATCH)
+  } })
 
   return {
     record: (row) => { void batch.submit(row) },

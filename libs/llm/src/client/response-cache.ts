@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto'
 import canonicalize from 'canonicalize'
-import type { Db } from '@pulsetrade/db'
-import { createGroupBatch } from './group-batch'
+import { createBatcher, type Db } from '@pulsetrade/db'
 import type { ChatMessage, Sampling } from '../types'
 
 /** Bump when the key's composition changes: old entries then simply stop matching. */
@@ -54,7 +53,7 @@ const BATCH = 256
 
 /** The llm_cache table. Concurrent calls' reads and writes are grouped into multi-row statements. */
 export function createResponseCache (db: Db): ResponseCache {
-  const reads = createGroupBatch<string, unknown>(async (keys) => {
+  const reads = createBatcher<string, unknown>({ maxBatch: BATCH, run: async (keys) => {
     // One hit per asking call, also when several calls in the batch ask for the same key.
     const r = await db.query<{ key: string, response: unknown }>(
       `UPDATE llm_cache c SET hits = c.hits + k.n
@@ -63,7 +62,7 @@ export function createResponseCache (db: Db): ResponseCache {
         RETURNING c.key, c.response`, [keys])
     const found = new Map(r.rows.map((row) => [row.key, row.response]))
     return keys.map((k) => found.get(k) ?? null)
-  }, BATCH)
+  } })
 
   const insert = async (entries: CacheEntry[]): Promise<void> => {
     const col = (f: (e: CacheEntry) => string): string[] => entries.map(f)
@@ -78,7 +77,7 @@ export function createResponseCache (db: Db): ResponseCache {
     )
   }
   // Each entry's own outcome: one entry Postgres refuses (a NUL in a jsonb string) must not cost the others theirs.
-  const writes = createGroupBatch<CacheEntry, Error | null>(async (entries) => {
+  const writes = createBatcher<CacheEntry, Error | null>({ maxBatch: BATCH, run: async (entries) => {
     // A key twice in one INSERT … ON CONFLICT DO UPDATE is an error: the later entry wins, as it would in sequence.
     const last = [...new Map(entries.map((e) => [e.key, e])).values()]
     try {
@@ -89,7 +88,7 @@ export function createResponseCache (db: Db): ResponseCache {
       const alone = new Map(await Promise.all(last.map(async (e) => [e.key, await insert([e]).then(() => null, (x: unknown) => x as Error)] as const)))
       return entries.map((e) => alone.get(e.key) ?? null)
     }
-  }, BATCH)
+  } })
 
   return {
     get: reads.submit,
