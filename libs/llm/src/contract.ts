@@ -120,10 +120,25 @@ export const LateAnswerSchema = z.object({
 })
 export type LateAnswer = z.infer<typeof LateAnswerSchema>
 
+/**
+ * `features.llm.rationale.grounding`: the numbers the rationale's prose cites, checked against
+ * `inputs` (libs/llm/src/grounding, docs/decisions.md). Absent when no rationale was parsed, and in
+ * rows written before the check existed. A rationale with unmatched numbers is kept, and flagged here.
+ */
+export const RationaleGroundingSchema = z.object({
+  /** Numbers cited in summary, drivers and risks. */
+  cited: z.number().int().nonnegative(),
+  /** Of those, found in the inputs (with the allowed conversions). */
+  matched: z.number().int().nonnegative(),
+  /** The others, as written, with where they are (`summary`, `drivers[1]`, ...). */
+  unmatched: z.array(z.object({ text: z.string(), where: z.string() })),
+})
+export type RationaleGrounding = z.infer<typeof RationaleGroundingSchema>
+
 export const FeaturesLlmSchema = z.object({
   model: z.string(),
   inputs: LlmInputsSchema,
-  rationale: llmResultSchema(RationaleSchema),
+  rationale: llmResultSchema(RationaleSchema).extend({ grounding: RationaleGroundingSchema.optional() }),
   policy: PolicyRecordSchema,
   late: LateAnswerSchema.optional(),
 })
