@@ -1,5 +1,6 @@
-import { corruptJson, jsonAnswer } from './json-answer'
+import { corruptJson, jsonAnswer, schemaKeyOf } from './json-answer'
 import { createPrng } from './prng'
+import { forecastData, isRationaleSchema, rationaleAnswer } from './rationale-answer'
 import { textAnswerPieces } from './text-answer'
 import { tokenizeText } from './tokenizer'
 
@@ -22,6 +23,10 @@ export interface PlanInput {
   healthReply: string | null
   textTokens: readonly [number, number]
   jsonFault: JsonFault | null
+  /** The prompt's text (every message); a rationale request quotes its forecast data from it. */
+  promptText?: string
+  /** Asked once per rationale answer: true when it should cite a wrong number (the `wrong_number` fault). */
+  wrongNumber?: () => boolean
 }
 
 export interface AnswerPlan {
@@ -48,9 +53,12 @@ function natural (input: PlanInput): { pieces: string[], eos: boolean, forceLeng
     const n = input.ignoreEos ? input.maxTokens : prng.int(input.textTokens[0], input.textTokens[1])
     return { pieces: textAnswerPieces(seed, n), eos: !input.ignoreEos, forceLength: false, schemaKey: null }
   }
-  const ans = answer.schema !== null
-    ? jsonAnswer(answer.schema, seed)
-    : { text: JSON.stringify({ answer: textAnswerPieces(seed, 12).join('').trim() }), schemaKey: 'json_object' }
+  const data = answer.schema !== null && input.promptText !== undefined && isRationaleSchema(answer.schema) ? forecastData(input.promptText) : null
+  const ans = data !== null && answer.schema !== null
+    ? { text: rationaleAnswer(data, seed, input.wrongNumber?.() ?? false), schemaKey: schemaKeyOf(JSON.stringify(answer.schema)) }
+    : answer.schema !== null
+      ? jsonAnswer(answer.schema, seed)
+      : { text: JSON.stringify({ answer: textAnswerPieces(seed, 12).join('').trim() }), schemaKey: 'json_object' }
   const all = tokenizeText(ans.text)
   switch (input.jsonFault) {
     case 'invalid_json':

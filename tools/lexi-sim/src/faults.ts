@@ -17,6 +17,8 @@ export interface SimFaults {
   invalid_json: number
   truncated_json: number
   whitespace_runaway: number
+  /** Rate in [0, 1] of rationale answers that cite one number not in their forecast data. */
+  wrong_number: number
   /** Rates in [0, 1], applied to every generation request. */
   stream_error: number
   reset: number
@@ -24,14 +26,14 @@ export interface SimFaults {
   health_reply: string | null
 }
 
-export type RateFault = 'invalid_json' | 'truncated_json' | 'whitespace_runaway' | 'stream_error' | 'reset'
-export const RATE_FAULTS: readonly RateFault[] = ['invalid_json', 'truncated_json', 'whitespace_runaway', 'stream_error', 'reset']
+export type RateFault = 'invalid_json' | 'truncated_json' | 'whitespace_runaway' | 'wrong_number' | 'stream_error' | 'reset'
+export const RATE_FAULTS: readonly RateFault[] = ['invalid_json', 'truncated_json', 'whitespace_runaway', 'wrong_number', 'stream_error', 'reset']
 const FLAGS = ['down', 'wedged', 'engine_dead', 'overloaded'] as const
 
 export function defaultFaults (): SimFaults {
   return {
     down: false, slow: 1, wedged: false, engine_dead: false, overloaded: false,
-    invalid_json: 0, truncated_json: 0, whitespace_runaway: 0, stream_error: 0, reset: 0,
+    invalid_json: 0, truncated_json: 0, whitespace_runaway: 0, wrong_number: 0, stream_error: 0, reset: 0,
     health_reply: null,
   }
 }

@@ -28,6 +28,13 @@ function jsonFault (ctx: SimContext, r: GenerationRequest): JsonFault | null {
   return null
 }
 
+/** The `wrong_number` fault, drawn once per rationale answer. */
+function wrongNumber (ctx: SimContext): boolean {
+  if (!ctx.gates.wrong_number.fire(ctx.faults().wrong_number)) return false
+  ctx.stats.fault('wrong_number')
+  return true
+}
+
 /** Checks that run before the engine sees the request (serving_chat / serving_completion). */
 function preflight (ctx: SimContext, r: GenerationRequest, promptTokens: number): SimHttpError | null {
   const b = ctx.behaviour
@@ -85,6 +92,8 @@ export function handleGeneration (ctx: SimContext, route: 'chat' | 'completions'
       healthReply: f.health_reply,
       textTokens: ctx.opts.textTokens,
       jsonFault: jsonFault(ctx, r),
+      promptText: r.prompt ?? r.messages.map((m) => m.content).join('\n'),
+      wrongNumber: () => wrongNumber(ctx),
     })
   } catch (e) {
     // A schema the generator cannot satisfy; vLLM refuses such a grammar with a 400 as well.

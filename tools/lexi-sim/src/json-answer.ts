@@ -57,12 +57,15 @@ function wordify (value: unknown, n: unknown, prng: Prng): unknown {
 
 export interface JsonAnswer { text: string, schemaKey: string }
 
+/** The key a schema's grammar is compiled (and its first-use penalty paid) under. */
+export const schemaKeyOf = (schemaText: string): string => hash32(schemaText).toString(16) + schemaText.length.toString(16)
+
 /**
  * A schema-valid instance, chosen deterministically from (schema, seed) by json-schema-faker.
  * Prepared schemas and generated texts are memoised by schema hash.
  */
 export function jsonAnswer (schema: Record<string, unknown>, seed: number, schemaText = JSON.stringify(schema)): JsonAnswer {
-  const schemaKey = hash32(schemaText).toString(16) + schemaText.length.toString(16)
+  const schemaKey = schemaKeyOf(schemaText)
   const key = `${schemaKey}:${seed}`
   const hit = cache.get(key)
   if (hit !== undefined) return { text: hit, schemaKey }
