@@ -145,6 +145,16 @@ export default defineConfig(
     },
   },
   {
+    // Errors are data: every thrown error has a class and a stable code (house style, issue 17).
+    files: ['libs/*/src/**/*.ts', 'services/*/src/**/*.ts', 'tools/*/src/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', {
+        selector: "ThrowStatement > NewExpression[callee.name='Error']",
+        message: 'throw a typed error with a stable code (a subclass of the package\'s error class), not a bare Error',
+      }],
+    },
+  },
+  {
     files: ['services/*/src/**/*.ts', 'tools/*/src/**/*.ts'],
     ignores: ['**/config.ts', '**/server.ts', '**/cli.ts', '**/cli/**', '**/*-cli.ts'],
     rules: {

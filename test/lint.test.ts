@@ -19,6 +19,8 @@ const probe = {
   clean: `libs/config/test/__lint-probe-clean-${id}.ts`,
   trading: `libs/trading/src/__lint-probe-${id}.ts`,
   tradingTest: `libs/trading/test/__lint-probe-${id}.ts`,
+  bareError: `services/forecast/src/__lint-probe-errors-${id}.ts`,
+  bareErrorTest: `services/forecast/test/__lint-probe-errors-${id}.ts`,
 }
 const base = (p: string): string => path.basename(p, '.ts')
 
@@ -44,6 +46,8 @@ const sources: Record<keyof typeof probe, string> = {
     'console.log(process.env.LLM_MODEL)',
     'export type App = FastifyInstance',
   ].join('\n') + '\n',
+  bareError: "export function f (): never { throw new Error('x') }\nexport function g (): never { throw new RangeError('y') }\n",
+  bareErrorTest: "export function f (): never { throw new Error('x') }\n",
   cycleA: `import { b } from './${base(probe.cycleB)}'\nexport const a = () => b\n`,
   cycleB: `import { a } from './${base(probe.cycleA)}'\nexport const b = () => a\n`,
   clean: [
@@ -123,6 +127,12 @@ test('any is an error unless disabled with a comment that says why', () => {
 
 test('library code may not log with console nor read process.env', () => {
   expect(rulesAt('lib', 12)).toEqual(expect.arrayContaining(['no-console', 'no-restricted-properties']))
+})
+
+test('source code throws typed errors, never a bare Error (tests may)', () => {
+  expect(rulesAt('bareError', 1)).toContain('no-restricted-syntax')
+  expect(rulesAt('bareError', 2)).toEqual([])
+  expect(rulesAt('bareErrorTest', 1)).toEqual([])
 })
 
 test('an import cycle is an error', () => {

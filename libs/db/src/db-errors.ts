@@ -19,3 +19,8 @@ export class PortTakenError extends EmbeddedPostgresError {
     super(`port ${port} is taken by another server (${detail}); stop it or choose another port (EMBEDDED_PG_PORT)`)
   }
 }
+
+/** A migration file is misnamed or numbered twice, or its SQL failed (its transaction was rolled back). */
+export class MigrationError extends DbError {
+  override code = 'DB_ERR_MIGRATION'
+}

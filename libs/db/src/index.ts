@@ -6,4 +6,4 @@ export {
 } from './embedded'
 export { ensureDatabase } from './ensure-database'
 export { createBatcher, type Batcher, type BatcherOptions } from './batcher'
-export { DbError, EmbeddedPostgresError, PortTakenError } from './db-errors'
+export { DbError, EmbeddedPostgresError, MigrationError, PortTakenError } from './db-errors'

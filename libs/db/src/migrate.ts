@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import path from 'node:path'
 import pg from 'pg'
+import { MigrationError } from './db-errors'
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url))
 const FILE_RE = /^(\d{4})_[a-z0-9_]+\.sql$/
@@ -16,9 +17,9 @@ export async function listMigrations (dir = MIGRATIONS_DIR): Promise<Migration[]
   const out: Migration[] = []
   for (const name of files) {
     const m = FILE_RE.exec(name)
-    if (!m) throw new Error(`migration file name "${name}" does not match NNNN_verb_object.sql`)
+    if (!m) throw new MigrationError(`migration file name "${name}" does not match NNNN_verb_object.sql`)
     const id = Number(m[1])
-    if (out.some((x) => x.id === id)) throw new Error(`two migrations share the number ${m[1]}`)
+    if (out.some((x) => x.id === id)) throw new MigrationError(`two migrations share the number ${m[1]}`)
     out.push({ id, name, sql: await readFile(path.join(dir, name), 'utf8') })
   }
   return out
@@ -47,7 +48,7 @@ export async function migrate (connectionString: string, opts: { dir?: string, l
         await client.query('COMMIT')
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {})
-        throw new Error(`migration ${m.name} failed: ${(err as Error).message}`, { cause: err })
+        throw new MigrationError(`migration ${m.name} failed: ${(err as Error).message}`, { cause: err })
       }
       applied.push(m.name)
       opts.log?.(`applied ${m.name}`)

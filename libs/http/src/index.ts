@@ -1,5 +1,6 @@
 export { ApiError, BadRequestError, NotFoundError, PayloadTooLargeError, TooManyRequestsError, UnauthorizedError, ValidationError } from './api-error'
 export { actorOf, bearerAuth } from './bearer-auth'
+export { HttpSetupError } from './http-setup-error'
 export { tokenAuth, tokenFingerprint, presentedToken, type NamedToken, type AuthFailure, type TokenAuthOptions } from './token-auth'
 export { createAuthFailureThrottle, type AuthFailureThrottle } from './auth-failure-throttle'
 export { requestIdOf, REQUEST_ID_PATTERN } from './request-id'

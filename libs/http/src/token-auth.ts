@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { TooManyRequestsError, UnauthorizedError } from './api-error'
 import type { AuthFailureThrottle } from './auth-failure-throttle'
+import { HttpSetupError } from './http-setup-error'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -45,9 +46,9 @@ export function presentedToken (request: FastifyRequest): string | null {
  * gets 429 with Retry-After.
  */
 export function tokenAuth (tokens: NamedToken[], opts: TokenAuthOptions = {}): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
-  if (tokens.length === 0) throw new Error('tokenAuth needs at least one token')
+  if (tokens.length === 0) throw new HttpSetupError('tokenAuth needs at least one token')
   const expected = tokens.map((t) => {
-    if (t.token.length === 0 || /\s/.test(t.token)) throw new Error('tokenAuth: a token must be non-empty and without whitespace')
+    if (t.token.length === 0 || /\s/.test(t.token)) throw new HttpSetupError('tokenAuth: a token must be non-empty and without whitespace')
     return { name: t.name ?? tokenFingerprint(t.token), digest: digest(t.token) }
   })
   return async (request) => {

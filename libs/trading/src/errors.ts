@@ -55,3 +55,14 @@ export class TradingBusyError extends TradingError {
   override statusCode = 503
   constructor (message: string, readonly retryAfterMs = 1000, options?: ErrorOptions) { super(message, options) }
 }
+
+/** A row the schema guarantees is missing (trading_state not migrated, a locked row gone): a bug or a broken database. */
+export class TradingInvariantError extends TradingError {
+  override code = 'TRADING_ERR_INVARIANT'
+}
+
+/** No order with this id (callers pass ids they just wrote, so this is a bug, not a request's fault). */
+export class OrderNotFoundError extends TradingError {
+  override code = 'TRADING_ERR_ORDER_NOT_FOUND'
+  constructor (readonly orderId: number) { super(`order ${orderId} not found`) }
+}

@@ -19,7 +19,7 @@ export type { TradingStateRow, PanicExitRow } from './trading-state-repo'
 export { panicExit, startPanicExit, DEFAULT_HALT_PATIENCE_MS, type PanicExitOptions, type PanicExitResult, type PanicExitStart } from './panic-exit'
 export { DEFAULT_FLATTEN_LOCK_TIMEOUT_MS, type PanicReport, type FlattenEntry } from './panic-steps'
 export { shadowReport, type ShadowReport, type ShadowBucket } from './shadow-report'
-export { TradingError, InvalidOrderError, TradingInputError, PanicExitRunningError, ResumeAcknowledgementRequiredError, TradingBusyError, BrokerError } from './errors'
+export { TradingError, InvalidOrderError, TradingInputError, PanicExitRunningError, ResumeAcknowledgementRequiredError, TradingBusyError, BrokerError, TradingInvariantError, OrderNotFoundError } from './errors'
 export type {
   TradingStateName, Side, RiskOrder, RiskContext, RiskCheck, RiskVerdict, OrderDecision, DecidedOrder, DecideOrder, DecisionStep,
   PositionRow, OrderRow,

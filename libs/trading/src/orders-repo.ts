@@ -1,4 +1,5 @@
 import type { Db, DbClient } from '@pulsetrade/db'
+import { OrderNotFoundError, TradingInvariantError } from './errors'
 import type { OrderRow, Side, TradingStateName } from './trading-types'
 
 export interface NewOrder {
@@ -62,7 +63,7 @@ export async function insertOrder (tx: DbClient, o: NewOrder, expectedState: Tra
     ? await tx.query<OrderRow & { locked_state: TradingStateName }>(INSERT, values)
     : await tx.query<OrderRow & { locked_state: TradingStateName }>(INSERT_AND_MIRROR, [...values, mirror.forecastId, JSON.stringify(mirror.policy)])
   const row = rows[0]
-  if (!row) throw new Error('trading_state has no row: run the migrations')
+  if (!row) throw new TradingInvariantError('trading_state has no row: run the migrations')
   const { locked_state: lockedState, ...order } = row
   return { order: order.id == null ? null : order as OrderRow, lockedState }
 }
@@ -73,7 +74,7 @@ export async function findOrderByForecast (q: Db | DbClient, forecastId: number)
 
 export async function getOrder (q: Db | DbClient, id: number): Promise<OrderRow> {
   const row = (await q.query<OrderRow>('SELECT * FROM orders WHERE id = $1', [id])).rows[0]
-  if (!row) throw new Error(`order ${id} not found`)
+  if (!row) throw new OrderNotFoundError(id)
   return row
 }
 
@@ -90,7 +91,7 @@ export async function setOrderStatus (tx: DbClient, id: number, status: OrderRow
   const row = (await tx.query<OrderRow>(
     `UPDATE orders SET status = $2, gate = gate || COALESCE($3::jsonb, '{}'::jsonb), updated_at = clock_timestamp() WHERE id = $1 RETURNING *`,
     [id, status, gatePatch ? JSON.stringify(gatePatch) : null])).rows[0]
-  if (!row) throw new Error(`order ${id} not found`)
+  if (!row) throw new OrderNotFoundError(id)
   return row
 }
 

@@ -1,7 +1,7 @@
 import { withTransaction, type Db, type DbClient } from '@pulsetrade/db'
 import { applyFill } from './apply-fill'
 import type { Broker, BrokerFill, BrokerOrder } from './broker'
-import { BrokerError } from './errors'
+import { BrokerError, TradingInvariantError } from './errors'
 import { listOpenPositions, lockPosition, writePosition } from './positions-repo'
 import type { OrderRow, PositionRow } from './trading-types'
 
@@ -33,7 +33,7 @@ export function createPaperBroker ({ db, slippageBps }: PaperBrokerOptions): Bro
     const after = applyFill(held, order.side, order.qty, fillPrice)
     const { rows } = await tx.query<BookedRow>(BOOK_FILL, [order.symbol, after.qty, after.avg_price, after.realized_pnl, order.id, fillPrice])
     const row = rows[0]
-    if (!row) throw new Error(`order ${order.id} or position ${order.symbol} vanished under the caller's locks`)
+    if (!row) throw new TradingInvariantError(`order ${order.id} or position ${order.symbol} vanished under the caller's locks`)
     const { p_qty: qty, p_avg_price: avgPrice, p_realized_pnl: realizedPnl, p_updated_at: updatedAt, ...orderRow } = row
     return {
       order_id: order.id, status: 'filled', fill_price: fillPrice, order: orderRow,

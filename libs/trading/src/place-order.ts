@@ -1,7 +1,7 @@
 import type { DbClient } from '@pulsetrade/db'
 import type { Logger } from 'pino'
 import type { Broker } from './broker'
-import { InvalidOrderError } from './errors'
+import { InvalidOrderError, TradingInvariantError } from './errors'
 import { isRiskReducing, signedQty } from './is-risk-reducing'
 import type { RiskLimits } from './limits'
 import { THROTTLE_EXACT_MARGIN, THROTTLE_LOCK } from './lock-keys'
@@ -97,7 +97,7 @@ export async function placeOrderInTx (tx: DbClient, r: OrderRequest): Promise<Or
   if (!inserted.order) {
     // A concurrent request for the same forecast committed first (the insert waited for it).
     const existing = await findOrderByForecast(tx, r.forecastId as number)
-    if (!existing) throw new Error(`order for forecast ${String(r.forecastId)} conflicted but is not visible`)
+    if (!existing) throw new TradingInvariantError(`order for forecast ${String(r.forecastId)} conflicted but is not visible`)
     return duplicateOf(existing)
   }
   const final = decided.allowed ? await fill(tx, r.broker, inserted.order, position, log) : inserted.order

@@ -1,4 +1,5 @@
 import type { DbClient } from '@pulsetrade/db'
+import { TradingInvariantError } from './errors'
 import { QTY_EPSILON } from './is-risk-reducing'
 import type { PositionRow, TradingStateName } from './trading-types'
 
@@ -64,7 +65,7 @@ interface Row {
 export async function lockForPlacement (tx: DbClient, p: { symbol: string, forecastId: number | null, signedQty: number, createPosition: boolean }): Promise<PlacementLocks> {
   const { rows } = await tx.query<Row>(p.createPosition ? SQL.create : SQL.existing, [p.symbol, p.forecastId, p.signedQty, QTY_EPSILON])
   const row = rows[0]
-  if (!row) throw new Error('trading_state has no row: run the migrations')
+  if (!row) throw new TradingInvariantError('trading_state has no row: run the migrations')
   const position = row.symbol === null
     ? null
     : { symbol: row.symbol, qty: row.qty as number, avg_price: row.avg_price as number, realized_pnl: row.realized_pnl as number, updated_at: row.updated_at as Date }

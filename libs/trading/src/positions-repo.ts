@@ -1,5 +1,6 @@
 import type { Db, DbClient } from '@pulsetrade/db'
 import type { PositionState } from './apply-fill'
+import { TradingInvariantError } from './errors'
 import type { PositionRow } from './trading-types'
 
 const COLS = 'symbol, qty, avg_price, realized_pnl, updated_at'
@@ -19,7 +20,7 @@ export async function writePosition (tx: DbClient, symbol: string, p: PositionSt
     `UPDATE positions SET qty = $2, avg_price = $3, realized_pnl = $4, updated_at = clock_timestamp()
      WHERE symbol = $1 RETURNING ${COLS}`, [symbol, p.qty, p.avg_price, p.realized_pnl])
   const row = rows[0]
-  if (!row) throw new Error(`position ${symbol} vanished under its row lock`)
+  if (!row) throw new TradingInvariantError(`position ${symbol} vanished under its row lock`)
   return row
 }
 

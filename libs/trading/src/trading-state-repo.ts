@@ -1,5 +1,5 @@
 import type { Db, DbClient } from '@pulsetrade/db'
-import { TradingBusyError } from './errors'
+import { TradingBusyError, TradingInvariantError } from './errors'
 import type { TradingStateName } from './trading-types'
 
 /** SQLSTATE of a lock_timeout. */
@@ -41,7 +41,7 @@ export async function lockTradingState (tx: DbClient, mode: 'share' | 'update', 
     if (mode === 'update') await tx.query('LOCK TABLE trading_state IN EXCLUSIVE MODE')
     const lock = mode === 'share' ? 'FOR SHARE' : 'FOR UPDATE'
     const row = (await tx.query<TradingStateRow>(`SELECT ${STATE_COLS} FROM trading_state WHERE id ${lock}`)).rows[0]
-    if (!row) throw new Error('trading_state has no row: run the migrations')
+    if (!row) throw new TradingInvariantError('trading_state has no row: run the migrations')
     return row
   } catch (err) {
     if ((err as { code?: string }).code === LOCK_NOT_AVAILABLE) {
@@ -53,7 +53,7 @@ export async function lockTradingState (tx: DbClient, mode: 'share' | 'update', 
 
 export async function readTradingState (q: Db | DbClient): Promise<TradingStateRow> {
   const row = (await q.query<TradingStateRow>(`SELECT ${STATE_COLS} FROM trading_state WHERE id`)).rows[0]
-  if (!row) throw new Error('trading_state has no row: run the migrations')
+  if (!row) throw new TradingInvariantError('trading_state has no row: run the migrations')
   return row
 }
 

@@ -1,3 +1,4 @@
+import { ConfigError } from '@pulsetrade/config'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import swagger from '@fastify/swagger'
 import type { Logger } from 'pino'
@@ -28,7 +29,13 @@ export const MIN_TOKEN_LENGTH = 16
 export function adminTokens (config: Pick<AdminConfig, 'ADMIN_TOKEN' | 'ADMIN_TOKENS'>): NamedToken[] {
   const tokens: NamedToken[] = [{ name: 'admin', token: config.ADMIN_TOKEN }, ...(config.ADMIN_TOKENS ?? [])]
   for (const t of tokens) {
-    if (t.token.length < MIN_TOKEN_LENGTH || /\s/.test(t.token)) throw new Error(`admin tokens must have at least ${MIN_TOKEN_LENGTH} characters and no whitespace`)
+    if (t.token.length < MIN_TOKEN_LENGTH || /\s/.test(t.token)) {
+      throw new ConfigError([{
+        name: t.name === 'admin' ? 'ADMIN_TOKEN' : 'ADMIN_TOKENS',
+        received: `<${t.token.length} characters, hidden>`,
+        expected: `admin tokens must have at least ${MIN_TOKEN_LENGTH} characters and no whitespace`,
+      }])
+    }
   }
   return tokens
 }

@@ -3,6 +3,12 @@ import { createServer } from 'node:net'
 
 /** Test support: runs a service's server.ts as a real process (node --import tsx). */
 
+/** The service process ended, or did not answer its ready path in time, before it was ready. */
+export class ServiceProcessError extends Error {
+  code = 'HTTP_ERR_SERVICE_PROCESS'
+  constructor (message: string) { super(message); this.name = 'ServiceProcessError' }
+}
+
 export interface ServiceProcess {
   url: string
   port: number
@@ -48,8 +54,8 @@ export async function startServiceProcess (entry: string, env: Record<string, st
   let exit: { code: number | null } | null = null
   void p.exited.then((e) => { exit = e })
   for (;;) {
-    if (exit !== null) throw new Error(`${entry} exited (${(exit as { code: number | null }).code}) before it was ready:\n${p.output()}`)
-    if (Date.now() > deadline) { p.child.kill('SIGKILL'); throw new Error(`${entry} not ready within ${opts.timeoutMs ?? 20_000} ms:\n${p.output()}`) }
+    if (exit !== null) throw new ServiceProcessError(`${entry} exited (${(exit as { code: number | null }).code}) before it was ready:\n${p.output()}`)
+    if (Date.now() > deadline) { p.child.kill('SIGKILL'); throw new ServiceProcessError(`${entry} not ready within ${opts.timeoutMs ?? 20_000} ms:\n${p.output()}`) }
     const ok = await fetch(`${url}${opts.readyPath ?? '/healthz'}`).then((r) => r.ok, () => false)
     if (ok) break
     await new Promise((resolve) => setTimeout(resolve, 100))

@@ -78,15 +78,24 @@ export type ResolvedNumbers = Omit<ParsedNumbers, 'interactiveSlots' | 'batchSlo
   reservedSlots: number
 }
 
+/**
+ * createLlmClient was given an unusable option (naming it). A construction error, not a call's:
+ * no LlmErrorCode, so it never reaches a fail_reason or an HTTP status.
+ */
+export class LlmOptionsError extends Error {
+  code = 'LLM_ERR_OPTIONS'
+  constructor (message: string) { super(message); this.name = 'LlmOptionsError' }
+}
+
 /** Splits and checks the base URLs. */
 export function parseBaseUrls (baseURL: string | string[]): string[] {
   const list = (Array.isArray(baseURL) ? baseURL : [baseURL])
     .flatMap((s) => s.split(','))
     .map((s) => s.trim().replace(/\/+$/, ''))
     .filter((s) => s !== '')
-  if (list.length === 0) throw new Error('createLlmClient: baseURL is empty')
+  if (list.length === 0) throw new LlmOptionsError('createLlmClient: baseURL is empty')
   for (const u of list) {
-    if (!URL.canParse(u)) throw new Error(`createLlmClient: baseURL "${u}" is not a URL`)
+    if (!URL.canParse(u)) throw new LlmOptionsError(`createLlmClient: baseURL "${u}" is not a URL`)
   }
   return list
 }
@@ -111,7 +120,7 @@ export function resolveNumbers (o: LlmClientOptions): ResolvedNumbers {
   })
   if (!r.success) {
     const i = r.error.issues[0]
-    throw new Error(`createLlmClient: option ${i?.path.join('.')}: ${i?.message}`)
+    throw new LlmOptionsError(`createLlmClient: option ${i?.path.join('.')}: ${i?.message}`)
   }
   const n = r.data
   // The reserve never leaves interactive calls without a slot: at most concurrency - 1.
