@@ -28,11 +28,17 @@ export const ANSWERS = {
   policy: { decision: 'allow', size_factor: 0.5, reason: 'fine', risk_flags: [] },
 }
 
-/** An LlmClient stand-in for unit tests: answers from ANSWERS (or `policy`), or fails every call with `failCode`. */
-export function fakeLlm (opts: { failCode?: string, policy?: unknown } = {}): LlmClient {
+/**
+ * An LlmClient stand-in for unit tests: answers from ANSWERS (or `policy`), or fails every call with
+ * `failCode` (and `failCause`, the cause code a circuit-open error carries, and `failMessage`).
+ */
+export function fakeLlm (opts: { failCode?: string, failCause?: string, failMessage?: string, policy?: unknown } = {}): LlmClient {
   return {
     structured: async (p) => {
-      if (opts.failCode) return { ...base(p), ok: false, valid_json: false, parsed: null, raw: '', error: { code: opts.failCode, message: 'down' } }
+      if (opts.failCode) {
+        const error = { code: opts.failCode, ...(opts.failCause ? { cause: opts.failCause } : {}), message: opts.failMessage ?? 'down' }
+        return { ...base(p), ok: false, valid_json: false, parsed: null, raw: '', error }
+      }
       const parsed = p.prompt === 'policy' && opts.policy !== undefined ? opts.policy : ANSWERS[p.prompt as keyof typeof ANSWERS]
       return { ...base(p), ok: true, valid_json: true, parsed, raw: JSON.stringify(parsed), error: null }
     },
