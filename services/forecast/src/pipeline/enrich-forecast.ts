@@ -23,7 +23,7 @@ const errorCodeOf = (err: unknown): string => {
   return typeof code === 'string' && code !== '' ? code : 'LLM_ERR'
 }
 /** A thrown LlmError's cause code (the failures that opened a circuit), a field like its code. */
-const causeCodeOf = (err: unknown): string | null => {
+const causeFieldOf = (err: unknown): string | null => {
   const cause = (err as { causeCode?: unknown } | null)?.causeCode
   return typeof cause === 'string' ? cause : null
 }
@@ -50,7 +50,7 @@ export function createEnricher (opts: EnrichOptions): EnrichForecast {
         prompt: rendered.prompt, version: rendered.version, hash: rendered.hash, arm: rendered.arm, bucket: rendered.bucket,
         ok: false, valid_json: false, repaired: false, cached: false, parsed: null, raw: '', finish_reason: null,
         latency_ms: 0, usage: { prompt_tokens: 0, completion_tokens: 0 }, request_id: null,
-        error: { code: errorCodeOf(err), cause: causeCodeOf(err), message: (err as Error)?.message ?? String(err) },
+        error: { code: errorCodeOf(err), cause: causeFieldOf(err), message: (err as Error)?.message ?? String(err) },
       }
     }
   }
