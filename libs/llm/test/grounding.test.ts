@@ -115,3 +115,9 @@ test('features.llm keeps the grounding (additive, optional)', () => {
   expect(FeaturesLlmSchema.parse(features).rationale.grounding).toEqual(grounding)
   expect(FeaturesLlmSchema.parse({ ...features, rationale: base }).rationale.grounding).toBeUndefined()
 })
+
+test('a value is matched as the prompt showed it too (6 significant digits): 1.414998493 shown as 1.415, cited as 1.42', () => {
+  const shownRounded = { ...inputs, signals: { ...inputs.signals, zscore_20: 1.414998493 } }
+  expect(checkGrounding(rationale('zscore_20 at 1.42'), shownRounded).unmatched).toEqual([])
+  expect(checkGrounding(rationale('zscore_20 at 1.43'), shownRounded).unmatched).toEqual([{ text: '1.43', where: 'summary' }])
+})

@@ -6,6 +6,7 @@ import type { Job } from './engine'
 import { contextLengthError, emptyError, envelopeError, SimHttpError, unknownModelError, validationError } from './errors'
 import { sendError } from './http-io'
 import { hash32 } from './prng'
+import { createRateGate, type RateGate } from './rate-gate'
 import { parseGenerationBody, type GenerationRequest } from './request-body'
 import { createStreamSink, createJsonSink } from './job-sinks'
 import { countChatTokens, countTextTokens } from './tokenizer'
@@ -28,9 +29,19 @@ function jsonFault (ctx: SimContext, r: GenerationRequest): JsonFault | null {
   return null
 }
 
-/** The `wrong_number` fault, drawn once per rationale answer. */
-function wrongNumber (ctx: SimContext): boolean {
-  if (!ctx.gates.wrong_number.fire(ctx.faults().wrong_number)) return false
+const wrongNumberGates = new WeakMap<SimContext, Map<number, RateGate>>()
+
+/**
+ * The `wrong_number` fault, drawn once per rationale answer from a rate gate per system prompt
+ * (per prompt version), so each version evaluated side by side gets the rate exactly.
+ */
+function wrongNumber (ctx: SimContext, r: GenerationRequest): boolean {
+  const key = hash32(r.messages[0]?.content ?? r.prompt ?? '', ctx.opts.seed)
+  let gates = wrongNumberGates.get(ctx)
+  if (gates === undefined) { gates = new Map(); wrongNumberGates.set(ctx, gates) }
+  let gate = gates.get(key)
+  if (gate === undefined) { gate = createRateGate(hash32('wrong_number', key)); gates.set(key, gate) }
+  if (!gate.fire(ctx.faults().wrong_number)) return false
   ctx.stats.fault('wrong_number')
   return true
 }
@@ -93,7 +104,7 @@ export function handleGeneration (ctx: SimContext, route: 'chat' | 'completions'
       textTokens: ctx.opts.textTokens,
       jsonFault: jsonFault(ctx, r),
       promptText: r.prompt ?? r.messages.map((m) => m.content).join('\n'),
-      wrongNumber: () => wrongNumber(ctx),
+      wrongNumber: () => wrongNumber(ctx, r),
     })
   } catch (e) {
     // A schema the generator cannot satisfy; vLLM refuses such a grammar with a 400 as well.

@@ -15,7 +15,7 @@ interface ForecastData {
   signals: Record<string, number>
 }
 
-const DATA = /<forecast_data>\s*([\s\S]*?)\s*<\/forecast_data>/
+const DATA = /<forecast_data>\s*([\s\S]*?)\s*<\/forecast_data>/g
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
 
@@ -25,12 +25,12 @@ export function isRationaleSchema (schema: Record<string, unknown> | null): bool
   return p !== undefined && p !== null && ['summary', 'drivers', 'risks', 'confidence'].every((k) => Object.hasOwn(p, k))
 }
 
-/** The forecast JSON of a rendered rationale or policy prompt, or null. */
+/** The forecast JSON of a rendered rationale or policy prompt (the last tagged block that parses; the system text names the tags too), or null. */
 export function forecastData (prompt: string): ForecastData | null {
-  const m = DATA.exec(prompt)
-  if (m === null) return null
-  let d: unknown
-  try { d = JSON.parse(m[1] as string) } catch { return null }
+  let d: unknown = null
+  for (const m of prompt.matchAll(DATA)) {
+    try { d = JSON.parse(m[1] as string) } catch { /* the tags named in prose, not a data block */ }
+  }
   const o = d as Partial<ForecastData> | null
   const f = o?.forecast
   if (!isNum(o?.horizon) || f == null || ![f.mu, f.sigma, f.p_up, f.q05, f.q95].every(isNum)) return null

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { LlmInputsSchema, type LlmInputs, type LlmResult } from '@pulsetrade/llm'
+import { LlmInputsSchema, RationaleGroundingSchema, checkGrounding, type LlmInputs, type LlmResult, type Rationale } from '@pulsetrade/llm'
 import { decisionOf } from './decision'
 import type { EvalItem } from './eval-item'
 import type { EvalTarget } from './eval-targets'
@@ -42,6 +42,11 @@ export const EvalRecordSchema = z.object({
   raw: z.string().nullable(),
   /** The final answer as parsed and validated by the client; null when it is not schema-valid. */
   parsed: z.unknown().nullable(),
+  /**
+   * Rationale only: the numbers the answer cites, checked against `inputs` (libs/llm grounding);
+   * null for other prompts and for answers that are not schema-valid. Absent in older records.
+   */
+  grounding: RationaleGroundingSchema.nullable().optional(),
   /** The item's prompt inputs, so a run folder alone can be read, compared and rerun. */
   inputs: LlmInputsSchema,
   /** Copied from the item so outcomes can be recounted from records alone. */
@@ -111,6 +116,7 @@ export function toEvalRecord (o: {
     first_raw: firstText === null || firstText === '' ? null : firstText,
     raw: r.raw === '' ? null : r.raw,
     parsed: schemaValid ? r.parsed : null,
+    grounding: schemaValid && target.prompt === 'rationale' ? checkGrounding(r.parsed as Rationale, inputs) : null,
     inputs,
     p_up: inputs.forecast.p_up,
     order_side: inputs.order?.side ?? null,

@@ -10,6 +10,8 @@ interface GateDef {
   /** Per version; comparison gates use `ofComparisons`. */
   of?: (v: VersionStats) => number | null
   ofComparisons?: true
+  /** Versions the gate is about (default: every one); the others are left out, not failed. */
+  appliesTo?: (v: VersionStats) => boolean
 }
 
 /** Every gate the CLI takes: each applies to every evaluated version (or version pair). */
@@ -18,6 +20,7 @@ export const GATES: readonly GateDef[] = [
   { flag: 'min-json-valid-first-try', metric: 'json_valid_first_try', kind: 'min', unit: 'rate', of: (v) => v.json_valid_first_try.rate },
   { flag: 'min-schema-valid', metric: 'schema_valid', kind: 'min', unit: 'rate', of: (v) => v.schema_valid.rate },
   { flag: 'min-schema-valid-first-try', metric: 'schema_valid_first_try', kind: 'min', unit: 'rate', of: (v) => v.schema_valid_first_try.rate },
+  { flag: 'min-grounded', metric: 'grounded_rate', kind: 'min', unit: 'rate', of: (v) => v.grounded?.rate ?? null, appliesTo: (v) => v.grounded != null },
   { flag: 'max-error-rate', metric: 'error_rate', kind: 'max', unit: 'rate', of: (v) => (v.calls === 0 ? null : v.errors / v.calls) },
   { flag: 'max-p50-ms', metric: 'latency_p50_ms', kind: 'max', unit: 'ms', of: (v) => v.latency_ms.p50 },
   { flag: 'max-p95-ms', metric: 'latency_p95_ms', kind: 'max', unit: 'ms', of: (v) => v.latency_ms.p95 },
@@ -51,7 +54,7 @@ export function evaluateGates (summary: EvalSummary, thresholds: GateThresholds)
     if (threshold === undefined) continue
     const subjects: Array<[string, number | null]> = g.ofComparisons
       ? summary.comparisons.map((c) => [`${c.a} vs ${c.b}`, c.agreement.rate])
-      : Object.entries(summary.versions).map(([label, v]) => [label, g.of?.(v) ?? null])
+      : Object.entries(summary.versions).filter(([, v]) => g.appliesTo?.(v) ?? true).map(([label, v]) => [label, g.of?.(v) ?? null])
     for (const [subject, value] of subjects) {
       const pass = value !== null && (g.kind === 'min' ? value >= threshold : value <= threshold)
       const what = pass

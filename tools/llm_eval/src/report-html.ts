@@ -31,7 +31,17 @@ function versionsTable (s: EvalSummary): string {
     pct(v.schema_valid.rate), String(v.repaired), String(v.errors), ms(v.latency_ms.p50), ms(v.latency_ms.p95), ms(v.latency_ms.p99),
     fx(v.throughput_rps, 1), `${v.tokens.prompt}/${v.tokens.completion}`,
   ]))
-  return `<table>${row(head, true)}${rows.join('')}</table>`
+  return `<table>${row(head, true)}${rows.join('')}</table>${groundingTable(s)}`
+}
+
+/** Rationale versions: how many answers cite only numbers found in their inputs. */
+function groundingTable (s: EvalSummary): string {
+  const rows = Object.entries(s.versions).flatMap(([label, v]) => (v.grounded == null
+    ? []
+    : [row([label, String(v.grounded.of), pct(v.grounded.rate), String(v.grounded.cited), String(v.grounded.unmatched)])]))
+  if (rows.length === 0) return ''
+  return `<table class="grounding">${row(['rationale version', 'schema-valid answers', 'grounded', 'numbers cited', 'numbers unmatched'], true)}${rows.join('')}</table>` +
+    '<p class="muted">Grounded: every number the rationale cites (summary, drivers, risks) is one of its inputs, with the conversions the prompt allows (docs/decisions.md).</p>'
 }
 
 function comparisonsTable (s: EvalSummary): string {

@@ -28,9 +28,25 @@ export interface VersionStats {
   /** Count per error code (LLM_ERR_*); empty when every call succeeded. */
   errors_by_code: Record<string, number>
   outcomes: Outcomes | null
+  /**
+   * Rationale only (null for other prompts): schema-valid answers whose every cited number is in
+   * their inputs, of the schema-valid answers (`of`); numbers cited and unmatched over them.
+   */
+  grounded: (Rate & { of: number, cited: number, unmatched: number }) | null
 }
 
 const rate = (count: number, of: number): Rate => ({ count, rate: of === 0 ? null : count / of })
+
+function groundedOf (records: readonly EvalRecord[]): NonNullable<VersionStats['grounded']> {
+  const checked = records.flatMap((r) => (r.grounding == null ? [] : [r.grounding]))
+  const grounded = checked.filter((g) => g.unmatched.length === 0).length
+  return {
+    ...rate(grounded, checked.length),
+    of: checked.length,
+    cited: checked.reduce((s, g) => s + g.cited, 0),
+    unmatched: checked.reduce((s, g) => s + g.unmatched.length, 0),
+  }
+}
 
 /** Every per-version figure of summary.json, from that version's records alone. */
 export function versionStats (target: EvalTarget, records: readonly EvalRecord[]): VersionStats {
@@ -74,5 +90,6 @@ export function versionStats (target: EvalTarget, records: readonly EvalRecord[]
     decisions,
     errors_by_code: errorsByCode,
     outcomes: outcomesOf(target.prompt, records),
+    grounded: target.prompt === 'rationale' ? groundedOf(records) : null,
   }
 }

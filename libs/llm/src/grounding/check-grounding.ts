@@ -1,4 +1,5 @@
 import type { LlmInputs, Rationale, RationaleGrounding } from '../contract'
+import { RENDER_LIMITS } from '../registry/render-value'
 import { citedNumbers, type CitedNumber } from './cited-numbers'
 
 /**
@@ -17,6 +18,9 @@ import { citedNumbers, type CitedNumber } from './cited-numbers'
  * - the window lengths in the signal names (ret_5 → 5, rsi_14 → 14) and the reference levels the
  *   prompt names (RSI 70 and 30, z-score ±2, p_up 0.5 and 0.45/0.55, vol_20 0.02, volume_ratio 0.5
  *   and 2): these are given to the model, not invented by it.
+ *
+ * Values are taken both exact and as the prompt showed them (6 significant digits, render-value.ts):
+ * the model rounds what it read, so 1.414998 shown as 1.415 may be cited as 1.42.
  *
  * A cited number matches a value when they agree to the decimals the text states (|cited - value|
  * ≤ half a unit of the last written digit, plus 1e-9): "1.2 %" and "1.23 %" both match 0.0123,
@@ -57,6 +61,19 @@ function candidates (inputs: LlmInputs): Candidate[] {
   return out
 }
 
+const shown = (n: number): number => Number(n.toPrecision(RENDER_LIMITS.significantDigits))
+
+/** The inputs with every number as the rendered prompt shows it. */
+function asRendered (inputs: LlmInputs): LlmInputs {
+  const f = inputs.forecast
+  return {
+    ...inputs,
+    forecast: { mu: shown(f.mu), sigma: shown(f.sigma), p_up: shown(f.p_up), q05: shown(f.q05), q95: shown(f.q95) },
+    signals: Object.fromEntries(Object.entries(inputs.signals).map(([k, v]) => [k, shown(v)])) as LlmInputs['signals'],
+    order: inputs.order && { ...inputs.order, qty: shown(inputs.order.qty), ref_price: shown(inputs.order.ref_price), notional: shown(inputs.order.notional) },
+  }
+}
+
 /** Whether one cited number agrees with one candidate value. */
 function agrees (c: CitedNumber, k: Candidate): boolean {
   if (c.unit !== k.unit) return false
@@ -76,7 +93,7 @@ function proseOf (r: Pick<Rationale, 'summary' | 'drivers' | 'risks'>): Array<[s
 
 /** Checks every number the rationale cites against the inputs; see the module comment. */
 export function checkGrounding (rationale: Pick<Rationale, 'summary' | 'drivers' | 'risks'>, inputs: LlmInputs): RationaleGrounding {
-  const pool = candidates(inputs)
+  const pool = [...candidates(inputs), ...candidates(asRendered(inputs))]
   let cited = 0
   let matched = 0
   const unmatched: RationaleGrounding['unmatched'] = []
