@@ -102,3 +102,37 @@ describe('deploy/grafana/pulsetrade.json', () => {
     expect(r.out).toContain(`SUCCESS: ${exprs.length} rules found`)
   })
 })
+
+describe('the monitoring compose profile', () => {
+  interface Service { image?: string, profiles?: string[], volumes?: string[], ports?: string[], command?: string[] }
+  const compose = parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> }
+  const config = parse(readFileSync(path.join(PROM_DIR, 'prometheus.yml'), 'utf8')) as {
+    rule_files: string[]
+    scrape_configs: Array<{ job_name: string, static_configs?: Array<{ targets: string[] }>, dns_sd_configs?: Array<{ names: string[], port: number }> }>
+  }
+
+  test('runs prom/prometheus only under the profile, with the shipped config and rules mounted', () => {
+    const prom = compose.services.prometheus
+    expect(prom?.image).toMatch(/^prom\/prometheus:v\d+\.\d+\.\d+$/)
+    expect(prom?.profiles).toEqual(['monitoring'])
+    const mounts = (prom?.volumes ?? []).map((v) => v.split(':'))
+    expect(mounts).toEqual(expect.arrayContaining([
+      ['./deploy/prometheus/prometheus.yml', '/etc/prometheus/prometheus.yml', 'ro'],
+      ['./deploy/prometheus/rules.yml', '/etc/prometheus/rules.yml', 'ro'],
+    ]))
+    expect(config.rule_files).toEqual(['rules.yml'])
+  })
+
+  test('scrapes every service on the port its container listens on, under the job names the rules use', () => {
+    const containerPort = (name: string): string | undefined => compose.services[name]?.ports?.[0]?.split(':').at(-1)
+    const jobs = new Map(config.scrape_configs.map((s) => [s.job_name, s]))
+    for (const name of ['api', 'analytics', 'admin']) {
+      expect(jobs.get(name)?.static_configs?.[0]?.targets, name).toEqual([`${name}:${containerPort(name) ?? '?'}`])
+    }
+    // Replicas of the scaled worker: every address behind the compose service name.
+    expect(jobs.get('forecast')?.dns_sd_configs?.[0]).toMatchObject({ names: ['forecast'], port: Number(containerPort('forecast')) })
+    expect(jobs.get('lexi')?.static_configs?.[0]?.targets).toEqual(['host.docker.internal:8008'])
+    const ruleJobs = new Set([...readFileSync(RULES, 'utf8').matchAll(/job="(\w+)"/g)].map((m) => m[1]))
+    for (const job of ruleJobs) expect(jobs.has(job ?? ''), `rules select job="${job ?? ''}"`).toBe(true)
+  })
+})
