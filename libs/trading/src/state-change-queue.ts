@@ -1,4 +1,7 @@
+import Denque from 'denque'
 import { TradingBusyError } from './errors'
+
+interface Turn { done: boolean, start: () => void }
 
 export interface StateChangeQueueOptions {
   /** Budget of one state change from the moment it is queued: waiting here plus waiting for the table lock. */
@@ -26,32 +29,43 @@ export interface StateChangeQueue {
  */
 export function createStateChangeQueue ({ timeoutMs, maxWaiting = 1000 }: StateChangeQueueOptions): StateChangeQueue {
   if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs must be > 0, got ${timeoutMs}`)
-  let tail: Promise<void> = Promise.resolve()
+  /** Changes waiting for their turn (denque); one whose budget ran out stays, marked done, until it reaches the front. */
+  const waiters = new Denque<Turn>()
+  let running = false
   let size = 0
   const busy = (why: string): TradingBusyError =>
     new TradingBusyError(`trading state change not started: ${why}; retry shortly`, Math.min(timeoutMs, 1000))
 
+  /** Hands the turn to the first change still waiting, or frees it. */
+  const next = (): void => {
+    for (let t = waiters.shift(); t; t = waiters.shift()) {
+      if (t.done) continue
+      t.done = true
+      t.start()
+      return
+    }
+    running = false
+  }
+
+  const waitTurn = (): Promise<boolean> => new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => { if (!turn.done) { turn.done = true; resolve(false) } }, timeoutMs)
+    const turn: Turn = { done: false, start: () => { clearTimeout(timer); resolve(true) } }
+    waiters.push(turn)
+  })
+
   const run = async <T>(fn: (lockTimeoutMs: number) => Promise<T>): Promise<T> => {
     if (size >= maxWaiting) throw busy(`${size} changes are already queued`)
     const deadline = Date.now() + timeoutMs
-    const turn = tail
-    let done!: () => void
-    tail = new Promise<void>((resolve) => { done = resolve })
     size++
     try {
-      let timer: NodeJS.Timeout | undefined
-      const expired = await Promise.race([
-        turn.then(() => false),
-        new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), timeoutMs) }),
-      ])
-      clearTimeout(timer)
-      const left = deadline - Date.now()
-      if (expired || left <= 0) {
-        // Later changes still wait for the ones ahead of this one.
-        void turn.then(done)
-        throw busy(`waited ${timeoutMs} ms behind other state changes`)
-      }
-      try { return await fn(left) } finally { done() }
+      if (!running) running = true
+      // Later changes still wait for the ones ahead of this one when its budget runs out.
+      else if (!(await waitTurn())) throw busy(`waited ${timeoutMs} ms behind other state changes`)
+      try {
+        const left = deadline - Date.now()
+        if (left <= 0) throw busy(`waited ${timeoutMs} ms behind other state changes`)
+        return await fn(left)
+      } finally { next() }
     } finally { size-- }
   }
   return { run, get size () { return size } }

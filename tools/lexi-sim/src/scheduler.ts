@@ -7,6 +7,8 @@
  * (priority, arrival) under the priority policy, the last one admitted under fcfs; it goes back to
  * the waiting queue and recomputes its tokens when admitted again.
  */
+import Denque from 'denque'
+
 export interface SchedulerEntry {
   priority: number
   /** Called when the entry gets a running slot. May call finish() synchronously. */
@@ -40,8 +42,8 @@ export interface SchedulerOptions {
 }
 
 export function createScheduler (opts: SchedulerOptions): Scheduler {
-  let queue: SchedulerEntry[] = []
-  let head = 0
+  // Waiting entries in admission order (denque); a finished entry stays, marked done, until it reaches the front.
+  const queue = new Denque<SchedulerEntry>()
   const runningList: SchedulerEntry[] = []
   let waiting = 0
   let peakRunning = 0
@@ -53,18 +55,17 @@ export function createScheduler (opts: SchedulerOptions): Scheduler {
     if (draining) return
     draining = true
     try {
-      while (runningList.length < opts.maxNumSeqs && head < queue.length) {
-        const e = queue[head] as SchedulerEntry
-        if (e.state !== 'waiting') { head++; continue }
+      while (runningList.length < opts.maxNumSeqs && !queue.isEmpty()) {
+        const e = queue.peekFront() as SchedulerEntry
+        if (e.state !== 'waiting') { queue.shift(); continue }
         if (opts.canAdmit && !opts.canAdmit(e)) break
-        head++
+        queue.shift()
         waiting--
         runningList.push(e)
         if (runningList.length > peakRunning) peakRunning = runningList.length
         e.state = 'running'
         e.start()
       }
-      if (head > 1024 && head * 2 > queue.length) { queue = queue.slice(head); head = 0 }
     } finally {
       draining = false
     }
@@ -77,19 +78,19 @@ export function createScheduler (opts: SchedulerOptions): Scheduler {
     if (opts.policy === 'fcfs') {
       // vLLM prepends a preempted request to the FCFS deque; a new one goes to the back.
       if (!preempted) queue.push(e)
-      else if (head > 0) queue[--head] = e
       else queue.unshift(e)
       return
     }
     // Binary search for the first entry that sorts after e by (priority, arrival).
-    let lo = head
+    let lo = 0
     let hi = queue.length
     while (lo < hi) {
       const mid = (lo + hi) >>> 1
-      if (before(queue[mid] as SchedulerEntry, e)) lo = mid + 1
+      if (before(queue.peekAt(mid) as SchedulerEntry, e)) lo = mid + 1
       else hi = mid
     }
-    queue.splice(lo, 0, e)
+    if (lo === queue.length) queue.push(e)
+    else queue.splice(lo, 0, e)
   }
 
   const removeRunning = (e: SchedulerEntry): void => {

@@ -1,3 +1,4 @@
+import Denque from 'denque'
 import { LlmQueueFullError, LlmTimeoutError } from './errors'
 import { CLASS_ORDER, PRIORITY_CLASSES, type LlmPriorityClass } from './priority-class'
 
@@ -45,7 +46,8 @@ interface Waiter {
   onAbort: (() => void) | null
 }
 
-interface ClassQueue { items: Waiter[], head: number, waiting: number, inFlight: number }
+/** FIFO of a class (denque); a waiter that timed out or was aborted stays in it, marked done, until it reaches the front. */
+interface ClassQueue { items: Denque<Waiter>, waiting: number, inFlight: number }
 
 const UNLIMITED: ClassBudgets = { interactive: Infinity, batch: Infinity, reserved: 0, health: 0 }
 
@@ -64,7 +66,7 @@ export function createSemaphore (limit: number, maxQueue: number, budgets: Class
   let healthOwn = 0 // health's own slots held
   let waiting = 0
   const queues = {} as Record<LlmPriorityClass, ClassQueue>
-  for (const c of PRIORITY_CLASSES) queues[c] = { items: [], head: 0, waiting: 0, inFlight: 0 }
+  for (const c of PRIORITY_CLASSES) queues[c] = { items: new Denque<Waiter>(), waiting: 0, inFlight: 0 }
   const order = [...PRIORITY_CLASSES].sort((a, b) => CLASS_ORDER[a] - CLASS_ORDER[b])
 
   /** Which pool a call of `cls` would take a slot from now, or null when it must wait. */
@@ -109,13 +111,12 @@ export function createSemaphore (limit: number, maxQueue: number, budgets: Class
       while (q.waiting > 0) {
         const pool = poolFor(cls)
         if (pool === null) break
-        const w = q.items[q.head++] as Waiter
+        const w = q.items.shift() as Waiter
         if (w.done) continue
         finish(w)
         w.resolve(take(cls, pool))
       }
-      if (q.head > 1024 && q.head * 2 > q.items.length) { q.items = q.items.slice(q.head); q.head = 0 }
-      if (q.waiting === 0 && q.head > 0) { q.items = []; q.head = 0 }
+      if (q.waiting === 0 && !q.items.isEmpty()) q.items.clear()
     }
   }
 
