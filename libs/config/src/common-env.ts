@@ -57,5 +57,7 @@ export const commonEnv = {
   gate: {
     LLM_SHADOW_MODE: envField.boolean().default(false),
     ORDER_GATE_DISABLED: envField.boolean().default(false),
+    /** An ungrounded rationale (a cited number not in the inputs) fails the gate's LLM step. */
+    LLM_GATE_REQUIRE_GROUNDED: envField.boolean().default(false),
   },
 }

@@ -53,6 +53,7 @@ export function createForecastRuntime (deps: {
   // Risk → gate → placement once per order; the verdict is orders.gate and features.llm.policy.
   const placeOrder = createOrderPlacer({
     db, broker, limits: config.risk, mode, gateDisabled, lotSize, clock: config.FORECAST_ORDER_CLOCK, logger, ...(deps.gate ? { gate: deps.gate } : {}),
+    requireGrounded: config.LLM_GATE_REQUIRE_GROUNDED,
   })
 
   const worker = createForecastWorker({

@@ -1,4 +1,4 @@
-import type { LlmResult, PolicyDecision } from '../contract'
+import type { LlmResult, PolicyDecision, RationaleGrounding } from '../contract'
 import { readDecision, type DecisionRead } from './read-decision'
 import type { GateFailReason, GateMode, GateStep, GateVerdict, RiskVerdict } from './gate-types'
 
@@ -19,6 +19,13 @@ export interface GateInput {
   qty: number
   /** A shrunk quantity is rounded down to a multiple of this. @default 1 */
   lotSize?: number
+  /**
+   * LLM_GATE_REQUIRE_GROUNDED: a rationale citing a number that is not in its inputs makes the LLM
+   * step fail (code LLM_UNGROUNDED, fail_reason llm_denied), as an unusable decision does. @default false
+   */
+  requireGrounded?: boolean
+  /** features.llm.rationale.grounding; absent or null when no rationale was parsed (then not checked). */
+  rationaleGrounding?: RationaleGrounding | null
 }
 
 const clip = (s: string, n = 200): string => (s.length > n ? `${s.slice(0, n)}…` : s)
@@ -89,7 +96,12 @@ export function evaluateGate (input: GateInput): GateVerdict {
     return allow([riskStep, skipped], 'RISK_REDUCING', qty, { effective: 'reduce_only_allowed' })
   }
 
-  const llm = llmStep(readDecision(input.llm, input.llmFailReason), qty, lotSize)
+  let llm = llmStep(readDecision(input.llm, input.llmFailReason), qty, lotSize)
+  const ungrounded = input.rationaleGrounding?.unmatched ?? []
+  if (input.requireGrounded === true && ungrounded.length > 0 && llm.would === 'would_allow') {
+    const reason = clip(`the rationale cites numbers not in its inputs: ${ungrounded.map((u) => `${u.text} (${u.where})`).join(', ')}`)
+    llm = { step: { step: 'llm', verdict: 'would_deny', code: 'LLM_UNGROUNDED', reason }, would: 'would_deny', fail: 'llm_denied', factor: llm.factor }
+  }
   const recorded = { would: llm.would, fail_reason: llm.fail, size_factor: llm.factor }
 
   if (gateDisabled) {

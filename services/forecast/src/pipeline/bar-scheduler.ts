@@ -65,6 +65,7 @@ export function createBarScheduler (o: BarSchedulerOptions) {
     const llm = row.features.llm
     o.metrics.llm.inc({ prompt: 'rationale', outcome: llm.rationale.ok ? 'ok' : llm.rationale.error?.code ?? 'error' })
     o.metrics.llm.inc({ prompt: 'policy', outcome: llm.policy.ok ? 'ok' : llm.policy.error?.code ?? 'error' })
+    if (llm.rationale.grounding) o.metrics.grounding.inc({ outcome: llm.rationale.grounding.unmatched.length === 0 ? 'grounded' : 'ungrounded' })
     o.metrics.policy.inc({ effective: llm.policy.effective, fail_reason: llm.policy.fail_reason ?? 'none' })
   }
 

@@ -1,5 +1,5 @@
 import {
-  FeaturesLlmSchema, PolicyDecisionSchema, RationaleSchema, ungatedPolicyRecord,
+  FeaturesLlmSchema, PolicyDecisionSchema, RationaleSchema, checkGrounding, ungatedPolicyRecord,
   type Diagnosis, type FeaturesLlm, type GateMode, type LlmClient, type LlmInputs, type LlmResult, type PromptRegistry,
 } from '@pulsetrade/llm'
 import type { z } from 'zod'
@@ -65,7 +65,9 @@ export function createEnricher (opts: EnrichOptions): EnrichForecast {
     // error.code keeps LLM_ERR_CIRCUIT_OPEN. Only an error that names no cause is left as
     // circuit_open: then the probe diagnoses, and the gate records that diagnosis (llmFailReason).
     if (record.fail_reason === 'circuit_open' && opts.diagnose) record.fail_reason = await opts.diagnose()
-    const features = { model: opts.model, inputs, rationale, policy: record }
+    // Every number the rationale cites, checked against the inputs; an ungrounded rationale is kept and flagged.
+    const grounded = rationale.parsed === null ? rationale : { ...rationale, grounding: checkGrounding(rationale.parsed, inputs) }
+    const features = { model: opts.model, inputs, rationale: grounded, policy: record }
     const checked = FeaturesLlmSchema.safeParse(features)
     if (!checked.success) {
       const issue = checked.error.issues[0]

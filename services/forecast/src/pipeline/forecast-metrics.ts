@@ -9,6 +9,7 @@ export function createForecastMetrics (registry: Registry) {
     completed: new Counter({ name: 'forecast_jobs_completed_total', help: 'Jobs marked done', registers }),
     failed: new Counter({ name: 'forecast_jobs_failed_total', help: 'Job attempts that threw', labelNames: ['final'] as const, registers }),
     llm: new Counter({ name: 'forecast_llm_results_total', help: 'LLM results stored in features.llm', labelNames: ['prompt', 'outcome'] as const, registers }),
+    grounding: new Counter({ name: 'forecast_rationale_grounding_total', help: 'Parsed rationales written: grounded (every cited number is in the inputs) or ungrounded (kept, flagged in features.llm.rationale.grounding)', labelNames: ['outcome'] as const, registers }),
     policy: new Counter({ name: 'forecast_policy_effective_total', help: 'features.llm.policy.effective', labelNames: ['effective', 'fail_reason'] as const, registers }),
     orders: new Counter({ name: 'forecast_orders_total', help: 'Proposed orders passed to the gate', labelNames: ['outcome'] as const, registers }),
     resolved: new Counter({ name: 'forecast_resolved_total', help: 'Forecasts whose realized_return was filled', registers }),

@@ -10,6 +10,8 @@ export interface GateSettings {
   mode: GateMode
   gateDisabled: boolean
   lotSize: number
+  /** LLM_GATE_REQUIRE_GROUNDED: an ungrounded rationale fails the LLM step. @default false */
+  requireGrounded?: boolean
   /** The policy gate; a test passes a wrapper to count its runs. @default evaluateGate */
   gate?: Gate
 }
@@ -21,12 +23,13 @@ export interface GateSettings {
  * record (an LlmResult plus the gate fields, which the gate does not read); when the call failed,
  * its fail_reason (the enricher's diagnosis of an open circuit included) is what the gate records.
  */
-export function decideWithGate (policy: (LlmResult<PolicyDecision> & { fail_reason?: GateInput['llmFailReason'] }) | null, s: GateSettings): DecideOrder {
+export function decideWithGate (policy: (LlmResult<PolicyDecision> & { fail_reason?: GateInput['llmFailReason'] }) | null, s: GateSettings, grounding: GateInput['rationaleGrounding'] = null): DecideOrder {
   const gate = s.gate ?? evaluateGate
   return (risk, order) => {
     const verdict = gate({
       risk, llm: policy, llmFailReason: policy?.fail_reason ?? null, riskReducing: risk.riskReducing,
       mode: s.mode, gateDisabled: s.gateDisabled, qty: order.qty, lotSize: s.lotSize,
+      requireGrounded: s.requireGrounded ?? false, rationaleGrounding: grounding,
     })
     return { decision: verdict, policy: toPolicyRecord(policy, verdict) }
   }
@@ -58,7 +61,7 @@ export function createOrderPlacer (o: OrderPlacerOptions): PlaceOrder {
       lastClose: order.ref_price,
       priceTs: asof,
       now: o.clock === 'bar' ? asof : new Date(),
-      decide: decideWithGate(features.policy, o),
+      decide: decideWithGate(features.policy, o, features.rationale.grounding),
       limits: o.limits,
       broker: o.broker,
       logger: o.logger,
