@@ -25,7 +25,8 @@ describe('matches', () => {
     ['sign word on a negative return', '20-bar return down 3.40 %'],
     ['explicit minus on a negative return', '20-bar return -3.40 %'],
     ['unicode minus', 'q05 at \u22122.22 %'],
-    ['an unsigned magnitude', 'the 1-bar return fell by 0.41 %'],
+    ['an unsigned magnitude', 'a 0.41 % move on the last bar'],
+    ['a sign word with "by"', 'the 1-bar return fell by 0.41 %'],
     ['basis points', 'mu of 123 bp'],
     ['RSI and z-score as written', 'RSI at 71.36 and zscore_20 at -2.31'],
     ['volume ratio with an x', 'volume 1.84x its 20-bar average'],
@@ -78,6 +79,8 @@ describe('numbers that are not data are not cited', () => {
     'the 5th percentile',
     'over the last 20 bars',
     'RSI-14 is high',
+    'on 3 May, or 5/1/2024',
+    'version 1.1 of the prompt',
   ])('%s', (text) => {
     expect(check(text)).toEqual({ cited: 0, matched: 0, unmatched: [] })
   })
