@@ -52,6 +52,12 @@ export const commonEnv = {
     LLM_HEALTH_FAIL_TTL_MS: envField.int({ min: 0, max: 3_600_000 }).default(2_000),
     /** e.g. `rationale:1.0.0,1.1.0;policy:1.0.0`; parsed and checked by the prompt registry. */
     LLM_AB_BUCKETS: envField.string().default(''),
+    /** Canary abort of a split's challenger arms (docs/decisions.md): flush + test + read stops every N ms. */
+    LLM_CANARY_POLL_MS: envField.int({ min: 50, max: 600_000 }).default(1000),
+    /** The SPRT's false-stop bound per metric (β = 0.05, δ0 = 0.02, δ1 = 0.10 fixed). */
+    LLM_CANARY_ALPHA: envField.number({ min: 0, max: 0.5, aboveMin: true }).default(0.001),
+    /** No stop before both the arm and the control have this many calls. */
+    LLM_CANARY_MIN_SAMPLES: envField.int({ min: 1, max: 1_000_000 }).default(50),
     LLM_PROMPTS_PATH: envField.string({ minLength: 1 }).default('configs/llm_prompts.yaml'),
   },
   gate: {

@@ -1,13 +1,13 @@
 import { hostname } from 'node:os'
 import { randomBytes } from 'node:crypto'
 import type { Db } from '@pulsetrade/db'
-import { clientOptionsFromEnv, createLlmClient, loadPromptRegistry, type LlmClient } from '@pulsetrade/llm'
+import { DEFAULT_SPRT, clientOptionsFromEnv, createCanaryMonitor, createLlmClient, loadPromptRegistry, type CanaryMonitor, type LlmClient } from '@pulsetrade/llm'
 import { createPaperBroker } from '@pulsetrade/trading'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import type { ForecastConfig } from './config'
 import { createModelRegistry } from './models/model-registry'
-import { createEnricher } from './pipeline/enrich-forecast'
+import { createEnricher, type EnrichForecast } from './pipeline/enrich-forecast'
 import { createForecastMetrics } from './pipeline/forecast-metrics'
 import { createForecastWorker, type ForecastWorker, type WorkerOptions } from './pipeline/forecast-worker'
 import { createOutageOptions } from './pipeline/outage-options'
@@ -17,6 +17,8 @@ import { fromRepo } from './repo-paths'
 export interface ForecastRuntime {
   worker: ForecastWorker
   llm: LlmClient & { metrics: Registry }
+  /** Canary abort of LLM_AB_BUCKETS challenger arms (null when no prompt is split). */
+  canary: CanaryMonitor | null
   /** Releases the LLM client (the pool belongs to the caller). */
   close: () => Promise<void>
 }
@@ -43,7 +45,13 @@ export function createForecastRuntime (deps: {
     db,
     logger,
   })
-  const registry = loadPromptRegistry(fromRepo(config.LLM_PROMPTS_PATH), { abBuckets: config.LLM_AB_BUCKETS, logger })
+  const loaded = loadPromptRegistry(fromRepo(config.LLM_PROMPTS_PATH), { abBuckets: config.LLM_AB_BUCKETS, logger })
+  // Split prompts: outcomes counted per version in Postgres; a stopped arm is served by the active version.
+  const canary = loaded.names().some((n) => loaded.arms(n) !== null)
+    ? createCanaryMonitor({ db, registry: loaded, logger, pollMs: config.LLM_CANARY_POLL_MS, sprt: { ...DEFAULT_SPRT, alpha: config.LLM_CANARY_ALPHA, minSamples: config.LLM_CANARY_MIN_SAMPLES } })
+    : null
+  canary?.start()
+  const registry = canary?.registry ?? loaded
   const mode = config.LLM_SHADOW_MODE ? 'shadow' as const : 'enforce' as const
   const gateDisabled = config.ORDER_GATE_DISABLED
   const lotSize = config.risk.RISK_LOT_SIZE
@@ -64,10 +72,10 @@ export function createForecastRuntime (deps: {
     horizon: config.FORECAST_HORIZON,
     minBars: config.FORECAST_MIN_BARS,
     sizing: { minEdge: config.FORECAST_MIN_EDGE, fullEdge: config.FORECAST_FULL_EDGE, targetNotional: config.FORECAST_TARGET_NOTIONAL, lotSize },
-    enrich: createEnricher({
+    enrich: observedBy(canary, createEnricher({
       client: llm, registry, model: config.LLM_MODEL, mode, gateDisabled,
       diagnose: llm.diagnose,
-    }),
+    })),
     placeOrder,
     workerId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     leaseMs: config.FORECAST_LEASE_MS,
@@ -82,5 +90,16 @@ export function createForecastRuntime (deps: {
     outage: createOutageOptions({ client: llm, registry, pause: config.FORECAST_OUTAGE_PAUSE, maxPriceAgeMs: config.risk.RISK_MAX_PRICE_AGE_MS }),
     reenrichConcurrency: config.FORECAST_REENRICH_CONCURRENCY,
   })
-  return { worker, llm, close: () => llm.close() }
+  return { worker, llm, canary, close: async () => { await canary?.close(); await llm.close() } }
+}
+
+/** The enricher, with each call's outcome counted by the canary monitor (when a prompt is split). */
+function observedBy (canary: CanaryMonitor | null, enrich: EnrichForecast): EnrichForecast {
+  if (canary === null) return enrich
+  return async (inputs) => {
+    const f = await enrich(inputs)
+    canary.observe(f.rationale)
+    canary.observe(f.policy)
+    return f
+  }
 }

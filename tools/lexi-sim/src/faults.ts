@@ -24,6 +24,8 @@ export interface SimFaults {
   reset: number
   /** What the model answers to the health prompt instead of "OK" (null = "OK"). */
   health_reply: string | null
+  /** When set, the JSON rate faults (invalid_json, truncated_json, whitespace_runaway) hit only requests whose system prompt contains this text (one prompt version). */
+  json_fault_match: string | null
 }
 
 export type RateFault = 'invalid_json' | 'truncated_json' | 'whitespace_runaway' | 'wrong_number' | 'stream_error' | 'reset'
@@ -34,7 +36,7 @@ export function defaultFaults (): SimFaults {
   return {
     down: false, slow: 1, wedged: false, engine_dead: false, overloaded: false,
     invalid_json: 0, truncated_json: 0, whitespace_runaway: 0, wrong_number: 0, stream_error: 0, reset: 0,
-    health_reply: null,
+    health_reply: null, json_fault_match: null,
   }
 }
 
@@ -61,9 +63,9 @@ export function parseFaultsPatch (input: unknown): Partial<SimFaults> {
     } else if (key === 'slow') {
       if (typeof value === 'number' && value >= 0 && Number.isFinite(value)) out.slow = value
       else problems.push('slow must be a non-negative number (latency multiplier)')
-    } else if (key === 'health_reply') {
-      if (value === null || typeof value === 'string') out.health_reply = value
-      else problems.push('health_reply must be a string or null')
+    } else if (key === 'health_reply' || key === 'json_fault_match') {
+      if (value === null || typeof value === 'string') out[key] = value
+      else problems.push(`${key} must be a string or null`)
     } else {
       problems.push(`unknown fault "${key}"`)
     }

@@ -23,6 +23,7 @@ function answerSeed (ctx: SimContext, r: GenerationRequest): number {
 function jsonFault (ctx: SimContext, r: GenerationRequest): JsonFault | null {
   if (r.answer.kind !== 'json') return null
   const f = ctx.faults()
+  if (f.json_fault_match !== null && !(r.messages[0]?.content ?? r.prompt ?? '').includes(f.json_fault_match)) return null
   for (const name of ['invalid_json', 'truncated_json', 'whitespace_runaway'] as const) {
     if (ctx.gates[name].fire(f[name])) { ctx.stats.fault(name); return name }
   }
