@@ -65,6 +65,21 @@ export const FailReasonSchema = z.enum([
   'upstream_error', 'missing', 'llm_denied', 'risk_denied',
 ]).nullable()
 
+/**
+ * `features.llm.policy.samples`: present when the policy was asked k > 1 times (LLM_POLICY_SAMPLES,
+ * libs/llm/src/policy). The record's parsed answer is the conservative combination (any deny → deny,
+ * size_factor = the minimum); `decisions` are the k answers in seed order (null = no usable answer),
+ * `agreement` the share of them equal to the combined decision, tokens summed over the k calls.
+ */
+export const PolicySamplesSchema = z.object({
+  k: z.number().int().min(2),
+  agreement: z.number().min(0).max(1),
+  decisions: z.array(z.enum(['allow', 'deny']).nullable()),
+  prompt_tokens: z.number().int().nonnegative(),
+  completion_tokens: z.number().int().nonnegative(),
+})
+export type PolicySamples = z.infer<typeof PolicySamplesSchema>
+
 export const PolicyRecordSchema = llmResultSchema(PolicyDecisionSchema).extend({
   mode: z.enum(['enforce', 'shadow']),
   gate_disabled: z.boolean(),
@@ -72,6 +87,7 @@ export const PolicyRecordSchema = llmResultSchema(PolicyDecisionSchema).extend({
   effective: z.enum(['allow', 'deny', 'reduce_only_allowed', 'no_order', 'pending']),
   would: z.enum(['would_allow', 'would_deny']).nullable(),
   fail_reason: FailReasonSchema,
+  samples: PolicySamplesSchema.optional(),
 })
 export type PolicyRecord = z.infer<typeof PolicyRecordSchema>
 
