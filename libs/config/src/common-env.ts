@@ -65,5 +65,7 @@ export const commonEnv = {
     ORDER_GATE_DISABLED: envField.boolean().default(false),
     /** An ungrounded rationale (a cited number not in the inputs) fails the gate's LLM step. */
     LLM_GATE_REQUIRE_GROUNDED: envField.boolean().default(false),
+    /** The policy prompt is asked k times (seeds 0..k-1) and combined conservatively: any deny denies, the smallest size_factor. */
+    LLM_POLICY_SAMPLES: envField.int({ min: 1, max: 16 }).default(1),
   },
 }

@@ -74,7 +74,7 @@ export function createForecastRuntime (deps: {
     sizing: { minEdge: config.FORECAST_MIN_EDGE, fullEdge: config.FORECAST_FULL_EDGE, targetNotional: config.FORECAST_TARGET_NOTIONAL, lotSize },
     enrich: observedBy(canary, createEnricher({
       client: llm, registry, model: config.LLM_MODEL, mode, gateDisabled,
-      diagnose: llm.diagnose,
+      diagnose: llm.diagnose, policySamples: config.LLM_POLICY_SAMPLES,
     })),
     placeOrder,
     workerId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,

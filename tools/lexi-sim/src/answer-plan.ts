@@ -1,4 +1,4 @@
-import { corruptJson, jsonAnswer, schemaKeyOf } from './json-answer'
+import { corruptJson, isPolicySchema, jsonAnswer, policyAnswer, schemaKeyOf } from './json-answer'
 import { createPrng } from './prng'
 import { forecastData, isRationaleSchema, rationaleAnswer } from './rationale-answer'
 import { textAnswerPieces } from './text-answer'
@@ -27,6 +27,12 @@ export interface PlanInput {
   promptText?: string
   /** Asked once per rationale answer: true when it should cite a wrong number (the `wrong_number` fault). */
   wrongNumber?: () => boolean
+  /**
+   * Set for a request that carries a seed: the answer seed of the same request without it. A policy
+   * answer then keeps that seedless decision unless `policyFlip()` (the `policy_flip` fault) says flip.
+   */
+  seedlessSeed?: number
+  policyFlip?: () => boolean
 }
 
 export interface AnswerPlan {
@@ -57,7 +63,9 @@ function natural (input: PlanInput): { pieces: string[], eos: boolean, forceLeng
   const ans = data !== null && answer.schema !== null
     ? { text: rationaleAnswer(data, seed, input.wrongNumber?.() ?? false), schemaKey: schemaKeyOf(JSON.stringify(answer.schema)) }
     : answer.schema !== null
-      ? jsonAnswer(answer.schema, seed)
+      ? (input.seedlessSeed !== undefined && isPolicySchema(answer.schema)
+          ? policyAnswer(answer.schema, seed, input.seedlessSeed, input.policyFlip?.() ?? false)
+          : jsonAnswer(answer.schema, seed))
       : { text: JSON.stringify({ answer: textAnswerPieces(seed, 12).join('').trim() }), schemaKey: 'json_object' }
   const all = tokenizeText(ans.text)
   switch (input.jsonFault) {

@@ -14,7 +14,7 @@ const STRINGS = { host: 'host', model: 'model', 'served-model-name': 'model', ro
 const FAULT_FLAGS = { down: 'down', wedged: 'wedged', 'engine-dead': 'engine_dead', overloaded: 'overloaded' } as const
 const FAULT_NUMBERS = {
   slow: 'slow', 'invalid-json': 'invalid_json', 'truncated-json': 'truncated_json',
-  'whitespace-runaway': 'whitespace_runaway', 'wrong-number-rate': 'wrong_number', 'stream-error': 'stream_error', reset: 'reset',
+  'whitespace-runaway': 'whitespace_runaway', 'wrong-number-rate': 'wrong_number', 'policy-flip-rate': 'policy_flip', 'stream-error': 'stream_error', reset: 'reset',
 } as const
 
 export const CLI_USAGE = `lexi-sim: a simulated Lexi (vLLM OpenAI-compatible server) for laptops, tests and benchmarks
@@ -27,7 +27,7 @@ export const CLI_USAGE = `lexi-sim: a simulated Lexi (vLLM OpenAI-compatible ser
   --jitter-sigma 0.1 --structured-first-schema-penalty-ms 150 --structured-per-token-overhead-pct 10
   --text-tokens-min 20 --text-tokens-max 120 --seed 0 --log-level info
 faults: --down --wedged --engine-dead --overloaded --slow X --invalid-json R --truncated-json R
-  --whitespace-runaway R --wrong-number-rate R --stream-error R --reset R --health-reply TEXT   (R = rate 0..1)
+  --whitespace-runaway R --wrong-number-rate R --policy-flip-rate R --stream-error R --reset R --health-reply TEXT   (R = rate 0..1)
 run time: GET/POST /sim/faults, GET /sim/stats, POST /sim/reset, on the main port and on
   --control-port N (default: --port + 1, or any free port when that is taken; 0 = any free port),
   which stays open while the down fault closes the main port`

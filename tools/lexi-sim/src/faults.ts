@@ -19,6 +19,8 @@ export interface SimFaults {
   whitespace_runaway: number
   /** Rate in [0, 1] of rationale answers that cite one number not in their forecast data. */
   wrong_number: number
+  /** Rate in [0, 1] of seeded policy answers whose decision is flipped (allow ↔ deny) from the prompt's seedless one. */
+  policy_flip: number
   /** Rates in [0, 1], applied to every generation request. */
   stream_error: number
   reset: number
@@ -28,14 +30,14 @@ export interface SimFaults {
   json_fault_match: string | null
 }
 
-export type RateFault = 'invalid_json' | 'truncated_json' | 'whitespace_runaway' | 'wrong_number' | 'stream_error' | 'reset'
-export const RATE_FAULTS: readonly RateFault[] = ['invalid_json', 'truncated_json', 'whitespace_runaway', 'wrong_number', 'stream_error', 'reset']
+export type RateFault = 'invalid_json' | 'truncated_json' | 'whitespace_runaway' | 'wrong_number' | 'policy_flip' | 'stream_error' | 'reset'
+export const RATE_FAULTS: readonly RateFault[] = ['invalid_json', 'truncated_json', 'whitespace_runaway', 'wrong_number', 'policy_flip', 'stream_error', 'reset']
 const FLAGS = ['down', 'wedged', 'engine_dead', 'overloaded'] as const
 
 export function defaultFaults (): SimFaults {
   return {
     down: false, slow: 1, wedged: false, engine_dead: false, overloaded: false,
-    invalid_json: 0, truncated_json: 0, whitespace_runaway: 0, wrong_number: 0, stream_error: 0, reset: 0,
+    invalid_json: 0, truncated_json: 0, whitespace_runaway: 0, wrong_number: 0, policy_flip: 0, stream_error: 0, reset: 0,
     health_reply: null, json_fault_match: null,
   }
 }

@@ -47,6 +47,13 @@ function wrongNumber (ctx: SimContext, r: GenerationRequest): boolean {
   return true
 }
 
+/** The `policy_flip` fault, drawn once per seeded policy answer. */
+function policyFlip (ctx: SimContext): boolean {
+  if (!ctx.gates.policy_flip.fire(ctx.faults().policy_flip)) return false
+  ctx.stats.fault('policy_flip')
+  return true
+}
+
 /** Checks that run before the engine sees the request (serving_chat / serving_completion). */
 function preflight (ctx: SimContext, r: GenerationRequest, promptTokens: number): SimHttpError | null {
   const b = ctx.behaviour
@@ -106,6 +113,7 @@ export function handleGeneration (ctx: SimContext, route: 'chat' | 'completions'
       jsonFault: jsonFault(ctx, r),
       promptText: r.prompt ?? r.messages.map((m) => m.content).join('\n'),
       wrongNumber: () => wrongNumber(ctx, r),
+      ...(r.seed === null ? {} : { seedlessSeed: answerSeed(ctx, { ...r, seed: null }), policyFlip: () => policyFlip(ctx) }),
     })
   } catch (e) {
     // A schema the generator cannot satisfy; vLLM refuses such a grammar with a 400 as well.

@@ -95,3 +95,22 @@ export function corruptJson (text: string, seed: number): string {
   }
   return `Here is the JSON you asked for:\n${text}`
 }
+
+/** The schema is the policy decision's: a `decision` enum of allow and deny. */
+export function isPolicySchema (schema: Record<string, unknown> | null): boolean {
+  const p = schema?.properties as Record<string, { enum?: unknown }> | undefined
+  const e = p?.decision?.enum
+  return Array.isArray(e) && e.includes('allow') && e.includes('deny')
+}
+
+/**
+ * A seeded policy answer whose decision is the prompt's own (the seedless answer's), flipped when
+ * `flip`: a temperature-0 model that stays put under a new seed except at the `policy_flip` rate.
+ * The rest of the seeded answer (size_factor, reason) is kept.
+ */
+export function policyAnswer (schema: Record<string, unknown>, seed: number, baseSeed: number, flip: boolean): JsonAnswer {
+  const own = jsonAnswer(schema, seed)
+  const base = (JSON.parse(jsonAnswer(schema, baseSeed).text) as { decision: string }).decision
+  const decision = flip ? (base === 'deny' ? 'allow' : 'deny') : base
+  return { text: JSON.stringify({ ...(JSON.parse(own.text) as Record<string, unknown>), decision }), schemaKey: own.schemaKey }
+}

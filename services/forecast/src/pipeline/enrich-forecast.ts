@@ -1,5 +1,5 @@
 import {
-  FeaturesLlmSchema, PolicyDecisionSchema, RationaleSchema, checkGrounding, ungatedPolicyRecord,
+  FeaturesLlmSchema, PolicyDecisionSchema, RationaleSchema, checkGrounding, samplePolicy, ungatedPolicyRecord,
   type Diagnosis, type FeaturesLlm, type GateMode, type LlmClient, type LlmInputs, type LlmResult, type PromptRegistry,
 } from '@pulsetrade/llm'
 import type { z } from 'zod'
@@ -14,6 +14,8 @@ export interface EnrichOptions {
   gateDisabled: boolean
   /** Says why Lexi fails when the circuit breaker answered without naming a cause (the client's diagnose()). */
   diagnose?: () => Promise<Diagnosis>
+  /** LLM_POLICY_SAMPLES: the policy is asked this many times (seeds base+i) and combined conservatively. @default 1 */
+  policySamples?: number
 }
 
 export type EnrichForecast = (inputs: LlmInputs) => Promise<FeaturesLlm>
@@ -39,8 +41,9 @@ const causeFieldOf = (err: unknown): string | null => {
  * `no_order` (nothing to gate), with the fail_reason of an unusable answer (timeout, ...) or null.
  */
 export function createEnricher (opts: EnrichOptions): EnrichForecast {
-  async function ask<S extends z.ZodType> (name: string, schema: S, inputs: LlmInputs): Promise<LlmResult<z.infer<S>>> {
-    const rendered = opts.registry.render(name, { ...inputs }, { unitKey: `${inputs.symbol}|${inputs.asof}` })
+  async function ask<S extends z.ZodType> (name: string, schema: S, inputs: LlmInputs, seed?: number): Promise<LlmResult<z.infer<S>>> {
+    const plain = opts.registry.render(name, { ...inputs }, { unitKey: `${inputs.symbol}|${inputs.asof}` })
+    const rendered = seed === undefined ? plain : { ...plain, sampling: { ...plain.sampling, seed } }
     try {
       // Policy gates orders: it goes first on Lexi (trading); the rationale comes after it (forecast).
       return await opts.client.structured(rendered, schema, { priorityClass: name === 'policy' ? 'trading' : 'forecast' })
@@ -58,7 +61,7 @@ export function createEnricher (opts: EnrichOptions): EnrichForecast {
   return async (inputs) => {
     const [rationale, policy] = await Promise.all([
       ask('rationale', RationaleSchema, inputs),
-      ask('policy', PolicyDecisionSchema, inputs),
+      samplePolicy(opts.policySamples ?? 1, undefined, async (seed) => await ask('policy', PolicyDecisionSchema, inputs, seed)),
     ])
     const record = ungatedPolicyRecord(policy, { effective: inputs.order ? 'pending' : 'no_order', mode: opts.mode, gateDisabled: opts.gateDisabled })
     // A fast-failed call (breaker open) already reads as the failures that opened the circuit;
