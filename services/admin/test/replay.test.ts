@@ -69,7 +69,8 @@ describe('POST /llm/admin/replay', () => {
     const res = await replay(a, { id: forecastId, prompt: 'policy', force: true })
     expect(res.json()).toMatchObject({ cached: false, force: true, drift: false })
     expect(sim.stats().requests).toBeGreaterThanOrEqual(1)
-    const hits = (await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM llm_cache WHERE prompt = 'policy'")).rows[0]!.n
+    // This prompt's own cache row (another test may have cached an edited version's): still one, overwritten.
+    const hits = (await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM llm_cache WHERE prompt = 'policy' AND hash = $1", [res.json().hash])).rows[0]!.n
     expect(hits).toBe(1)
   })
 
