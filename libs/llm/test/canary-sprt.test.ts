@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest'
-import { DEFAULT_SPRT, expectedSamplesToStop, sprt } from '../src/canary/sprt'
+import { expectedSamplesToStop, sprt } from '../src/canary/sprt'
 
 // Issue 19, canary abort: the sequential test's error rates on seeded Bernoulli streams.
 function mulberry32 (seed: number): () => number {

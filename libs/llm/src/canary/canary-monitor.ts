@@ -9,6 +9,8 @@ export interface ArmOutcome {
   version: string
   ok: boolean
   valid_json: boolean
+  /** The first answer was unusable and the client's repair call fixed it. */
+  repaired?: boolean
   raw: string
   latency_ms: number
   grounding?: { unmatched: readonly unknown[] } | undefined
@@ -57,7 +59,7 @@ function evidenceOf (metric: string, v: SprtVerdict, arm: ArmStats, control: Arm
 /**
  * Canary abort for LLM_AB_BUCKETS splits: every process counts its calls' outcomes per prompt
  * version, flushes them into llm_arm_stats with one atomic upsert per tick, runs an SPRT per
- * challenger against the active version (failure = not ok: invalid JSON, schema or error; and, for
+ * challenger against the active version (failure = not ok or repaired: invalid JSON, schema or error; and, for
  * rationale, ungrounded among ok answers) on the shared counts, and records a stop in
  * llm_arm_stops + audit_log. Every process polls the open stops; a stopped arm's traffic goes to
  * the active version until an operator resumes it (POST /llm/admin/arms/resume).
@@ -82,12 +84,14 @@ export function createCanaryMonitor (opts: CanaryOptions): CanaryMonitor {
     const s = p.s
     s.n++
     s.latency_ms_sum += r.latency_ms
-    if (!r.ok) {
+    // The arm's own quality: an answer the client had to repair counts as a failure (the repair hides it).
+    if (!r.ok || r.repaired === true) {
       s.failed++
-      if (r.valid_json) s.invalid_schema++
-      else if (r.raw !== '') s.invalid_json++
+      if (r.ok || (!r.valid_json && r.raw !== '')) s.invalid_json++
+      else if (r.valid_json) s.invalid_schema++
       else s.errors++
-    } else if (r.grounding !== undefined) {
+    }
+    if (r.ok && r.grounding !== undefined) {
       s.grounded_n++
       if (r.grounding.unmatched.length > 0) s.ungrounded++
     }
