@@ -106,6 +106,7 @@ export async function evalRunCommand (argv: readonly string[], ctx: CommandConte
     let errors = 0
     const run = await runEval({
       client, registry, items: source.items, targets, concurrency, useCache: opts.useCache, confidentMin: opts.confidentMin, timeoutMs,
+      policySamples: env.LLM_POLICY_SAMPLES,
       ...(rerun !== null ? { jobs: rerun.jobs } : {}),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       onRecord: async (r, done) => {

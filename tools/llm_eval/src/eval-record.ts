@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { LlmInputsSchema, RationaleGroundingSchema, checkGrounding, type LlmInputs, type LlmResult, type Rationale } from '@pulsetrade/llm'
+import { LlmInputsSchema, PolicySamplesSchema, RationaleGroundingSchema, checkGrounding, type LlmInputs, type LlmResult, type Rationale } from '@pulsetrade/llm'
 import { decisionOf } from './decision'
 import type { EvalItem } from './eval-item'
 import type { EvalTarget } from './eval-targets'
@@ -47,6 +47,8 @@ export const EvalRecordSchema = z.object({
    * null for other prompts and for answers that are not schema-valid. Absent in older records.
    */
   grounding: RationaleGroundingSchema.nullable().optional(),
+  /** Policy with LLM_POLICY_SAMPLES=k >= 2: the k decisions and their agreement; tokens above are the k calls'. Absent otherwise. */
+  samples: PolicySamplesSchema.optional(),
   /** The item's prompt inputs, so a run folder alone can be read, compared and rerun. */
   inputs: LlmInputsSchema,
   /** Copied from the item so outcomes can be recounted from records alone. */
@@ -71,7 +73,7 @@ const scoreOf = (parsed: unknown): number | null => {
 }
 
 /** What the structured client returns (LlmResult plus the first answer when a repair ran). */
-export type StructuredOutcome = LlmResult<unknown> & { first_raw?: string | null }
+export type StructuredOutcome = LlmResult<unknown> & { first_raw?: string | null, samples?: z.infer<typeof PolicySamplesSchema> }
 
 /**
  * Builds the record of one call. First-try JSON validity is judged on the first answer's text
@@ -117,6 +119,7 @@ export function toEvalRecord (o: {
     raw: r.raw === '' ? null : r.raw,
     parsed: schemaValid ? r.parsed : null,
     grounding: schemaValid && target.prompt === 'rationale' ? checkGrounding(r.parsed as Rationale, inputs) : null,
+    ...(r.samples !== undefined ? { samples: r.samples } : {}),
     inputs,
     p_up: inputs.forecast.p_up,
     order_side: inputs.order?.side ?? null,

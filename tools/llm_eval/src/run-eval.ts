@@ -1,4 +1,4 @@
-import type { LlmClient, PromptRegistry } from '@pulsetrade/llm'
+import { samplePolicy, type LlmClient, type PromptRegistry } from '@pulsetrade/llm'
 import type { EvalItem } from './eval-item'
 import { toEvalRecord, type EvalRecord, type StructuredOutcome } from './eval-record'
 import type { EvalTarget } from './eval-targets'
@@ -15,6 +15,8 @@ export interface RunEvalDeps {
   /** Allow llm_cache reads and writes (deterministic prompts only). @default false */
   useCache?: boolean
   confidentMin: number
+  /** LLM_POLICY_SAMPLES: a policy call is k samples (seeds 0..k-1) combined conservatively. @default 1 */
+  policySamples?: number
   /** Per-call deadline; the client's timeout when unset. */
   timeoutMs?: number
   /** Called once per finished call, in completion order (stream it to records.jsonl). */
@@ -50,11 +52,13 @@ export async function runEval (deps: RunEvalDeps): Promise<RunEvalResult> {
     let result: StructuredOutcome
     try {
       const rendered = deps.registry.render(target.prompt, { ...item.inputs }, { version: target.version })
-      result = await deps.client.structured(rendered, target.schema, {
+      const call = async (seed?: number): Promise<StructuredOutcome> => await deps.client.structured(seed === undefined ? rendered : { ...rendered, sampling: { ...rendered.sampling, seed } }, target.schema, {
         cache: deps.useCache ?? false,
         priorityClass: 'batch',
         ...(deps.timeoutMs !== undefined ? { timeoutMs: deps.timeoutMs } : {}),
       })
+      const k = target.prompt === 'policy' ? deps.policySamples ?? 1 : 1
+      result = k === 1 ? await call() : await samplePolicy(k, undefined, call as Parameters<typeof samplePolicy>[2])
     } catch (err) {
       const e = err as { code?: unknown, message?: unknown }
       result = {

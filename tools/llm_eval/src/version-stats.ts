@@ -33,6 +33,25 @@ export interface VersionStats {
    * their inputs, of the schema-valid answers (`of`); numbers cited and unmatched over them.
    */
   grounded: (Rate & { of: number, cited: number, unmatched: number }) | null
+  /**
+   * Policy with LLM_POLICY_SAMPLES=k >= 2 (absent otherwise): mean agreement of the k samples with
+   * the combined decision, the share of items whose samples all agreed, and the cost per item.
+   */
+  policy_samples?: { k: number, agreement: number | null, unanimous: Rate, calls_per_item: number, tokens_per_item: number | null }
+}
+
+function policySamplesOf (records: readonly EvalRecord[]): VersionStats['policy_samples'] {
+  const sampled = records.flatMap((r) => (r.samples == null ? [] : [r.samples]))
+  if (sampled.length === 0) return undefined
+  const k = Math.max(...sampled.map((s) => s.k))
+  const tokens = records.reduce((s, r) => s + r.tokens.prompt + r.tokens.completion, 0)
+  return {
+    k,
+    agreement: sampled.reduce((s, x) => s + x.agreement, 0) / sampled.length,
+    unanimous: rate(sampled.filter((s) => s.agreement === 1).length, sampled.length),
+    calls_per_item: k,
+    tokens_per_item: records.length === 0 ? null : tokens / records.length,
+  }
 }
 
 const rate = (count: number, of: number): Rate => ({ count, rate: of === 0 ? null : count / of })
@@ -60,6 +79,7 @@ export function versionStats (target: EvalTarget, records: readonly EvalRecord[]
   for (const d of DECISIONS[target.prompt] as readonly Decision[]) decisions[d] = 0
   decisions.none = 0
   const errorsByCode: Record<string, number> = {}
+  const sampled = target.prompt === 'policy' ? policySamplesOf(records) : undefined
   for (const r of records) {
     const d = r.decision ?? 'none'
     decisions[d] = (decisions[d] ?? 0) + 1
@@ -91,5 +111,6 @@ export function versionStats (target: EvalTarget, records: readonly EvalRecord[]
     errors_by_code: errorsByCode,
     outcomes: outcomesOf(target.prompt, records),
     grounded: target.prompt === 'rationale' ? groundedOf(records) : null,
+    ...(sampled !== undefined ? { policy_samples: sampled } : {}),
   }
 }
