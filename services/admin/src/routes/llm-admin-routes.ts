@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import type { Db } from '@pulsetrade/db'
-import type { ZodTypeProvider } from '@pulsetrade/http'
+import { actorOf, NotFoundError, type ZodTypeProvider } from '@pulsetrade/http'
 import type { LlmClient, PromptRegistry } from '@pulsetrade/llm'
 import { shadowReport } from '@pulsetrade/trading'
 import { REPLAYABLE, replayForecast } from '../replay-forecast'
@@ -35,9 +35,20 @@ const PromptsReply = z.object({
     name: z.string(),
     active: z.string(),
     arms: z.array(z.object({ version: z.string(), weight: z.number() })).nullable(),
+    /** Arms the canary stopped (open stops in llm_arm_stops), with the SPRT's evidence; served by the active version until resumed. */
+    stopped: z.array(z.object({ version: z.string(), metric: z.string(), stopped_at: z.string(), evidence: z.record(z.string(), z.unknown()) })),
     versions: z.array(z.object({ version: z.string(), hash: z.string(), active: z.boolean(), description: z.string(), variables: z.array(z.string()), sampling: Sampling })),
   })),
 })
+
+/** Text Postgres can store: no NUL, no unpaired surrogate. */
+const STORABLE = /^(?:[^\u0000\ud800-\udfff]|[\ud800-\udbff][\udc00-\udfff])*$/
+const ResumeBody = z.strictObject({
+  prompt: z.string().regex(/^[a-z][a-z0-9_]{0,99}$/, 'expected a prompt name like rationale'),
+  version: z.string().regex(/^\d+\.\d+\.\d+$/, 'expected a version like 1.1.0'),
+  reason: z.string().trim().min(1, 'say why the arm is resumed').max(500).regex(STORABLE, 'must not contain NUL or unpaired surrogates'),
+})
+const ResumeReply = z.object({ prompt: z.string(), version: z.string(), resumed: z.boolean(), stop_id: z.number() })
 
 const Bucket = z.object({ orders: z.number(), resolved: z.number(), unresolved: z.number(), realized_pnl: z.number(), notional: z.number(), wins: z.number(), hit_rate: z.number().nullable() })
 const ShadowReply = z.object({
@@ -63,14 +74,46 @@ export async function llmAdminRoutes (scope: FastifyInstance, opts: LlmAdminRout
   app.get('/llm/admin/prompts', {
     config: { audit: 'llm.prompts' },
     schema: { tags: ['llm-admin'], summary: 'Prompt versions, content hashes, active version and A/B arms', response: { 200: PromptsReply } },
-  }, async () => ({
-    prompts: opts.prompts.names().map((name) => ({
-      name,
-      active: opts.prompts.active(name).version,
-      arms: opts.prompts.arms?.(name)?.map((a) => ({ version: a.version, weight: a.weight })) ?? null,
-      versions: opts.prompts.versions(name).map((v) => ({ version: v.version, hash: v.hash, active: v.active, description: v.description, variables: v.variables, sampling: v.sampling })),
-    })),
-  }))
+  }, async () => {
+    const stops = await opts.db.query<{ prompt: string, version: string, metric: string, stopped_at: Date, evidence: Record<string, unknown> }>(
+      'SELECT prompt, version, metric, stopped_at, evidence FROM llm_arm_stops WHERE resumed_at IS NULL ORDER BY id')
+    return {
+      prompts: opts.prompts.names().map((name) => ({
+        name,
+        active: opts.prompts.active(name).version,
+        arms: opts.prompts.arms?.(name)?.map((a) => ({ version: a.version, weight: a.weight })) ?? null,
+        stopped: stops.rows.filter((r) => r.prompt === name).map((r) => ({ version: r.version, metric: r.metric, stopped_at: r.stopped_at.toISOString(), evidence: r.evidence })),
+        versions: opts.prompts.versions(name).map((v) => ({ version: v.version, hash: v.hash, active: v.active, description: v.description, variables: v.variables, sampling: v.sampling })),
+      })),
+    }
+  })
+
+  // Only an operator re-enables a stopped canary arm: the stop is closed and the arm's counters start over.
+  app.post('/llm/admin/arms/resume', {
+    config: { audit: 'llm.arm_resume' },
+    schema: { tags: ['llm-admin'], summary: 'Re-enable an A/B arm the canary stopped', body: ResumeBody, response: { 200: ResumeReply } },
+  }, async (req) => {
+    const { prompt, version, reason } = req.body
+    const client = await opts.db.connect()
+    try {
+      await client.query('BEGIN')
+      const closed = await client.query<{ id: string }>(
+        'UPDATE llm_arm_stops SET resumed_at = now(), resumed_by = $3, resume_reason = $4 WHERE prompt = $1 AND version = $2 AND resumed_at IS NULL RETURNING id',
+        [prompt, version, actorOf(req), reason])
+      if (closed.rows.length === 0) {
+        throw new NotFoundError(`prompt "${prompt}" version "${version}" has no open canary stop`)
+      }
+      await client.query('DELETE FROM llm_arm_stats WHERE prompt = $1 AND version = $2', [prompt, version])
+      await client.query('COMMIT')
+      req.log.warn({ prompt, version, reason }, 'canary arm resumed by an operator')
+      return { prompt, version, resumed: true, stop_id: Number(closed.rows[0]!.id) }
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {})
+      throw err
+    } finally {
+      client.release()
+    }
+  })
 
   app.get('/llm/admin/shadow-report', {
     config: { audit: 'llm.shadow_report' },
