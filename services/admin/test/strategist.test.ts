@@ -63,6 +63,8 @@ describe('strategist routes', () => {
   test('a resume that cannot get the trading_state lock in time answers 503 with Retry-After and changes nothing', async () => {
     const a = app({ ENABLE_PANIC_EXIT: '1', STRATEGIST_LOCK_TIMEOUT_MS: '300' })
     const before = (await db.pool.query('SELECT state, exit_id FROM trading_state')).rows[0]
+    // Only this test's audit rows: the panic-exit test acts as ops.busy too (any order).
+    const since = (await db.pool.query<{ id: string }>('SELECT coalesce(max(id), 0) AS id FROM audit_log')).rows[0]!.id
     const holder = await db.pool.connect()
     try {
       await holder.query('BEGIN')
@@ -76,7 +78,7 @@ describe('strategist routes', () => {
       holder.release()
     }
     expect((await db.pool.query('SELECT state, exit_id FROM trading_state')).rows[0]).toEqual(before)
-    const audit = (await db.pool.query("SELECT action, (details->>'status')::int AS status FROM audit_log WHERE actor = 'ops.busy' ORDER BY action")).rows
+    const audit = (await db.pool.query("SELECT action, (details->>'status')::int AS status FROM audit_log WHERE actor = 'ops.busy' AND id > $1 ORDER BY action", [since])).rows
     expect(audit).toEqual([{ action: 'strategist.resume', status: 503 }])
   })
 

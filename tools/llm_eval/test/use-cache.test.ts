@@ -20,6 +20,8 @@ const run = async (runId: string, extra: string[]): Promise<Array<Record<string,
 }
 
 test('the cache is off by default: a repeated run reaches the model every time and writes nothing to llm_cache', async () => {
+  // Its own starting point: the --use-cache test may have filled the table before (shuffled order).
+  await db.pool.query('TRUNCATE llm_cache')
   await run('plain-1', [])
   const again = await run('plain-2', [])
   expect(again.every((r) => r.cached === false)).toBe(true)
@@ -27,6 +29,7 @@ test('the cache is off by default: a repeated run reaches the model every time a
 }, 60_000)
 
 test('--use-cache answers a repeated deterministic run from llm_cache', async () => {
+  await db.pool.query('TRUNCATE llm_cache')
   const first = await run('cached-1', ['--use-cache'])
   expect(first.every((r) => r.cached === false)).toBe(true)
   const second = await run('cached-2', ['--use-cache'])
