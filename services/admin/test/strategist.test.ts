@@ -1,10 +1,16 @@
-import { afterAll, describe, expect, test } from 'vitest'
-import { testDatabase } from '../../../test/db'
+import { afterEach, beforeEach, describe, expect, inject, test } from 'vitest'
+import { createTestDatabase, type TestDatabase } from '@pulsetrade/db/testing'
+import { runPrefix } from '../../../test/db'
 import { as, auth, buildTestApp } from './build-test-app'
 
-const db = await testDatabase()
+// A database per test: panic exits and resumes change trading_state, so no test starts from another's.
+let db: TestDatabase
 const apps: Array<{ close: () => Promise<unknown> }> = []
-afterAll(async () => { await Promise.all(apps.map((a) => a.close())) })
+beforeEach(async () => { db = await createTestDatabase(inject('pgAdminUrl'), inject('pgTemplate'), runPrefix()) })
+afterEach(async () => {
+  await Promise.all(apps.splice(0).map((a) => a.close()))
+  await db.drop()
+})
 function app (env: Record<string, string> = {}) {
   // The strategist routes never call the LLM; nothing needs to listen there.
   const built = buildTestApp(db, 'http://127.0.0.1:1/v1', env)
