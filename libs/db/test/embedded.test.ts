@@ -61,7 +61,9 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true })
 }, 30_000)
 
-describe.sequential('startEmbeddedPostgres', () => {
+// One cluster's life story: each test starts from the state the one before left (a running server,
+// a killed one, a stale pid file), so the order is part of the test, also under --sequence.shuffle.
+describe.sequential('startEmbeddedPostgres', { shuffle: false }, () => {
   test('initialises and starts a cluster that accepts connections (owned by the postgres user when root)', async () => {
     const a = await start()
     expect(a.reused).toBe(false)
