@@ -53,6 +53,7 @@ export function buildApp (deps: ApiDeps): FastifyInstance {
     tokens: config.CHAT_TOKENS ?? [],
     ratePerMin: config.CHAT_RATE_LIMIT_PER_MIN,
     maxStreamsPerToken: config.CHAT_MAX_STREAMS_PER_TOKEN,
+    authMaxFailures: config.CHAT_AUTH_MAX_FAILURES,
   })
   return app
 }

@@ -22,6 +22,7 @@ export const ApiEnv = z.object({
   CHAT_RATE_LIMIT_PER_MIN: envField.int({ min: 1, max: 1_000_000 }).default(60),
   /** Chat requests (streamed or not) one token may have in flight at once; more get 429. */
   CHAT_MAX_STREAMS_PER_TOKEN: envField.int({ min: 1, max: 1024 }).default(4),
+  CHAT_AUTH_MAX_FAILURES: envField.int({ min: 1, max: 100_000 }).default(30),
   /** Largest request body in bytes (413 above). */
   HTTP_BODY_LIMIT: envField.int({ min: 1024, max: 104_857_600 }).default(262_144),
 })

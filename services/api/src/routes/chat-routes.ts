@@ -19,10 +19,9 @@ export interface ChatRoutesOptions {
   ratePerMin: number
   /** Chat requests (streamed or not) one token may have in flight at once (CHAT_MAX_STREAMS_PER_TOKEN). */
   maxStreamsPerToken: number
+  /** Failed chat authentications per client address per minute before 429 (CHAT_AUTH_MAX_FAILURES). */
+  authMaxFailures: number
 }
-
-/** Failed chat authentications per address per minute before 429. */
-const AUTH_FAILURES_PER_MIN = 30
 
 const ChatReply = z.object({
   text: z.string(),
@@ -69,7 +68,7 @@ async function * sseFrames (first: IteratorResult<StreamChunk>, it: AsyncIterato
  */
 export async function chatRoutes (scope: FastifyInstance, opts: ChatRoutesOptions): Promise<void> {
   const app = scope.withTypeProvider<ZodTypeProvider>()
-  const throttle = createAuthFailureThrottle({ max: AUTH_FAILURES_PER_MIN, windowMs: 60_000 })
+  const throttle = createAuthFailureThrottle({ max: opts.authMaxFailures, windowMs: 60_000 })
   const authenticate = opts.tokens.length > 0
     ? tokenAuth(opts.tokens, {
       throttle,
