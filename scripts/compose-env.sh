@@ -5,11 +5,12 @@
 #                                        plugin answers, else `docker-compose` (1.29 works)
 #   scripts/compose-env.sh prepare FILE  makes FILE (default .env) ready for compose: created from
 #                                        .env.example when missing (mode 600), and POSTGRES_PASSWORD,
-#                                        ADMIN_TOKEN and ANALYTICS_READ_TOKEN generated into it when
-#                                        empty there and unset in the environment (the first two are
-#                                        required by docker-compose.yml; without the third, analytics
-#                                        answers only its own loopback, which no host request is under
-#                                        compose). Says what it did, never the values.
+#                                        ADMIN_TOKEN, ANALYTICS_READ_TOKEN and CHAT_TOKENS generated
+#                                        into it when empty there and unset in the environment (the
+#                                        first two are required by docker-compose.yml; without the
+#                                        third, analytics answers only its own loopback, which no host
+#                                        request is under compose; without the fourth, POST /llm/chat
+#                                        answers 401). Says what it did, never the values.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,7 +35,7 @@ prepare() {
     (umask 077 && cp .env.example "$file")
     echo "compose: created $(realpath "$file") from .env.example"
   fi
-  for key in POSTGRES_PASSWORD ADMIN_TOKEN ANALYTICS_READ_TOKEN; do
+  for key in POSTGRES_PASSWORD ADMIN_TOKEN ANALYTICS_READ_TOKEN CHAT_TOKENS; do
     [ -n "${!key:-}" ] && continue          # set in the environment: compose uses that one
     [ -n "$(value "$key" "$file")" ] && continue
     local v; v=$(secret)

@@ -90,12 +90,13 @@ engine() { docker info --format '{{.ServerVersion}}' | sed 's/^/engine /'; print
 
 prepare_env() {
   # Its own secrets, whatever the caller's environment holds.
-  env -u POSTGRES_PASSWORD -u ADMIN_TOKEN -u ANALYTICS_READ_TOKEN bash scripts/compose-env.sh prepare "$COMPOSE_ENV_FILE" >/dev/null || return 1
+  env -u POSTGRES_PASSWORD -u ADMIN_TOKEN -u ANALYTICS_READ_TOKEN -u CHAT_TOKENS bash scripts/compose-env.sh prepare "$COMPOSE_ENV_FILE" >/dev/null || return 1
   # Compose interpolates ${POSTGRES_PASSWORD:?} and ${ADMIN_TOKEN:?} from the environment (the
   # checkout's .env is not ours to write): export the generated ones.
   POSTGRES_PASSWORD=$(sed -n 's/^POSTGRES_PASSWORD=//p' "$COMPOSE_ENV_FILE" | tail -1)
   ADMIN_TOKEN=$(sed -n 's/^ADMIN_TOKEN=//p' "$COMPOSE_ENV_FILE" | tail -1)
   READ_TOKEN=$(sed -n 's/^ANALYTICS_READ_TOKEN=//p' "$COMPOSE_ENV_FILE" | tail -1)
+  CHAT_TOKEN=$(sed -n 's/^CHAT_TOKENS=//p' "$COMPOSE_ENV_FILE" | tail -1)
   export POSTGRES_PASSWORD ADMIN_TOKEN
   if [ -z "${COREPACK_INTEGRITY_KEYS+x}" ]; then
     local pnpm_v; pnpm_v=$(sed -n 's/.*"packageManager": *"pnpm@\([^"]*\)".*/\1/p' package.json)
@@ -160,6 +161,16 @@ analytics_recent() {
   code=$(curl -s -m 30 -o "$WORK/recent.json" -w '%{http_code}' -H "authorization: Bearer $READ_TOKEN" "$ANALYTICS_URL/analytics/recent?limit=5")
   [ "$code" = 200 ] || { echo "HTTP $code: $(head -c 200 "$WORK/recent.json")"; return 1; }
   echo "200, $(wc -c <"$WORK/recent.json") bytes"
+}
+
+chat_with_token() {
+  # The generated CHAT_TOKENS value is the bearer token of POST /llm/chat; without it, 401.
+  local code
+  code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' -X POST -H 'content-type: application/json' -d '{"prompt":"say OK","max_tokens":8}' "$API_URL/llm/chat")
+  [ "$code" = 401 ] || { echo "without a token: HTTP $code, not 401"; return 1; }
+  code=$(curl -s -m 30 -o "$WORK/chat.json" -w '%{http_code}' -X POST -H 'content-type: application/json' -H "authorization: Bearer $CHAT_TOKEN" -d '{"prompt":"say OK","max_tokens":8}' "$API_URL/llm/chat")
+  [ "$code" = 200 ] || { echo "HTTP $code: $(head -c 200 "$WORK/chat.json")"; return 1; }
+  echo "401 without a token, 200 with the generated one"
 }
 
 forecasts_llm() {
@@ -279,6 +290,7 @@ start_lexi || { say "compose-smoke: lexi-sim did not start on port $LEXI_PORT (i
 check "up: postgres, migrate, four services healthy" all_healthy || exit 1
 check "GET /llm/health ok" llm_health_ok
 check "GET /analytics/recent 200" analytics_recent
+check "POST /llm/chat with the generated token" chat_with_token
 check "forecasts with features.llm in compose Postgres" forecasts_llm
 check "eval in the tools container writes results/" eval_results
 check "Lexi stopped: /llm/health 503 ECONNREFUSED" lexi_down_503
