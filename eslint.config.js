@@ -28,7 +28,7 @@ const isTestFile = (file) => /(^|[\\/])test[\\/]|\.test\.ts$/.test(path.relative
 
 const rootCache = new Map()
 /** Nearest directory at or above dir holding a package.json (the package a file belongs to). */
-function packageRoot (dir) {
+function packageRoot(dir) {
   if (rootCache.has(dir)) return rootCache.get(dir)
   const up = path.dirname(dir)
   const found = existsSync(path.join(dir, 'package.json')) ? dir : up === dir ? null : packageRoot(up)
@@ -47,7 +47,7 @@ const noCrossPackageRelative = {
     schema: [],
     messages: { cross: 'relative import "{{source}}" reaches into {{target}}: import that package by name through its exports' },
   },
-  create (context) {
+  create(context) {
     const file = context.physicalFilename
     const own = packageRoot(path.dirname(file))
     const check = (node) => {
@@ -70,22 +70,28 @@ const noCrossPackageRelative = {
 }
 
 const DEEP_IMPORT = { regex: '^@pulsetrade/[^/]+/src(/|$)', message: 'import a package through its exports, never its src/ (design section 3)' }
-const NO_SERVICE = SERVICE_PACKAGES.length === 0 ? [] : [{
-  group: SERVICE_PACKAGES.flatMap((name) => [name, `${name}/*`]),
-  message: 'services are never imported: not by another service, not by a lib (design section 3). Share code through a lib.',
-}]
+const NO_SERVICE =
+  SERVICE_PACKAGES.length === 0
+    ? []
+    : [
+        {
+          group: SERVICE_PACKAGES.flatMap((name) => [name, `${name}/*`]),
+          message: 'services are never imported: not by another service, not by a lib (design section 3). Share code through a lib.',
+        },
+      ]
 const NO_FASTIFY = [
   { name: 'fastify', allowTypeImports: true, message: 'libs never import fastify at runtime (type-only imports are fine)' },
   { name: 'fastify-plugin', allowTypeImports: true, message: 'libs never import fastify at runtime (type-only imports are fine)' },
 ]
 // The policy gate takes the risk verdict as input, never the reverse: risk checks, broker and panic
 // exit work with no LLM at all (design section 5). Type-only imports count too.
-const NO_LLM = [{
-  group: ['@pulsetrade/llm', '@pulsetrade/llm/*'],
-  message: 'libs/trading never imports libs/llm: the forecast service composes risk → gate → placement (design section 5)',
-}]
-const restrictedImports = ({ paths = [], patterns = [] } = {}) =>
-  ['error', { paths, patterns: [DEEP_IMPORT, ...patterns] }]
+const NO_LLM = [
+  {
+    group: ['@pulsetrade/llm', '@pulsetrade/llm/*'],
+    message: 'libs/trading never imports libs/llm: the forecast service composes risk → gate → placement (design section 5)',
+  },
+]
+const restrictedImports = ({ paths = [], patterns = [] } = {}) => ['error', { paths, patterns: [DEEP_IMPORT, ...patterns] }]
 
 export default defineConfig(
   { ignores: ['**/node_modules/**', '.data/**', 'results/**', 'coverage/**', '**/*.d.ts'] },
@@ -111,19 +117,22 @@ export default defineConfig(
       'pulsetrade/no-cross-package-relative': 'error',
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
       'import-x/no-self-import': 'error',
-      'import-x/no-restricted-paths': ['error', {
-        basePath: ROOT,
-        zones: [
-          ...SERVICE_DIRS.map((dir) => ({
-            target: `./services/${dir}`,
-            from: './services',
-            except: [`./${dir}`],
-            message: 'no service imports another service (design section 3)',
-          })),
-          { target: './libs', from: './services', message: 'libs never import services (design section 3)' },
-          { target: './libs/trading', from: './libs/llm', message: 'libs/trading never imports libs/llm (design section 5)' },
-        ],
-      }],
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          basePath: ROOT,
+          zones: [
+            ...SERVICE_DIRS.map((dir) => ({
+              target: `./services/${dir}`,
+              from: './services',
+              except: [`./${dir}`],
+              message: 'no service imports another service (design section 3)',
+            })),
+            { target: './libs', from: './services', message: 'libs never import services (design section 3)' },
+            { target: './libs/trading', from: './libs/llm', message: 'libs/trading never imports libs/llm (design section 5)' },
+          ],
+        },
+      ],
     },
   },
   {
@@ -141,24 +150,33 @@ export default defineConfig(
     rules: {
       '@typescript-eslint/no-restricted-imports': restrictedImports({ paths: NO_FASTIFY, patterns: NO_SERVICE }),
       'no-console': 'error',
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'process.env is read only in a service\'s config.ts/server.ts or a CLI entry: pass config in' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: "process.env is read only in a service's config.ts/server.ts or a CLI entry: pass config in" },
+      ],
     },
   },
   {
     // Errors are data: every thrown error has a class and a stable code (house style, issue 17).
     files: ['libs/*/src/**/*.ts', 'services/*/src/**/*.ts', 'tools/*/src/**/*.ts'],
     rules: {
-      'no-restricted-syntax': ['error', {
-        selector: "ThrowStatement > NewExpression[callee.name='Error']",
-        message: 'throw a typed error with a stable code (a subclass of the package\'s error class), not a bare Error',
-      }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ThrowStatement > NewExpression[callee.name='Error']",
+          message: "throw a typed error with a stable code (a subclass of the package's error class), not a bare Error",
+        },
+      ],
     },
   },
   {
     files: ['services/*/src/**/*.ts', 'tools/*/src/**/*.ts'],
     ignores: ['**/config.ts', '**/server.ts', '**/cli.ts', '**/cli/**', '**/*-cli.ts'],
     rules: {
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'process.env is read only in a service\'s config.ts/server.ts or a CLI entry: pass config in' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'env', message: "process.env is read only in a service's config.ts/server.ts or a CLI entry: pass config in" },
+      ],
     },
   },
   {

@@ -46,7 +46,13 @@ try {
   let samples = 0
   let runningSum = 0
   const sampler = setInterval(() => {
-    sim.stats().then((s) => { samples++; runningSum += s.running }, () => {})
+    sim.stats().then(
+      (s) => {
+        samples++
+        runningSum += s.running
+      },
+      () => {},
+    )
   }, 250)
   const t0 = performance.now()
   const cpu0 = process.cpuUsage()
@@ -58,37 +64,45 @@ try {
   await rt.close()
 
   const sims = await sim.stats()
-  const stored = (await db.pool.query<{ n: number, ok: number }>(
-    `SELECT count(*)::int AS n, count(*) FILTER (WHERE (features->'llm'->'rationale'->>'ok')::boolean
-       AND (features->'llm'->'policy'->>'ok')::boolean)::int AS ok FROM forecasts`)).rows[0]
+  const stored = (
+    await db.pool.query<{ n: number; ok: number }>(
+      `SELECT count(*)::int AS n, count(*) FILTER (WHERE (features->'llm'->'rationale'->>'ok')::boolean
+       AND (features->'llm'->'policy'->>'ok')::boolean)::int AS ok FROM forecasts`,
+    )
+  ).rows[0]
   const calls = sims.requests
   const ideal = (calls * latencyMs) / seqs / 1000
   const flushes = await metricSum(metrics, 'forecast_flush_seconds')
-  await reportBench({
-    name: 'b1-throughput',
-    ratio: ideal / seconds,
-    target: 0.9,
-    better: 'higher',
-    params: { forecasts, latency_ms: latencyMs, seqs, database: db.server, tuning },
-    rows: [{
-      forecasts: summary.done,
-      'rows stored': stored?.n ?? 0,
-      'both LLM ok': stored?.ok ?? 0,
-      'LLM calls': calls,
-      'ideal s': round(ideal, 2),
-      'achieved s': round(seconds, 2),
-      'forecasts/s': round(summary.done / seconds, 1),
-      'sim peak running': sims.peakRunning,
-      'sim mean running': round(samples > 0 ? runningSum / samples : 0, 1),
-      'worker cpu ms/forecast': round(cpuMsPerForecast, 1),
-      'flushes': flushes.count,
-      'mean flush ms': round(flushes.count > 0 ? (1000 * flushes.sum) / flushes.count : 0, 1),
-    }],
-    notes: [
-      `ideal = ${calls} calls × ${latencyMs} ms / ${seqs} slots; achieved = worker.runOnce() wall time (enqueue, claims, LLM, writes, orders, resolve)`,
-      `keeping ${seqs} slots busy at ${latencyMs} ms needs ${round((seqs * 1000) / latencyMs / 2, 1)} forecasts/s; at ${round(cpuMsPerForecast, 1)} ms of worker CPU each, one core sustains at most ${round(1000 / cpuMsPerForecast, 1)} forecasts/s`,
-    ],
-  }, machine)
+  await reportBench(
+    {
+      name: 'b1-throughput',
+      ratio: ideal / seconds,
+      target: 0.9,
+      better: 'higher',
+      params: { forecasts, latency_ms: latencyMs, seqs, database: db.server, tuning },
+      rows: [
+        {
+          forecasts: summary.done,
+          'rows stored': stored?.n ?? 0,
+          'both LLM ok': stored?.ok ?? 0,
+          'LLM calls': calls,
+          'ideal s': round(ideal, 2),
+          'achieved s': round(seconds, 2),
+          'forecasts/s': round(summary.done / seconds, 1),
+          'sim peak running': sims.peakRunning,
+          'sim mean running': round(samples > 0 ? runningSum / samples : 0, 1),
+          'worker cpu ms/forecast': round(cpuMsPerForecast, 1),
+          flushes: flushes.count,
+          'mean flush ms': round(flushes.count > 0 ? (1000 * flushes.sum) / flushes.count : 0, 1),
+        },
+      ],
+      notes: [
+        `ideal = ${calls} calls × ${latencyMs} ms / ${seqs} slots; achieved = worker.runOnce() wall time (enqueue, claims, LLM, writes, orders, resolve)`,
+        `keeping ${seqs} slots busy at ${latencyMs} ms needs ${round((seqs * 1000) / latencyMs / 2, 1)} forecasts/s; at ${round(cpuMsPerForecast, 1)} ms of worker CPU each, one core sustains at most ${round(1000 / cpuMsPerForecast, 1)} forecasts/s`,
+      ],
+    },
+    machine,
+  )
 } finally {
   await sim.close()
   await db.drop()

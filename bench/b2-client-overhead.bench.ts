@@ -35,7 +35,12 @@ const sim = await startSimProcess(['--fixed-latency-ms', '0'])
 const baseURL = `${sim.url}/v1`
 const client = createLlmClient({ baseURL, logger: pino({ level: 'silent' }) })
 
-interface Side { name: string, call: (i: number) => Promise<string>, latencies: number[], cpuMicros: number }
+interface Side {
+  name: string
+  call: (i: number) => Promise<string>
+  latencies: number[]
+  cpuMicros: number
+}
 
 const viaClient: Side = {
   name: 'libs/llm client.chat()',
@@ -51,7 +56,7 @@ const viaRaw: Side = {
       headers: { 'content-type': 'application/json', authorization: 'Bearer EMPTY', 'x-request-id': randomUUID() },
       body: JSON.stringify({ model: 'Lexi', messages: messagesOf(i), ...sampling }),
     })
-    const body = await res.body.json() as { choices: Array<{ message: { content: string } }> }
+    const body = (await res.body.json()) as { choices: Array<{ message: { content: string } }> }
     if (res.statusCode !== 200) throw new Error(`raw request answered ${res.statusCode}`)
     return body.choices[0]?.message.content ?? ''
   },
@@ -59,7 +64,7 @@ const viaRaw: Side = {
   cpuMicros: 0,
 }
 
-async function runBlock (side: Side, from: number, n: number, record: boolean): Promise<void> {
+async function runBlock(side: Side, from: number, n: number, record: boolean): Promise<void> {
   const cpu0 = process.cpuUsage()
   for (let i = from; i < from + n; i++) {
     const t = performance.now()
@@ -67,7 +72,10 @@ async function runBlock (side: Side, from: number, n: number, record: boolean): 
     if (record) side.latencies.push(performance.now() - t)
     if (text === '') throw new Error(`${side.name}: empty answer`)
   }
-  if (record) { const c = process.cpuUsage(cpu0); side.cpuMicros += c.user + c.system }
+  if (record) {
+    const c = process.cpuUsage(cpu0)
+    side.cpuMicros += c.user + c.system
+  }
 }
 
 try {
@@ -86,15 +94,18 @@ try {
     'cpu ms/call': round(s.cpuMicros / 1000 / s.latencies.length),
   })
   const ratio = (percentile(viaClient.latencies, 50) ?? Number.NaN) / (percentile(viaRaw.latencies, 50) ?? Number.NaN)
-  await reportBench({
-    name: 'b2-client-overhead',
-    ratio,
-    target: 1.3,
-    better: 'lower',
-    params: { calls, blocks, warmup, sampling, sim: 'fixed-latency-ms 0, own process' },
-    rows: [row(viaClient), row(viaRaw)],
-    notes: [`sequential calls in ${blocks} alternating blocks of ${perBlock}; the client has no db (no llm_cache, no llm_calls rows)`],
-  }, machine)
+  await reportBench(
+    {
+      name: 'b2-client-overhead',
+      ratio,
+      target: 1.3,
+      better: 'lower',
+      params: { calls, blocks, warmup, sampling, sim: 'fixed-latency-ms 0, own process' },
+      rows: [row(viaClient), row(viaRaw)],
+      notes: [`sequential calls in ${blocks} alternating blocks of ${perBlock}; the client has no db (no llm_cache, no llm_calls rows)`],
+    },
+    machine,
+  )
 } finally {
   await client.close()
   await sim.close()

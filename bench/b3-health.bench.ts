@@ -26,7 +26,15 @@ import { reportBench, round } from './kit/bench-report'
 import { machineInfo } from './kit/machine'
 
 const PROMPTS = fileURLToPath(new URL('../configs/llm_prompts.yaml', import.meta.url))
-const { values } = parseArgs({ options: { seconds: { type: 'string' }, rounds: { type: 'string' }, connections: { type: 'string' }, pipelining: { type: 'string' }, 'log-level': { type: 'string' } } })
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string' },
+    rounds: { type: 'string' },
+    connections: { type: 'string' },
+    pipelining: { type: 'string' },
+    'log-level': { type: 'string' },
+  },
+})
 const seconds = Number(values.seconds ?? 5)
 const rounds = Number(values.rounds ?? 2)
 const connections = Number(values.connections ?? 32)
@@ -63,7 +71,7 @@ const targets = [
   target('cached GET /llm/health', `${apiUrl}/llm/health`),
   target('(reference) plain fastify route', `${await listen(plain)}/bench/bare`),
 ]
-type Target = typeof targets[number]
+type Target = (typeof targets)[number]
 
 const cannon = (url: string, duration: number) => autocannon({ url, connections, pipelining, duration, workers: 1 })
 try {
@@ -82,22 +90,38 @@ try {
   const rps = (t: Target): number => t.requests / t.seconds
   const [bare, health, reference] = targets as [Target, Target, Target]
   if (health.non2xx > 0) throw new Error(`/llm/health answered ${health.non2xx} non-2xx responses or errors under load`)
-  await reportBench({
-    name: 'b3-health',
-    ratio: rps(health) / rps(bare),
-    target: 0.8,
-    better: 'higher',
-    params: { seconds, rounds, connections, pipelining, log_level: logLevel, autocannon_workers: 1, health_vs_plain_fastify: round(rps(health) / rps(reference)) },
-    rows: targets.map((t) => ({
-      route: t.name, requests: t.requests, 'req/s': Math.round(rps(t)), 'vs bare route': round(rps(t) / rps(bare), 2),
-      'p50 ms (rounds)': t.latencies.join(' / '), 'server loop busy (rounds)': t.elu.join(' / '), 'non-2xx or errors': t.non2xx,
-    })),
-    notes: [
-      `${rounds} alternating rounds of ${seconds} s per route, ${connections} connections × ${pipelining} pipelined; the health answer stays cached (TTL 1 h) after one probe`,
-      `upstream health probes during the run: ${sim.stats().requests} (the cache answered every other request)`,
-      'server loop busy = event-loop utilisation of the serving thread (near 1: the server, not autocannon, is the limit)',
-    ],
-  }, machine)
+  await reportBench(
+    {
+      name: 'b3-health',
+      ratio: rps(health) / rps(bare),
+      target: 0.8,
+      better: 'higher',
+      params: {
+        seconds,
+        rounds,
+        connections,
+        pipelining,
+        log_level: logLevel,
+        autocannon_workers: 1,
+        health_vs_plain_fastify: round(rps(health) / rps(reference)),
+      },
+      rows: targets.map((t) => ({
+        route: t.name,
+        requests: t.requests,
+        'req/s': Math.round(rps(t)),
+        'vs bare route': round(rps(t) / rps(bare), 2),
+        'p50 ms (rounds)': t.latencies.join(' / '),
+        'server loop busy (rounds)': t.elu.join(' / '),
+        'non-2xx or errors': t.non2xx,
+      })),
+      notes: [
+        `${rounds} alternating rounds of ${seconds} s per route, ${connections} connections × ${pipelining} pipelined; the health answer stays cached (TTL 1 h) after one probe`,
+        `upstream health probes during the run: ${sim.stats().requests} (the cache answered every other request)`,
+        'server loop busy = event-loop utilisation of the serving thread (near 1: the server, not autocannon, is the limit)',
+      ],
+    },
+    machine,
+  )
 } finally {
   await plain.close()
   await api.close()

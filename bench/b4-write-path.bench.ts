@@ -27,7 +27,7 @@ const batch = Number(values.batch ?? loadConfig({}).FORECAST_FLUSH_MAX)
 const COLUMNS = ['symbol', 'asof', 'horizon', 'model_version', 'mu', 'sigma', 'p_up', 'q05', 'q95', 'features'] as const
 
 /** The baseline: one plain multi-row INSERT per batch, no conflict handling, nothing returned. */
-async function rawInsert (db: Db, rows: ForecastRow[]): Promise<void> {
+async function rawInsert(db: Db, rows: ForecastRow[]): Promise<void> {
   const params: unknown[] = []
   const tuples = rows.map((r) => {
     const base = params.length
@@ -43,10 +43,18 @@ try {
   const rows = sampleForecastRows(rowCount)
   const repo = createForecastsRepo(db.pool)
   const sides = [
-    { name: 'repository insertMany', write: async (part: ForecastRow[]) => { await repo.insertMany(part) }, rows: 0, seconds: 0, perRound: [] as number[] },
+    {
+      name: 'repository insertMany',
+      write: async (part: ForecastRow[]) => {
+        await repo.insertMany(part)
+      },
+      rows: 0,
+      seconds: 0,
+      perRound: [] as number[],
+    },
     { name: 'raw multi-row INSERT', write: (part: ForecastRow[]) => rawInsert(db.pool, part), rows: 0, seconds: 0, perRound: [] as number[] },
   ]
-  const runSide = async (side: typeof sides[number], record: boolean): Promise<void> => {
+  const runSide = async (side: (typeof sides)[number], record: boolean): Promise<void> => {
     await db.pool.query('TRUNCATE forecasts CASCADE')
     await db.pool.query('VACUUM ANALYZE forecasts')
     const t0 = performance.now()
@@ -63,18 +71,29 @@ try {
   for (let r = 0; r < rounds; r++) {
     for (const side of r % 2 === 0 ? sides : [...sides].reverse()) await runSide(side, true)
   }
-  const rate = (s: typeof sides[number]): number => s.rows / s.seconds
-  const [repoSide, rawSide] = sides as [typeof sides[number], typeof sides[number]]
+  const rate = (s: (typeof sides)[number]): number => s.rows / s.seconds
+  const [repoSide, rawSide] = sides as [(typeof sides)[number], (typeof sides)[number]]
   const bytes = Buffer.byteLength(JSON.stringify(rows[0]?.features))
-  await reportBench({
-    name: 'b4-write-path',
-    ratio: rate(repoSide) / rate(rawSide),
-    target: 0.7,
-    better: 'higher',
-    params: { rows: rowCount, rounds, batch, features_bytes: bytes, database: db.server },
-    rows: sides.map((s) => ({ path: s.name, rows: s.rows, 'rows/s': Math.round(rate(s)), 'rows/s per round': s.perRound.join(' / '), 'ms per batch': round((1000 * s.seconds) / Math.ceil(s.rows / batch), 1) })),
-    notes: [`${rounds} alternating rounds of ${rowCount} rows in batches of ${batch} (features.llm ≈ ${bytes} bytes of JSON per row), table emptied before each round`],
-  }, machine)
+  await reportBench(
+    {
+      name: 'b4-write-path',
+      ratio: rate(repoSide) / rate(rawSide),
+      target: 0.7,
+      better: 'higher',
+      params: { rows: rowCount, rounds, batch, features_bytes: bytes, database: db.server },
+      rows: sides.map((s) => ({
+        path: s.name,
+        rows: s.rows,
+        'rows/s': Math.round(rate(s)),
+        'rows/s per round': s.perRound.join(' / '),
+        'ms per batch': round((1000 * s.seconds) / Math.ceil(s.rows / batch), 1),
+      })),
+      notes: [
+        `${rounds} alternating rounds of ${rowCount} rows in batches of ${batch} (features.llm ≈ ${bytes} bytes of JSON per row), table emptied before each round`,
+      ],
+    },
+    machine,
+  )
 } finally {
   await db.drop()
 }

@@ -19,21 +19,38 @@ import { startSimProcess, type SimProcess } from './kit/lexi-sim-process'
 import { machineInfo } from './kit/machine'
 import { createScratchDatabase } from './kit/scratch-database'
 
-const { values } = parseArgs({ options: { forecasts: { type: 'string' }, chat: { type: 'string' }, 'time-scale': { type: 'string' }, 'no-unbounded': { type: 'boolean' } } })
+const { values } = parseArgs({
+  options: { forecasts: { type: 'string' }, chat: { type: 'string' }, 'time-scale': { type: 'string' }, 'no-unbounded': { type: 'boolean' } },
+})
 const forecasts = Number(values.forecasts ?? 96)
 const chat = Number(values.chat ?? 60)
 const timeScale = values['time-scale'] ?? '0.3'
 const machine = machineInfo()
-const simFlags = (policy: 'fcfs' | 'priority'): string[] =>
-  ['--max-num-seqs', '64', '--text-tokens-min', '1000', '--text-tokens-max', '1400', '--scheduling-policy', policy, '--time-scale', timeScale]
+const simFlags = (policy: 'fcfs' | 'priority'): string[] => [
+  '--max-num-seqs',
+  '64',
+  '--text-tokens-min',
+  '1000',
+  '--text-tokens-max',
+  '1400',
+  '--scheduling-policy',
+  policy,
+  '--time-scale',
+  timeScale,
+]
 
-interface Row { name: string, side: ChatFloodSide }
+interface Row {
+  name: string
+  side: ChatFloodSide
+}
 
-async function side (sim: SimProcess, name: string, o: { chatStreams: number, priority: boolean, apiEnv?: Record<string, string> }): Promise<Row> {
+async function side(sim: SimProcess, name: string, o: { chatStreams: number; priority: boolean; apiEnv?: Record<string, string> }): Promise<Row> {
   const db = await createScratchDatabase(process.env.DATABASE_URL, 12)
   try {
     const s = await runChatFloodSide({ simUrl: sim.url, db, forecasts, ...o })
-    console.log(`${name}: policy ok ${s.policy_ok}/${s.policy_calls}, p50 ${s.policy_p50_ms} ms, p95 ${s.policy_p95_ms} ms, circuits opened ${s.circuits_opened}`)
+    console.log(
+      `${name}: policy ok ${s.policy_ok}/${s.policy_calls}, p50 ${s.policy_p50_ms} ms, p95 ${s.policy_p95_ms} ms, circuits opened ${s.circuits_opened}`,
+    )
     return { name, side: s }
   } finally {
     await db.drop()
@@ -53,7 +70,13 @@ try {
   rows.push(await side(fcfs, 'no chat (fcfs Lexi)', { chatStreams: 0, priority: false }))
   rows.push(await side(fcfs, `${chat} chat streams (fcfs Lexi)`, { chatStreams: chat, priority: false }))
   if (values['no-unbounded'] !== true) {
-    rows.push(await side(fcfs, `${chat} chat streams, chat may take every slot (fcfs Lexi)`, { chatStreams: chat, priority: false, apiEnv: { LLM_INTERACTIVE_SLOTS: '64', LLM_RESERVED_SLOTS: '0' } }))
+    rows.push(
+      await side(fcfs, `${chat} chat streams, chat may take every slot (fcfs Lexi)`, {
+        chatStreams: chat,
+        priority: false,
+        apiEnv: { LLM_INTERACTIVE_SLOTS: '64', LLM_RESERVED_SLOTS: '0' },
+      }),
+    )
   }
 } finally {
   await fcfs.close()
@@ -61,25 +84,36 @@ try {
 
 const [base, flood] = [rows[0]!.side, rows[1]!.side]
 const ratio = flood.policy_p95_ms / base.policy_p95_ms
-await reportBench({
-  name: 'b5-chat-flood',
-  ratio,
-  target: 1.5,
-  better: 'lower',
-  params: { forecasts, chat_streams: chat, time_scale: Number(timeScale), worker_llm_concurrency: 48, lexi_seqs: 64, text_tokens: [1000, 1400], database: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded' },
-  rows: rows.map(({ name, side: s }) => ({
-    run: name,
-    'policy ok': `${s.policy_ok}/${s.policy_calls}`,
-    'p50 ms': s.policy_p50_ms,
-    'p95 ms': s.policy_p95_ms,
-    'p95 / no chat': round(s.policy_p95_ms / (name.includes('fcfs') ? rows[2]!.side.policy_p95_ms : base.policy_p95_ms), 2),
-    'circuits opened': s.circuits_opened,
-    'chat at Lexi': s.chat_at_lexi,
-    'chat queued in api': s.chat_queued,
-    'run s': s.run_s,
-  })),
-  notes: [
-    `policy p95: ${flood.policy_p95_ms} ms with ${chat} chat streams vs ${base.policy_p95_ms} ms without (priority scheduling); ratio = with / without`,
-    'p95 / no chat of an fcfs row compares with the fcfs run without chat',
-  ],
-}, machine)
+await reportBench(
+  {
+    name: 'b5-chat-flood',
+    ratio,
+    target: 1.5,
+    better: 'lower',
+    params: {
+      forecasts,
+      chat_streams: chat,
+      time_scale: Number(timeScale),
+      worker_llm_concurrency: 48,
+      lexi_seqs: 64,
+      text_tokens: [1000, 1400],
+      database: process.env.DATABASE_URL ? 'DATABASE_URL' : 'embedded',
+    },
+    rows: rows.map(({ name, side: s }) => ({
+      run: name,
+      'policy ok': `${s.policy_ok}/${s.policy_calls}`,
+      'p50 ms': s.policy_p50_ms,
+      'p95 ms': s.policy_p95_ms,
+      'p95 / no chat': round(s.policy_p95_ms / (name.includes('fcfs') ? rows[2]!.side.policy_p95_ms : base.policy_p95_ms), 2),
+      'circuits opened': s.circuits_opened,
+      'chat at Lexi': s.chat_at_lexi,
+      'chat queued in api': s.chat_queued,
+      'run s': s.run_s,
+    })),
+    notes: [
+      `policy p95: ${flood.policy_p95_ms} ms with ${chat} chat streams vs ${base.policy_p95_ms} ms without (priority scheduling); ratio = with / without`,
+      'p95 / no chat of an fcfs row compares with the fcfs run without chat',
+    ],
+  },
+  machine,
+)

@@ -43,10 +43,10 @@ const URL_LITERAL = /new URL\(\s*(['"])([^'"]+)\1\s*,\s*import\.meta\.url\s*\)/g
  * Gives each workspace module its own source file's import.meta.url (relative to the bundle, which
  * sits in dist/ like every chunk) and records the files those URLs name.
  */
-function workspaceUrls (assets: Set<string>): Plugin {
+function workspaceUrls(assets: Set<string>): Plugin {
   return {
     name: 'workspace-import-meta-url',
-    setup (b) {
+    setup(b) {
       b.onLoad({ filter: /\.[cm]?ts$/ }, (args) => {
         if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined
         let text = readFileSync(args.path, 'utf8')
@@ -64,7 +64,7 @@ function workspaceUrls (assets: Set<string>): Plugin {
   }
 }
 
-export async function buildDist (out: string): Promise<{ entries: string[], assets: string[] }> {
+export async function buildDist(out: string): Promise<{ entries: string[]; assets: string[] }> {
   rmSync(out, { recursive: true, force: true })
   const assets = new Set<string>(EXTRA_ASSETS)
   await build({

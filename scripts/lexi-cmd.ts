@@ -48,7 +48,7 @@ export interface LexiCommand {
 }
 
 /** Pure: the settings → the launch command. */
-export function buildLexiCommand (c: LexiConfig): LexiCommand {
+export function buildLexiCommand(c: LexiConfig): LexiCommand {
   const flags = [
     `--served-model-name ${word(c.LLM_MODEL)}`,
     `--tensor-parallel-size ${c.LEXI_TENSOR_PARALLEL_SIZE}`,
@@ -72,21 +72,25 @@ export function buildLexiCommand (c: LexiConfig): LexiCommand {
   const has = (flag: string): boolean => flags.some((f) => f === flag || f.startsWith(`${flag} `) || f.includes(` ${flag}`))
   const sampling = JSON.stringify({ temperature: c.LLM_TEMPERATURE, top_p: c.LLM_TOP_P, max_new_tokens: c.LLM_MAX_OUTPUT_TOKENS })
   const advice: Array<[string, string]> = [
-    ['--enable-prefix-caching', 'every prompt version repeats its system text: cached prefixes cut prefill time (the default in vLLM V1; explicit on older versions)'],
+    [
+      '--enable-prefix-caching',
+      'every prompt version repeats its system text: cached prefixes cut prefill time (the default in vLLM V1; explicit on older versions)',
+    ],
     ['--scheduling-policy priority', 'with LLM_PRIORITY_SCHEDULING=1 on the clients: trading calls are served before chat and batch work (docs/llm-client.md)'],
     ['--generation-config vllm', "vLLM's neutral sampling defaults instead of the model's generation_config.json (temperature 0.7, top_p 0.8)"],
     [`--override-generation-config '${sampling}'`, 'server-side defaults for requests that omit them, from LLM_TEMPERATURE, LLM_TOP_P, LLM_MAX_OUTPUT_TOKENS'],
   ]
   const todo = advice.filter(([flag]) => !has(flag.split(' ')[0]!))
-  const recommended = todo.length === 0
-    ? []
-    : ['# recommended additions, not in the runbook\'s command (append them with LEXI_EXTRA_ARGS):', ...todo.map(([flag, why]) => `#   ${flag}   ${why}`)]
+  const recommended =
+    todo.length === 0
+      ? []
+      : ["# recommended additions, not in the runbook's command (append them with LEXI_EXTRA_ARGS):", ...todo.map(([flag, why]) => `#   ${flag}   ${why}`)]
   if (c.LLM_API_KEY) recommended.push('# export LLM_API_KEY on the GPU host first (the key itself is not printed)')
   return { env: [`CUDA_VISIBLE_DEVICES=${word(c.LEXI_CUDA_VISIBLE_DEVICES)}`], serve: `vllm serve ${word(c.LEXI_MODEL_PATH)}`, flags, recommended }
 }
 
 /** The command as printed: one flag per line, then the comment lines. */
-export function formatLexiCommand (cmd: LexiCommand): string {
+export function formatLexiCommand(cmd: LexiCommand): string {
   const head = `${[...cmd.env, cmd.serve].join(' ')}`
   return `${[head, ...cmd.flags].join(' \\\n  ')}\n${cmd.recommended.map((l) => `${l}\n`).join('')}`
 }

@@ -8,18 +8,21 @@ const PROBE_MS = 2000
 
 const [target = 'llm', ...args] = process.argv.slice(2)
 
-function chosenUrl () {
+function chosenUrl() {
   const i = args.findIndex((a) => a === '--base-url' || a.startsWith('--base-url='))
   if (i >= 0) {
     const v = args[i].includes('=') ? args[i].slice(args[i].indexOf('=') + 1) : args[i + 1]
     if (v) return { url: v, why: '--base-url' }
   }
-  const env = (process.env.LLM_BASE_URL ?? '').split(',').map((s) => s.trim()).filter(Boolean)
+  const env = (process.env.LLM_BASE_URL ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   if (env.length > 0) return { url: env[0], why: env.length > 1 ? `LLM_BASE_URL, first of ${env.length} replicas` : 'LLM_BASE_URL' }
   return { url: DEFAULT_URL, why: 'LLM_BASE_URL is unset: the default; only `make run` starts a lexi-sim of its own there' }
 }
 
-async function whatAnswers (url) {
+async function whatAnswers(url) {
   const base = url.replace(/\/+$/, '').replace(/\/v1$/, '')
   try {
     const res = await fetch(`${base}/version`, { signal: AbortSignal.timeout(PROBE_MS) })

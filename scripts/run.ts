@@ -15,34 +15,44 @@ import { startChild, stopChild, waitForHttp, type Child } from './child-process'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const SIM_CLI = 'tools/lexi-sim/src/cli.ts'
-const SERVICES: Array<{ name: ServiceName, role: string }> = [
+const SERVICES: Array<{ name: ServiceName; role: string }> = [
   { name: 'api', role: 'GET /llm/health, POST /llm/chat (Bearer chat token)' },
   { name: 'analytics', role: 'GET /analytics/recent' },
   { name: 'admin', role: '/llm/admin/*, /strategist/* (Bearer ADMIN_TOKEN)' },
   { name: 'forecast', role: 'worker: bars -> forecasts -> LLM -> orders; /healthz /metrics' },
 ]
-const say = (line: string): void => { process.stdout.write(`[run] ${line}\n`) }
-const shout = (line: string): void => { process.stdout.write(`\n[run] !!!!! ${line} !!!!!\n\n`) }
+const say = (line: string): void => {
+  process.stdout.write(`[run] ${line}\n`)
+}
+const shout = (line: string): void => {
+  process.stdout.write(`\n[run] !!!!! ${line} !!!!!\n\n`)
+}
 
 const filled = loadDotEnv(path.join(ROOT, '.env'), process.env)
 let config
 try {
   // Every shared knob is checked before anything starts, so a typo fails at once on one line.
-  config = loadEnv({
-    ...commonEnv.db, ...commonEnv.log, ...commonEnv.llm, ...commonEnv.gate,
-    /** The services' own knobs that make run reads or passes on, checked here as the services will. */
-    ADMIN_TOKEN: AdminEnv.shape.ADMIN_TOKEN.optional(),
-    ENABLE_PANIC_EXIT: AdminEnv.shape.ENABLE_PANIC_EXIT,
-    ANALYTICS_SUMMARY_TIMEOUT_MS: AnalyticsEnv.shape.ANALYTICS_SUMMARY_TIMEOUT_MS,
-    /** Checked here too, so a token with whitespace stops make run before anything starts. */
-    CHAT_TOKENS: envField.namedTokens({ minLength: 16 }).optional(),
-    SIM_PORT: envField.port().default(8008),
-    SIM_ARGS: envField.string().default(''),
-    API_PORT: envField.port().default(SERVICE_PORTS.api),
-    ANALYTICS_PORT: envField.port().default(SERVICE_PORTS.analytics),
-    ADMIN_PORT: envField.port().default(SERVICE_PORTS.admin),
-    FORECAST_PORT: envField.port().default(SERVICE_PORTS.forecast),
-  }, process.env)
+  config = loadEnv(
+    {
+      ...commonEnv.db,
+      ...commonEnv.log,
+      ...commonEnv.llm,
+      ...commonEnv.gate,
+      /** The services' own knobs that make run reads or passes on, checked here as the services will. */
+      ADMIN_TOKEN: AdminEnv.shape.ADMIN_TOKEN.optional(),
+      ENABLE_PANIC_EXIT: AdminEnv.shape.ENABLE_PANIC_EXIT,
+      ANALYTICS_SUMMARY_TIMEOUT_MS: AnalyticsEnv.shape.ANALYTICS_SUMMARY_TIMEOUT_MS,
+      /** Checked here too, so a token with whitespace stops make run before anything starts. */
+      CHAT_TOKENS: envField.namedTokens({ minLength: 16 }).optional(),
+      SIM_PORT: envField.port().default(8008),
+      SIM_ARGS: envField.string().default(''),
+      API_PORT: envField.port().default(SERVICE_PORTS.api),
+      ANALYTICS_PORT: envField.port().default(SERVICE_PORTS.analytics),
+      ADMIN_PORT: envField.port().default(SERVICE_PORTS.admin),
+      FORECAST_PORT: envField.port().default(SERVICE_PORTS.forecast),
+    },
+    process.env,
+  )
 } catch (err) {
   process.stderr.write(err instanceof ConfigError ? `make run: ${err.message}\n` : `make run: ${String(err)}\n`)
   process.exit(1)
@@ -57,20 +67,23 @@ let sim: Child | null = null
 const children: Child[] = []
 let stopping = false
 
-async function shutdown (reason: string, code: number): Promise<void> {
+async function shutdown(reason: string, code: number): Promise<void> {
   if (stopping) return
   stopping = true
   say(`${reason}: stopping the services, then lexi-sim, then Postgres`)
   await Promise.all(children.map((c) => stopChild(c, 8_000)))
   if (sim) await stopChild(sim, 3_000)
   // A signal during start-up: wait for the Postgres being started, so it is not left running.
-  const db = pg ?? await pgStarting?.catch(() => null)
+  const db = pg ?? (await pgStarting?.catch(() => null))
   await db?.stop().catch((err: Error) => say(`Postgres did not stop cleanly: ${err.message}`))
   say('stopped')
   process.exit(code)
 }
-function onSignal (sig: NodeJS.Signals): void {
-  if (!stopping) { void shutdown(sig, 0); return }
+function onSignal(sig: NodeJS.Signals): void {
+  if (!stopping) {
+    void shutdown(sig, 0)
+    return
+  }
   say('second signal: killing everything now')
   for (const c of [...children, sim]) c?.proc.kill('SIGKILL')
   process.exit(130)
@@ -84,7 +97,11 @@ try {
   if (databaseUrl) {
     dbWhere = 'DATABASE_URL (external)'
   } else {
-    pgStarting = startEmbeddedPostgres({ port: cfg.EMBEDDED_PG_PORT, log: (m) => say(`postgres: ${m}`), ...(cfg.EMBEDDED_PG_DATA_DIR ? { dataDir: cfg.EMBEDDED_PG_DATA_DIR } : {}) })
+    pgStarting = startEmbeddedPostgres({
+      port: cfg.EMBEDDED_PG_PORT,
+      log: (m) => say(`postgres: ${m}`),
+      ...(cfg.EMBEDDED_PG_DATA_DIR ? { dataDir: cfg.EMBEDDED_PG_DATA_DIR } : {}),
+    })
     pg = await pgStarting
     databaseUrl = await ensureDatabase(pg.url, APP_DATABASE)
     dbWhere = `embedded${pg.reused ? ', reused' : ''} (data ${path.relative(ROOT, pg.dataDir) || pg.dataDir})`
@@ -130,11 +147,14 @@ try {
     ['postgres', maskUrlCredentials(databaseUrl), dbWhere],
     ['lexi', llmBaseUrl, llmWhere],
   ]
-  const started: Array<{ name: ServiceName, child: Child }> = []
+  const started: Array<{ name: ServiceName; child: Child }> = []
   for (const s of SERVICES) {
     if (stopping) break
     const script = `services/${s.name}/src/server.ts`
-    if (!existsSync(path.join(ROOT, script))) { rows.push([s.name, '-', `not built yet (${script} missing)`]); continue }
+    if (!existsSync(path.join(ROOT, script))) {
+      rows.push([s.name, '-', `not built yet (${script} missing)`])
+      continue
+    }
     const child = startChild(s.name, script, [], { ...baseEnv, PORT: String(ports[s.name]) }, ROOT)
     children.push(child)
     started.push({ name: s.name, child })
@@ -146,7 +166,9 @@ try {
   })
 
   for (const c of [...children, ...(sim ? [sim] : [])]) {
-    void c.exited.then((how) => { if (!stopping) shout(`${c.name} exited (${how}) while running; the rest keep going, Ctrl-C stops everything`) })
+    void c.exited.then((how) => {
+      if (!stopping) shout(`${c.name} exited (${how}) while running; the rest keep going, Ctrl-C stops everything`)
+    })
   }
   const width = Math.max(...rows.map((r) => r[0]?.length ?? 0))
   const urlWidth = Math.max(...rows.map((r) => r[1]?.length ?? 0))

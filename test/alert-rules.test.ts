@@ -16,39 +16,65 @@ const RULES = path.join(PROM_DIR, 'rules.yml')
 const RULES_TEST = path.join(PROM_DIR, 'rules.test.yml')
 const DASHBOARD = path.join(ROOT, 'deploy/grafana/pulsetrade.json')
 
-interface Rule { alert?: string, record?: string, expr: string, for?: string }
-interface RuleTest { input_series: unknown[], alert_rule_test?: Array<{ alertname: string, eval_time: string, exp_alerts: unknown[] }> }
-const rules = (parse(readFileSync(RULES, 'utf8')) as { groups: Array<{ name: string, rules: Rule[] }> }).groups.flatMap((g) => g.rules)
+interface Rule {
+  alert?: string
+  record?: string
+  expr: string
+  for?: string
+}
+interface RuleTest {
+  input_series: unknown[]
+  alert_rule_test?: Array<{ alertname: string; eval_time: string; exp_alerts: unknown[] }>
+}
+const rules = (parse(readFileSync(RULES, 'utf8')) as { groups: Array<{ name: string; rules: Rule[] }> }).groups.flatMap((g) => g.rules)
 const alerts = rules.flatMap((r) => (r.alert === undefined ? [] : [r.alert]))
 const unitTests = (parse(readFileSync(RULES_TEST, 'utf8')) as { tests: RuleTest[] }).tests.flatMap((t) => t.alert_rule_test ?? [])
 
 /** PROMTOOL overrides the binary (e.g. a release tarball's promtool); default: the one on PATH. */
 const PROMTOOL = process.env.PROMTOOL ?? 'promtool'
 const promtoolVersion = spawnSync(PROMTOOL, ['--version'], { encoding: 'utf8' })
-const SKIP_REASON = promtoolVersion.error === undefined && promtoolVersion.status === 0
-  ? null
-  : `promtool is not installed (${PROMTOOL}: ${promtoolVersion.error?.message ?? `exit ${String(promtoolVersion.status)}`}); as root: apt-get install -y prometheus`
-const promtool = (...args: string[]): { status: number | null, out: string } => {
+const SKIP_REASON =
+  promtoolVersion.error === undefined && promtoolVersion.status === 0
+    ? null
+    : `promtool is not installed (${PROMTOOL}: ${promtoolVersion.error?.message ?? `exit ${String(promtoolVersion.status)}`}); as root: apt-get install -y prometheus`
+const promtool = (...args: string[]): { status: number | null; out: string } => {
   const r = spawnSync(PROMTOOL, args, { encoding: 'utf8', timeout: 60_000 })
   return { status: r.status, out: `${r.stdout}${r.stderr}` }
 }
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'pulsetrade-alert-rules-'))
-afterAll(() => { rmSync(tmp, { recursive: true, force: true }) })
+afterAll(() => {
+  rmSync(tmp, { recursive: true, force: true })
+})
 
 describe('deploy/prometheus/rules.yml', () => {
   test('ships the alerts the operators asked for', () => {
-    expect(alerts).toEqual(expect.arrayContaining([
-      'LexiDown', 'LexiSaturated', 'LlmCircuitOpen', 'PolicyFailureRateHigh', 'PolicyDenyRateHigh',
-      'ForecastBacklogGrowing', 'LlmHealthProbeFailing', 'PanicExitRun', 'AbArmStopped',
-    ]))
+    expect(alerts).toEqual(
+      expect.arrayContaining([
+        'LexiDown',
+        'LexiSaturated',
+        'LlmCircuitOpen',
+        'PolicyFailureRateHigh',
+        'PolicyDenyRateHigh',
+        'ForecastBacklogGrowing',
+        'LlmHealthProbeFailing',
+        'PanicExitRun',
+        'AbArmStopped',
+      ]),
+    )
     expect(new Set(alerts).size).toBe(alerts.length)
   })
 
   test.each(alerts)('%s has a unit test that fires it and one where it stays quiet', (alert) => {
     const mine = unitTests.filter((t) => t.alertname === alert)
-    expect(mine.some((t) => t.exp_alerts.length > 0), `${alert}: no case expects it to fire`).toBe(true)
-    expect(mine.some((t) => t.exp_alerts.length === 0), `${alert}: no case expects it quiet`).toBe(true)
+    expect(
+      mine.some((t) => t.exp_alerts.length > 0),
+      `${alert}: no case expects it to fire`,
+    ).toBe(true)
+    expect(
+      mine.some((t) => t.exp_alerts.length === 0),
+      `${alert}: no case expects it quiet`,
+    ).toBe(true)
   })
 
   test('promtool check rules passes', ({ skip }) => {
@@ -87,7 +113,10 @@ describe('deploy/prometheus/rules.yml', () => {
 })
 
 describe('deploy/grafana/pulsetrade.json', () => {
-  const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { uid: string, panels: Array<{ type: string, title: string, targets?: Array<{ expr: string }> }> }
+  const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as {
+    uid: string
+    panels: Array<{ type: string; title: string; targets?: Array<{ expr: string }> }>
+  }
   const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr })))
 
   test('every panel queries something and every query is valid PromQL (promtool)', ({ skip }) => {
@@ -104,11 +133,17 @@ describe('deploy/grafana/pulsetrade.json', () => {
 })
 
 describe('the monitoring compose profile', () => {
-  interface Service { image?: string, profiles?: string[], volumes?: string[], ports?: string[], command?: string[] }
+  interface Service {
+    image?: string
+    profiles?: string[]
+    volumes?: string[]
+    ports?: string[]
+    command?: string[]
+  }
   const compose = parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> }
   const config = parse(readFileSync(path.join(PROM_DIR, 'prometheus.yml'), 'utf8')) as {
     rule_files: string[]
-    scrape_configs: Array<{ job_name: string, static_configs?: Array<{ targets: string[] }>, dns_sd_configs?: Array<{ names: string[], port: number }> }>
+    scrape_configs: Array<{ job_name: string; static_configs?: Array<{ targets: string[] }>; dns_sd_configs?: Array<{ names: string[]; port: number }> }>
   }
 
   test('runs prom/prometheus only under the profile, with the shipped config and rules mounted', () => {
@@ -116,10 +151,12 @@ describe('the monitoring compose profile', () => {
     expect(prom?.image).toMatch(/^prom\/prometheus:v\d+\.\d+\.\d+$/)
     expect(prom?.profiles).toEqual(['monitoring'])
     const mounts = (prom?.volumes ?? []).map((v) => v.split(':'))
-    expect(mounts).toEqual(expect.arrayContaining([
-      ['./deploy/prometheus/prometheus.yml', '/etc/prometheus/prometheus.yml', 'ro'],
-      ['./deploy/prometheus/rules.yml', '/etc/prometheus/rules.yml', 'ro'],
-    ]))
+    expect(mounts).toEqual(
+      expect.arrayContaining([
+        ['./deploy/prometheus/prometheus.yml', '/etc/prometheus/prometheus.yml', 'ro'],
+        ['./deploy/prometheus/rules.yml', '/etc/prometheus/rules.yml', 'ro'],
+      ]),
+    )
     expect(config.rule_files).toEqual(['rules.yml'])
   })
 

@@ -13,12 +13,24 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const text = readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8')
 const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8')
 /** The instructions alone (comments say what is avoided, by name). */
-const instructions = dockerfile.split('\n').filter((l) => !l.startsWith('#')).join('\n')
+const instructions = dockerfile
+  .split('\n')
+  .filter((l) => !l.startsWith('#'))
+  .join('\n')
 
 interface Service {
-  image?: string, build?: unknown, container_name?: string, ports?: string[], command?: string[], entrypoint?: string[]
-  environment?: Record<string, string>, healthcheck?: { test: string[], timeout?: string, interval?: string }, profiles?: string[]
-  volumes?: string[], env_file?: string, extra_hosts?: string[]
+  image?: string
+  build?: unknown
+  container_name?: string
+  ports?: string[]
+  command?: string[]
+  entrypoint?: string[]
+  environment?: Record<string, string>
+  healthcheck?: { test: string[]; timeout?: string; interval?: string }
+  profiles?: string[]
+  volumes?: string[]
+  env_file?: string
+  extra_hosts?: string[]
 }
 const file = parse(text, { merge: true }) as { services: Record<string, Service> }
 const services = file.services
@@ -54,7 +66,10 @@ describe('docker-compose.yml', () => {
       expect(s.image, name).toBe('pulsetrade-app:local')
       const argv = [...(s.entrypoint ?? []), ...(s.command ?? [])]
       expect(argv[0], name).toBe('node')
-      expect(argv.find((a) => a.startsWith('dist/')), name).toMatch(/^dist\/[a-z-]+\.mjs$/)
+      expect(
+        argv.find((a) => a.startsWith('dist/')),
+        name,
+      ).toMatch(/^dist\/[a-z-]+\.mjs$/)
       expect(argv.join(' '), name).not.toMatch(/tsx|\.ts\b/)
       expect(s.extra_hosts, name).toEqual(['host.docker.internal:host-gateway'])
     }
@@ -96,8 +111,9 @@ describe('Dockerfile', () => {
 })
 
 // The compose CLI's own reading of the file (docker-compose 1.29 or the v2 plugin; no engine needed).
-const cli = ['docker compose', 'docker-compose'].map((c) => c.split(' ')).find(([bin, ...rest]) =>
-  spawnSync(bin!, [...rest, 'version'], { stdio: 'ignore' }).status === 0)
+const cli = ['docker compose', 'docker-compose']
+  .map((c) => c.split(' '))
+  .find(([bin, ...rest]) => spawnSync(bin!, [...rest, 'version'], { stdio: 'ignore' }).status === 0)
 
 describe.skipIf(cli === undefined)(`docker-compose.yml through ${cli?.join(' ') ?? 'no compose CLI'}`, () => {
   const run = (env: Record<string, string>) => {
@@ -105,9 +121,13 @@ describe.skipIf(cli === undefined)(`docker-compose.yml through ${cli?.join(' ') 
     try {
       writeFileSync(path.join(dir, 'docker-compose.yml'), text)
       writeFileSync(path.join(dir, '.env'), '')
-      const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(POSTGRES_|ADMIN_TOKEN|COMPOSE_|API_PORT|ANALYTICS_PORT|ADMIN_PORT)/.test(k)))
+      const clean = Object.fromEntries(
+        Object.entries(process.env).filter(([k]) => !/^(POSTGRES_|ADMIN_TOKEN|COMPOSE_|API_PORT|ANALYTICS_PORT|ADMIN_PORT)/.test(k)),
+      )
       return spawnSync(cli![0]!, [...cli!.slice(1), '-f', path.join(dir, 'docker-compose.yml'), 'config'], { encoding: 'utf8', env: { ...clean, ...env } })
-    } finally { rmSync(dir, { recursive: true, force: true }) }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   }
 
   test('refuses to start without POSTGRES_PASSWORD or ADMIN_TOKEN, naming it', () => {
@@ -122,8 +142,8 @@ describe.skipIf(cli === undefined)(`docker-compose.yml through ${cli?.join(' ') 
   test('with both set: Postgres on 127.0.0.1:15432, the forecast worker on a free port', () => {
     const r = run({ POSTGRES_PASSWORD: 'pw', ADMIN_TOKEN: 'a-token-of-32-characters-or-so!!' })
     expect(r.status, r.stderr).toBe(0)
-    const cfg = parse(r.stdout) as { services: Record<string, { ports?: Array<string | { host_ip?: string, published?: string | number, target: number }> }> }
-    const norm = (p: string | { host_ip?: string, published?: string | number, target: number }) =>
+    const cfg = parse(r.stdout) as { services: Record<string, { ports?: Array<string | { host_ip?: string; published?: string | number; target: number }> }> }
+    const norm = (p: string | { host_ip?: string; published?: string | number; target: number }) =>
       typeof p === 'string' ? p.replace(/\/tcp$/, '') : `${p.host_ip ?? ''}:${p.published ?? ''}:${p.target}`
     expect(cfg.services.postgres!.ports!.map(norm)).toEqual(['127.0.0.1:15432:5432'])
     expect(cfg.services.forecast!.ports!.map(norm)).toEqual(['127.0.0.1::8004'])

@@ -5,9 +5,11 @@ import { createTestDatabase, type TestDatabase } from '@pulsetrade/db/testing'
  * A fresh, migrated database for the calling test file, dropped after the file's tests.
  * Call at module level or in beforeAll: `const db = await testDatabase()`.
  */
-export async function testDatabase (): Promise<TestDatabase> {
+export async function testDatabase(): Promise<TestDatabase> {
   const tdb = await createTestDatabase(inject('pgAdminUrl'), inject('pgTemplate'), runPrefix())
-  afterAll(async () => { await tdb.drop() })
+  afterAll(async () => {
+    await tdb.drop()
+  })
   return tdb
 }
 

@@ -14,8 +14,12 @@ const listed = new Set(Object.keys(parseEnv(readFileSync(new URL('../.env.exampl
 const PER_PROCESS = new Set(['PORT'])
 
 test.each([
-  ['admin', AdminEnv.shape], ['analytics', AnalyticsEnv.shape], ['api', ApiEnv.shape],
-  ['forecast', ForecastEnv.shape], ['forecast risk limits', riskEnvSchema.shape], ['make lexi-cmd', LEXI_HOST_ENV],
+  ['admin', AdminEnv.shape],
+  ['analytics', AnalyticsEnv.shape],
+  ['api', ApiEnv.shape],
+  ['forecast', ForecastEnv.shape],
+  ['forecast risk limits', riskEnvSchema.shape],
+  ['make lexi-cmd', LEXI_HOST_ENV],
 ])('.env.example lists every knob of %s', (_name, shape) => {
   expect(Object.keys(shape).filter((k) => !PER_PROCESS.has(k) && !listed.has(k))).toEqual([])
 })

@@ -6,7 +6,7 @@ import { createDatabase, dropAbandonedTestDatabases, dropDatabase, dropDatabases
  * One migrated template database per run. Each test file clones it (test/db.ts), so files run in
  * parallel without sharing rows. Uses DATABASE_URL when set, else an embedded Postgres.
  */
-export default async function setup (project: TestProject): Promise<() => Promise<void>> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   let stopEmbedded: (() => Promise<void>) | undefined
   let adminUrl: string
   if (process.env.DATABASE_URL) {

@@ -26,50 +26,51 @@ const base = (p: string): string => path.basename(p, '.ts')
 
 const sources: Record<keyof typeof probe, string> = {
   target: 'export const adminThing = 1\n',
-  service: [
-    `import { adminThing } from '../../admin/src/${base(probe.target)}'`,
-    `import * as adminApp from '@pulsetrade/admin/app'`,
-    'export const used = [adminThing, adminApp]',
-  ].join('\n') + '\n',
-  lib: [
-    `import { used } from '../../../services/api/src/${base(probe.service)}'`,
-    `import * as apiApp from '@pulsetrade/api/app'`,
-    `import Fastify from 'fastify'`,
-    `import type { FastifyInstance } from 'fastify'`,
-    `import { createPool } from '@pulsetrade/db/src/pool'`,
-    `import { migrate } from '../../db/src/migrate'`,
-    'export const a: any = [used, apiApp, Fastify, createPool, migrate]',
-    '// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the probe needs one commented escape',
-    'export const b: any = 2',
-    '// eslint-disable-next-line @typescript-eslint/no-explicit-any',
-    'export const c: any = 3',
-    'console.log(process.env.LLM_MODEL)',
-    'export type App = FastifyInstance',
-  ].join('\n') + '\n',
+  service:
+    [
+      `import { adminThing } from '../../admin/src/${base(probe.target)}'`,
+      `import * as adminApp from '@pulsetrade/admin/app'`,
+      'export const used = [adminThing, adminApp]',
+    ].join('\n') + '\n',
+  lib:
+    [
+      `import { used } from '../../../services/api/src/${base(probe.service)}'`,
+      `import * as apiApp from '@pulsetrade/api/app'`,
+      `import Fastify from 'fastify'`,
+      `import type { FastifyInstance } from 'fastify'`,
+      `import { createPool } from '@pulsetrade/db/src/pool'`,
+      `import { migrate } from '../../db/src/migrate'`,
+      'export const a: any = [used, apiApp, Fastify, createPool, migrate]',
+      '// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the probe needs one commented escape',
+      'export const b: any = 2',
+      '// eslint-disable-next-line @typescript-eslint/no-explicit-any',
+      'export const c: any = 3',
+      'console.log(process.env.LLM_MODEL)',
+      'export type App = FastifyInstance',
+    ].join('\n') + '\n',
   bareError: "export function f (): never { throw new Error('x') }\nexport function g (): never { throw new RangeError('y') }\n",
   bareErrorTest: "export function f (): never { throw new Error('x') }\n",
   cycleA: `import { b } from './${base(probe.cycleB)}'\nexport const a = () => b\n`,
   cycleB: `import { a } from './${base(probe.cycleA)}'\nexport const b = () => a\n`,
-  clean: [
-    `import { loadEnv } from '@pulsetrade/config'`,
-    `import { createPool } from '@pulsetrade/db'`,
-    `import { pgAdminUrl } from '../../../test/db'`,
-    `import type { FastifyInstance } from 'fastify'`,
-    'export const all: unknown[] = [loadEnv, createPool, pgAdminUrl]',
-    'export type App = FastifyInstance',
-  ].join('\n') + '\n',
-  trading: [
-    `import { evaluateGate } from '@pulsetrade/llm'`,
-    `import type { RiskCheck } from '@pulsetrade/llm'`,
-    `import { PROMPT_CONTRACTS } from '../../llm/src/registry/prompt-contracts'`,
-    `import { createPool } from '@pulsetrade/db'`,
-    'export const all: unknown[] = [evaluateGate, PROMPT_CONTRACTS, createPool]',
-    'export type Check = RiskCheck',
-  ].join('\n') + '\n',
-  tradingTest: [
-    `import type { GateVerdict } from '@pulsetrade/llm'`,
-    'export type Verdict = GateVerdict',
-  ].join('\n') + '\n',
+  clean:
+    [
+      `import { loadEnv } from '@pulsetrade/config'`,
+      `import { createPool } from '@pulsetrade/db'`,
+      `import { pgAdminUrl } from '../../../test/db'`,
+      `import type { FastifyInstance } from 'fastify'`,
+      'export const all: unknown[] = [loadEnv, createPool, pgAdminUrl]',
+      'export type App = FastifyInstance',
+    ].join('\n') + '\n',
+  trading:
+    [
+      `import { evaluateGate } from '@pulsetrade/llm'`,
+      `import type { RiskCheck } from '@pulsetrade/llm'`,
+      `import { PROMPT_CONTRACTS } from '../../llm/src/registry/prompt-contracts'`,
+      `import { createPool } from '@pulsetrade/db'`,
+      'export const all: unknown[] = [evaluateGate, PROMPT_CONTRACTS, createPool]',
+      'export type Check = RiskCheck',
+    ].join('\n') + '\n',
+  tradingTest: [`import type { GateVerdict } from '@pulsetrade/llm'`, 'export type Verdict = GateVerdict'].join('\n') + '\n',
 }
 
 /** ruleIds reported per planted file, by line. */
@@ -94,7 +95,9 @@ beforeAll(async () => {
   }
 }, 120_000)
 
-afterAll(() => { for (const rel of Object.values(probe)) rmSync(path.join(ROOT, rel), { force: true }) })
+afterAll(() => {
+  for (const rel of Object.values(probe)) rmSync(path.join(ROOT, rel), { force: true })
+})
 
 const rulesAt = (key: keyof typeof probe, line: number): string[] => found[key]?.get(line) ?? []
 

@@ -15,15 +15,24 @@ const DATASET = 'tools/llm_eval/datasets/sp500-signals.jsonl'
 const out = mkdtempSync(path.join(tmpdir(), 'eval-exit-'))
 const CLOSED = 'http://127.0.0.1:18499/v1' // nothing listens in this range's last port
 
-interface Ran { code: number | null, stdout: string, stderr: string }
-function run (cmd: string, args: string[], env: Record<string, string | undefined> = {}): Promise<Ran> {
+interface Ran {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+function run(cmd: string, args: string[], env: Record<string, string | undefined> = {}): Promise<Ran> {
   return new Promise((resolve, reject) => {
     const base = { ...process.env, ...env }
     if (!('LLM_BASE_URL' in env)) delete base.LLM_BASE_URL
     const child = spawn(cmd, args, { cwd: ROOT, env: base, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''; let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d })
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d
+    })
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d
+    })
     child.on('error', reject)
     child.on('close', (code) => resolve({ code, stdout, stderr }))
   })
@@ -31,10 +40,14 @@ function run (cmd: string, args: string[], env: Record<string, string | undefine
 const evalArgs = (baseUrl: string, ...more: string[]): string[] => ['--dataset', DATASET, '--limit', '2', '--base-url', baseUrl, '--out', out, ...more]
 
 let sim: LexiSim
-beforeAll(async () => { sim = await startLexiSim({ port: 0, fixedLatencyMs: 5 }) })
-afterAll(async () => { await sim.close() })
+beforeAll(async () => {
+  sim = await startLexiSim({ port: 0, fixedLatencyMs: 5 })
+})
+afterAll(async () => {
+  await sim.close()
+})
 
-describe('scripts/eval-llm.sh exits with the eval\'s own code', () => {
+describe("scripts/eval-llm.sh exits with the eval's own code", () => {
   test('0 when the run passes', async () => {
     const r = await run('scripts/eval-llm.sh', evalArgs(`${sim.url}/v1`))
     expect(r.code, r.stderr).toBe(0)
@@ -73,7 +86,9 @@ describe('scripts/eval-llm.sh exits with the eval\'s own code', () => {
 describe('which LLM endpoint a target uses is said, not silent', () => {
   test('unset LLM_BASE_URL: the default URL and that nothing answers there / what does', async () => {
     const r = await run('node', ['scripts/llm-endpoint.mjs', 'test-llm'])
-    expect(r.stdout).toMatch(/^test-llm: LLM endpoint http:\/\/127\.0\.0\.1:8008\/v1 \(LLM_BASE_URL is unset: the default; only `make run` starts a lexi-sim of its own there\): /)
+    expect(r.stdout).toMatch(
+      /^test-llm: LLM endpoint http:\/\/127\.0\.0\.1:8008\/v1 \(LLM_BASE_URL is unset: the default; only `make run` starts a lexi-sim of its own there\): /,
+    )
   })
 
   test('lexi-sim is named a simulator; a closed port is named unreachable', async () => {

@@ -30,7 +30,7 @@ const SYNTHETIC = new Set(['up', 'scrape_duration_seconds', 'scrape_samples_scra
 const PROMQL_WORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'offset', 'bool', 'inf', 'nan'])
 
 /** Metric names a PromQL expression selects: identifiers outside strings, label braces, ranges and grouping lists, not followed by "(". */
-export function metricNames (expr: string): string[] {
+export function metricNames(expr: string): string[] {
   const bare = expr
     .replace(/"(?:[^"\\]|\\.)*"/g, '""')
     .replace(/\{[^}]*\}/g, ' ')
@@ -40,7 +40,7 @@ export function metricNames (expr: string): string[] {
 }
 
 /** Names a /metrics text exposes: each `# TYPE` line (present before any sample), histograms and summaries with their series. */
-function exposedNames (text: string): Set<string> {
+function exposedNames(text: string): Set<string> {
   const names = new Set<string>()
   for (const [, name, type] of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
     if (name === undefined) continue
@@ -51,8 +51,12 @@ function exposedNames (text: string): Set<string> {
   return names
 }
 
-const rules = (parse(readFileSync(`${ROOT}deploy/prometheus/rules.yml`, 'utf8')) as { groups: Array<{ rules: Array<{ alert?: string, expr: string }> }> }).groups.flatMap((g) => g.rules)
-const dashboard = JSON.parse(readFileSync(`${ROOT}deploy/grafana/pulsetrade.json`, 'utf8')) as { panels: Array<{ title: string, targets?: Array<{ expr: string }> }> }
+const rules = (
+  parse(readFileSync(`${ROOT}deploy/prometheus/rules.yml`, 'utf8')) as { groups: Array<{ rules: Array<{ alert?: string; expr: string }> }> }
+).groups.flatMap((g) => g.rules)
+const dashboard = JSON.parse(readFileSync(`${ROOT}deploy/grafana/pulsetrade.json`, 'utf8')) as {
+  panels: Array<{ title: string; targets?: Array<{ expr: string }> }>
+}
 const queries = [
   ...rules.map((r) => ({ where: `rules.yml ${r.alert ?? ''}`, expr: r.expr })),
   ...dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ where: `dashboard "${p.title}"`, expr: t.expr }))),
@@ -67,7 +71,13 @@ const exposed = new Map<string, Set<string>>()
 
 beforeAll(async () => {
   sim = await startLexiSim({ port: 0, fixedLatencyMs: 0 })
-  const env = { DATABASE_URL: db.url, LLM_BASE_URL: `${sim.url}/v1`, LOG_LEVEL: 'silent', ADMIN_TOKEN: 'metric-names-admin-token-0123456789', LLM_PROMPTS_PATH: PROMPTS }
+  const env = {
+    DATABASE_URL: db.url,
+    LLM_BASE_URL: `${sim.url}/v1`,
+    LOG_LEVEL: 'silent',
+    ADMIN_TOKEN: 'metric-names-admin-token-0123456789',
+    LLM_PROMPTS_PATH: PROMPTS,
+  }
 
   const apiConfig = loadApiConfig(env)
   const apiLlm = createLlmClient({ ...clientOptionsFromEnv(apiConfig), healthTimeoutMs: apiConfig.LLM_HEALTH_TIMEOUT_MS, logger, db: db.pool })
@@ -75,7 +85,9 @@ beforeAll(async () => {
 
   const analyticsConfig = loadAnalyticsConfig(env)
   const analyticsLlm = createLlmClient({ ...clientOptionsFromEnv(analyticsConfig), logger, db: db.pool })
-  apps.push(buildAnalytics({ config: analyticsConfig, db: db.pool, llm: analyticsLlm, prompts: loadPromptRegistry(PROMPTS), logger, metrics: [analyticsLlm.metrics] }))
+  apps.push(
+    buildAnalytics({ config: analyticsConfig, db: db.pool, llm: analyticsLlm, prompts: loadPromptRegistry(PROMPTS), logger, metrics: [analyticsLlm.metrics] }),
+  )
 
   const adminConfig = loadAdminConfig(env)
   const adminLlm = createLlmClient({ ...clientOptionsFromEnv(adminConfig), logger, db: db.pool })
@@ -86,8 +98,17 @@ beforeAll(async () => {
   const runtime = createForecastRuntime({ config: loadForecastConfig(env), db: db.pool, logger, metrics: forecastMetrics })
   apps.push(buildForecast({ db: db.pool, llm: runtime.llm, logger, metrics: [forecastMetrics, runtime.llm.metrics], status: runtime.worker.status }))
 
-  closers.push(() => apiLlm.close(), () => analyticsLlm.close(), () => adminLlm.close())
-  for (const [name, app] of [['api', apps[0]], ['analytics', apps[1]], ['admin', apps[2]], ['forecast', apps[3]]] as const) {
+  closers.push(
+    () => apiLlm.close(),
+    () => analyticsLlm.close(),
+    () => adminLlm.close(),
+  )
+  for (const [name, app] of [
+    ['api', apps[0]],
+    ['analytics', apps[1]],
+    ['admin', apps[2]],
+    ['forecast', apps[3]],
+  ] as const) {
     const res = await app!.inject({ method: 'GET', url: '/metrics' })
     expect(res.statusCode, name).toBe(200)
     exposed.set(name, exposedNames(res.body))
@@ -105,10 +126,12 @@ afterAll(async () => {
 
 describe('metric names in deploy/', () => {
   test('the PromQL name extraction finds the selectors and nothing else', () => {
-    expect(metricNames('sum by (job, le) (rate(vllm:e2e_request_latency_seconds_bucket{job="lexi", le=~"1.*"}[5m])) > 0.95 and on (job) up offset 10m'))
-      .toEqual(['vllm:e2e_request_latency_seconds_bucket', 'up'])
-    expect(metricNames('histogram_quantile(0.95, sum by (le) (rate(llm_client_call_duration_seconds_bucket[$__rate_interval])))'))
-      .toEqual(['llm_client_call_duration_seconds_bucket'])
+    expect(
+      metricNames('sum by (job, le) (rate(vllm:e2e_request_latency_seconds_bucket{job="lexi", le=~"1.*"}[5m])) > 0.95 and on (job) up offset 10m'),
+    ).toEqual(['vllm:e2e_request_latency_seconds_bucket', 'up'])
+    expect(metricNames('histogram_quantile(0.95, sum by (le) (rate(llm_client_call_duration_seconds_bucket[$__rate_interval])))')).toEqual([
+      'llm_client_call_duration_seconds_bucket',
+    ])
   })
 
   test('every service and Lexi exposes metrics', () => {

@@ -6,7 +6,10 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
 test('make run stops at once, before starting anything, with one line naming a bad variable', () => {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/run.ts'], {
-    cwd: ROOT, encoding: 'utf8', timeout: 30_000, env: { ...process.env, LLM_CONCURRENCY: 'abc' },
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { ...process.env, LLM_CONCURRENCY: 'abc' },
   })
   expect(r.status).toBe(1)
   expect(r.stderr).toBe('make run: LLM_CONCURRENCY="abc": expected an integer from 1 to 1024\n')
@@ -14,9 +17,15 @@ test('make run stops at once, before starting anything, with one line naming a b
 }, 40_000)
 
 test('make run refuses a token containing whitespace before starting anything, without printing it (issue 15)', () => {
-  for (const [name, value] of [['ADMIN_TOKEN', 'admin token 0123456789abcdef'], ['CHAT_TOKENS', 'ops=chat token 0123456789abcdef']]) {
+  for (const [name, value] of [
+    ['ADMIN_TOKEN', 'admin token 0123456789abcdef'],
+    ['CHAT_TOKENS', 'ops=chat token 0123456789abcdef'],
+  ]) {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/run.ts'], {
-      cwd: ROOT, encoding: 'utf8', timeout: 30_000, env: { ...process.env, [name!]: value },
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...process.env, [name!]: value },
     })
     expect(r.status).toBe(1)
     expect(r.stderr).toMatch(new RegExp(`^make run: ${name}="<\\d+ characters, hidden>": expected `))

@@ -18,14 +18,13 @@ export interface BenchRun {
   notes?: string[]
 }
 
-export const meetsTarget = (r: Pick<BenchRun, 'ratio' | 'target' | 'better'>): boolean =>
-  r.better === 'higher' ? r.ratio >= r.target : r.ratio <= r.target
+export const meetsTarget = (r: Pick<BenchRun, 'ratio' | 'target' | 'better'>): boolean => (r.better === 'higher' ? r.ratio >= r.target : r.ratio <= r.target)
 
 /**
  * Prints the table, writes results/bench/<name>-<date>.json with the machine, and prints the last
  * line `NAME ratio=X`. Returns the file written.
  */
-export async function reportBench (run: BenchRun, machine: Machine = machineInfo()): Promise<string> {
+export async function reportBench(run: BenchRun, machine: Machine = machineInfo()): Promise<string> {
   const at = new Date()
   const file = path.join(RESULTS_DIR, `${run.name}-${at.toISOString().replace(/[:.]/g, '-')}.json`)
   const ok = meetsTarget(run)
@@ -34,7 +33,9 @@ export async function reportBench (run: BenchRun, machine: Machine = machineInfo
   console.table(run.rows)
   for (const n of run.notes ?? []) console.log(`  ${n}`)
   console.log(`  machine: ${describeMachine(machine)}`)
-  console.log(`  target: ratio ${run.better === 'higher' ? '>=' : '<='} ${run.target} (${ok ? 'met' : 'MISSED'}); written to ${path.relative(process.cwd(), file)}`)
+  console.log(
+    `  target: ratio ${run.better === 'higher' ? '>=' : '<='} ${run.target} (${ok ? 'met' : 'MISSED'}); written to ${path.relative(process.cwd(), file)}`,
+  )
   console.log(`${run.name} ratio=${round(run.ratio)}`)
   return file
 }

@@ -33,7 +33,7 @@ export interface ChatFloodOptions {
   /** Lexi's base URL without /v1. */
   simUrl: string
   /** A migrated, empty database for this side. */
-  db: { url: string, pool: Db }
+  db: { url: string; pool: Db }
   forecasts: number
   chatStreams: number
   /** LLM_PRIORITY_SCHEDULING for both processes. */
@@ -49,11 +49,18 @@ export interface ChatFloodOptions {
 const BUNDLED_CSV = fileURLToPath(new URL('../../data/sp500-daily-2000-2020.csv', import.meta.url))
 const CHAT = { messages: [{ role: 'user' as const, content: 'Write an essay about markets.' }], sampling: { temperature: 0.7, top_p: 1, max_tokens: 2000 } }
 
-export async function runChatFloodSide (o: ChatFloodOptions): Promise<ChatFloodSide> {
+export async function runChatFloodSide(o: ChatFloodOptions): Promise<ChatFloodSide> {
   const workerSlots = o.workerSlots ?? 48
   const flag = o.priority ? '1' : '0'
   const lines: string[] = []
-  const logger = pino({ level: 'warn' }, { write: (s: string) => { lines.push(s) } })
+  const logger = pino(
+    { level: 'warn' },
+    {
+      write: (s: string) => {
+        lines.push(s)
+      },
+    },
+  )
 
   // The api process: its client, with the api's default class budgets, streaming chat like POST /llm/chat.
   const api = createLlmClient({
@@ -69,8 +76,12 @@ export async function runChatFloodSide (o: ChatFloodOptions): Promise<ChatFloodS
   setMaxListeners(o.chatStreams + 10, ctl.signal)
   const chats = Array.from({ length: o.chatStreams }, async () => {
     try {
-      for await (const _ of api.chatStream(CHAT, { signal: ctl.signal, priorityClass: 'interactive' })) { /* reading */ }
-    } catch { /* aborted at the end, or timed out in the queue */ }
+      for await (const _ of api.chatStream(CHAT, { signal: ctl.signal, priorityClass: 'interactive' })) {
+        /* reading */
+      }
+    } catch {
+      /* aborted at the end, or timed out in the queue */
+    }
   })
 
   const config = forecastConfig({
@@ -99,8 +110,11 @@ export async function runChatFloodSide (o: ChatFloodOptions): Promise<ChatFloodS
     const summary = await rt.worker.runOnce()
     const runS = (performance.now() - t0) / 1000
     await rt.close()
-    const rows = (await o.db.pool.query<{ ok: boolean, latency_ms: number }>(
-      "SELECT (features->'llm'->'policy'->>'ok')::boolean AS ok, (features->'llm'->'policy'->>'latency_ms')::float8 AS latency_ms FROM forecasts")).rows
+    const rows = (
+      await o.db.pool.query<{ ok: boolean; latency_ms: number }>(
+        "SELECT (features->'llm'->'policy'->>'ok')::boolean AS ok, (features->'llm'->'policy'->>'latency_ms')::float8 AS latency_ms FROM forecasts",
+      )
+    ).rows
     const latencies = rows.map((r) => r.latency_ms)
     return {
       chat_streams: o.chatStreams,

@@ -14,7 +14,7 @@ export interface Machine {
 const gb = (bytes: number): number => Math.round((bytes / 2 ** 30) * 10) / 10
 
 /** What a benchmark figure was measured on. */
-export function machineInfo (): Machine {
+export function machineInfo(): Machine {
   const list = cpus()
   return {
     cores: list.length,
@@ -27,5 +27,4 @@ export function machineInfo (): Machine {
   }
 }
 
-export const describeMachine = (m: Machine): string =>
-  `${m.cores} cores (${m.cpu_model}), ${m.memory_gb} GB, node ${m.node}, load ${m.load_1m}`
+export const describeMachine = (m: Machine): string => `${m.cores} cores (${m.cpu_model}), ${m.memory_gb} GB, node ${m.node}, load ${m.load_1m}`

@@ -1,7 +1,7 @@
 import type { Registry } from 'prom-client'
 
 /** Sum and count of a histogram (all label sets together) from a prom-client registry. */
-export async function metricSum (registry: Registry, histogram: string): Promise<{ sum: number, count: number }> {
+export async function metricSum(registry: Registry, histogram: string): Promise<{ sum: number; count: number }> {
   const metric = registry.getSingleMetric(histogram)
   if (!metric) return { sum: 0, count: 0 }
   const { values } = await metric.get()

@@ -15,7 +15,7 @@ export interface ScratchDatabase {
  * A freshly migrated database for one benchmark run, on the server of `adminUrl` (DATABASE_URL)
  * or, without one, on the embedded Postgres of @pulsetrade/db (started or reused).
  */
-export async function createScratchDatabase (adminUrl: string | undefined, poolMax = 20): Promise<ScratchDatabase> {
+export async function createScratchDatabase(adminUrl: string | undefined, poolMax = 20): Promise<ScratchDatabase> {
   let admin = adminUrl
   let stopEmbedded: (() => Promise<void>) | null = null
   if (!admin) {

@@ -25,12 +25,21 @@ beforeAll(async () => {
   await db.pool.query(
     `INSERT INTO forecasts (symbol, asof, horizon, model_version, mu, sigma, p_up, q05, q95, features)
      SELECT s, timestamptz '2021-01-01' + d * interval '1 day', 1, 'ewma-rm-1', 0.001, 0.01, 0.54, -0.015, 0.017, '{}'::jsonb
-       FROM unnest(array['SPX', 'AAPL', 'MSFT']) s, generate_series(0, 39) d`)
+       FROM unnest(array['SPX', 'AAPL', 'MSFT']) s, generate_series(0, 39) d`,
+  )
 })
-afterAll(async () => { await sim.close() })
+afterAll(async () => {
+  await sim.close()
+})
 
 test(`${N} concurrent distinct queries cost at most one Lexi call per summary window`, { timeout: 60_000 }, async () => {
-  const config = loadConfig({ DATABASE_URL: db.url, LLM_BASE_URL: `${sim.url}/v1`, LOG_LEVEL: 'silent', ANALYTICS_SUMMARY_WINDOW_MS: String(WINDOW_MS), ANALYTICS_SUMMARY_TIMEOUT_MS: String(TIMEOUT_MS) })
+  const config = loadConfig({
+    DATABASE_URL: db.url,
+    LLM_BASE_URL: `${sim.url}/v1`,
+    LOG_LEVEL: 'silent',
+    ANALYTICS_SUMMARY_WINDOW_MS: String(WINDOW_MS),
+    ANALYTICS_SUMMARY_TIMEOUT_MS: String(TIMEOUT_MS),
+  })
   const logger = pino({ level: 'silent' })
   // No db on the client: no llm_cache, so every summary is a real Lexi call.
   const llm = createLlmClient({ ...clientOptionsFromEnv(config), logger })
@@ -41,14 +50,16 @@ test(`${N} concurrent distinct queries cost at most one Lexi call per summary wi
     await app.listen({ host: '127.0.0.1', port: 0 })
     const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
     const symbols = ['SPX', 'AAPL', 'MSFT', '']
-    const burst = async (): Promise<Array<{ status: number, ms: number, body: { summary_status: string, summary: string } }>> =>
-      Promise.all(Array.from({ length: N }, async (_, i) => {
-        const symbol = symbols[i % symbols.length] as string
-        const qs = `limit=${1 + (i % 50)}${symbol === '' ? '' : `&symbol=${symbol}`}`
-        const t0 = performance.now()
-        const res = await fetch(`${base}/analytics/recent?${qs}`, { signal: AbortSignal.timeout(20_000) })
-        return { status: res.status, ms: performance.now() - t0, body: await res.json() as { summary_status: string, summary: string } }
-      }))
+    const burst = async (): Promise<Array<{ status: number; ms: number; body: { summary_status: string; summary: string } }>> =>
+      Promise.all(
+        Array.from({ length: N }, async (_, i) => {
+          const symbol = symbols[i % symbols.length] as string
+          const qs = `limit=${1 + (i % 50)}${symbol === '' ? '' : `&symbol=${symbol}`}`
+          const t0 = performance.now()
+          const res = await fetch(`${base}/analytics/recent?${qs}`, { signal: AbortSignal.timeout(20_000) })
+          return { status: res.status, ms: performance.now() - t0, body: (await res.json()) as { summary_status: string; summary: string } }
+        }),
+      )
 
     const first = await burst()
     const worst = Math.max(...first.map((r) => r.ms))

@@ -17,9 +17,22 @@ const baseDb = await testDatabase()
 const floodDb = await testDatabase()
 let sim: SimProcess
 beforeAll(async () => {
-  sim = await startSimProcess(['--max-num-seqs', '64', '--text-tokens-min', '1000', '--text-tokens-max', '1400', '--scheduling-policy', 'priority', '--time-scale', '0.3'])
+  sim = await startSimProcess([
+    '--max-num-seqs',
+    '64',
+    '--text-tokens-min',
+    '1000',
+    '--text-tokens-max',
+    '1400',
+    '--scheduling-policy',
+    'priority',
+    '--time-scale',
+    '0.3',
+  ])
 }, 60_000)
-afterAll(async () => { await sim?.close() })
+afterAll(async () => {
+  await sim?.close()
+})
 
 const line = (name: string, s: ChatFloodSide): string =>
   `${name}: policy ok ${s.policy_ok}/${s.policy_calls}, p50 ${s.policy_p50_ms} ms, p95 ${s.policy_p95_ms} ms, circuits opened ${s.circuits_opened}, chat at Lexi ${s.chat_at_lexi} + queued ${s.chat_queued}, run ${s.run_s} s`
@@ -28,8 +41,14 @@ test('60 chat streams in flight: policy calls succeed, p95 within 1.5x of the ru
   const base = await runChatFloodSide({ simUrl: sim.url, db: baseDb, forecasts: FORECASTS, chatStreams: 0, priority: true })
   let lexiRunning = 0
   const flood = await runChatFloodSide({
-    simUrl: sim.url, db: floodDb, forecasts: FORECASTS, chatStreams: CHAT_STREAMS, priority: true,
-    onChatReady: async () => { lexiRunning = (await sim.stats()).running },
+    simUrl: sim.url,
+    db: floodDb,
+    forecasts: FORECASTS,
+    chatStreams: CHAT_STREAMS,
+    priority: true,
+    onChatReady: async () => {
+      lexiRunning = (await sim.stats()).running
+    },
   })
   const ratio = flood.policy_p95_ms / base.policy_p95_ms
   console.log(line('without chat', base))

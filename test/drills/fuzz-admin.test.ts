@@ -14,18 +14,33 @@ test('admin: replay, prompts, shadow report, strategist and ops routes answer 1,
   const config = loadConfig({ ...t.env(), ADMIN_TOKEN: TOKEN, ENABLE_PANIC_EXIT: '1', ADMIN_AUTH_MAX_FAILURES: '100000' })
   const llm = t.llm(t.logs.logger)
   const broker = createPaperBroker({ db: t.db.pool, slippageBps: config.PAPER_SLIPPAGE_BPS })
-  const reports = await t.fuzz(buildApp({ config, db: t.db.pool, llm, prompts: t.prompts(), broker, logger: t.logs.logger, metrics: [llm.metrics] }), bearerHeaders(TOKEN))
-  expect(routesOf(reports)).toEqual(expect.arrayContaining([
-    'POST /llm/admin/replay', 'GET /llm/admin/prompts', 'GET /llm/admin/shadow-report',
-    'POST /strategist/panic-exit', 'GET /strategist/state', 'POST /strategist/resume',
-  ]))
+  const reports = await t.fuzz(
+    buildApp({ config, db: t.db.pool, llm, prompts: t.prompts(), broker, logger: t.logs.logger, metrics: [llm.metrics] }),
+    bearerHeaders(TOKEN),
+  )
+  expect(routesOf(reports)).toEqual(
+    expect.arrayContaining([
+      'POST /llm/admin/replay',
+      'GET /llm/admin/prompts',
+      'GET /llm/admin/shadow-report',
+      'POST /strategist/panic-exit',
+      'GET /strategist/state',
+      'POST /strategist/resume',
+    ]),
+  )
   expect(statusesOf(reports, 'POST /strategist/panic-exit')[202]).toBeGreaterThan(0)
   // Every authenticated request left its audit row (none was lost to a value Postgres refuses).
   const ACTIONS: Record<string, string> = {
-    'POST /llm/admin/replay': 'llm.replay', 'GET /llm/admin/prompts': 'llm.prompts', 'GET /llm/admin/shadow-report': 'llm.shadow_report',
-    'POST /strategist/panic-exit': 'strategist.panic_exit', 'GET /strategist/state': 'strategist.state', 'POST /strategist/resume': 'strategist.resume',
+    'POST /llm/admin/replay': 'llm.replay',
+    'GET /llm/admin/prompts': 'llm.prompts',
+    'GET /llm/admin/shadow-report': 'llm.shadow_report',
+    'POST /strategist/panic-exit': 'strategist.panic_exit',
+    'GET /strategist/state': 'strategist.state',
+    'POST /strategist/resume': 'strategist.resume',
   }
-  const audited = await t.db.pool.query<{ action: string, n: number }>('SELECT action, count(*)::int AS n FROM audit_log WHERE action = ANY($1) GROUP BY 1', [Object.values(ACTIONS)])
+  const audited = await t.db.pool.query<{ action: string; n: number }>('SELECT action, count(*)::int AS n FROM audit_log WHERE action = ANY($1) GROUP BY 1', [
+    Object.values(ACTIONS),
+  ])
   const expected = Object.entries(ACTIONS).map(([route, action]) => ({ action, n: RUNS - (statusesOf(reports, route)[401] ?? 0) }))
   expect(audited.rows.sort((a, b) => a.action.localeCompare(b.action))).toEqual(expected.sort((a, b) => a.action.localeCompare(b.action)))
 })

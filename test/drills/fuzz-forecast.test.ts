@@ -7,6 +7,8 @@ const t = fuzzTarget()
 
 test('forecast: /status and the ops routes answer 1,000 generated requests each without a 5xx', { timeout: 60_000 }, async () => {
   const llm = t.llm(t.logs.logger)
-  const reports = await t.fuzz(buildApp({ db: t.db.pool, llm, logger: t.logs.logger, metrics: [llm.metrics], status: () => ({ done: 0, failed: 0, stopping: false }) }))
+  const reports = await t.fuzz(
+    buildApp({ db: t.db.pool, llm, logger: t.logs.logger, metrics: [llm.metrics], status: () => ({ done: 0, failed: 0, stopping: false }) }),
+  )
   expect(routesOf(reports)).toEqual(['GET /healthz', 'GET /metrics', 'GET /readyz', 'GET /status'])
 })

@@ -20,28 +20,47 @@ const PROMPTS = fileURLToPath(new URL('../../configs/llm_prompts.yaml', import.m
 const db = await testDatabase()
 
 const cleanup: Array<() => Promise<unknown>> = []
-afterEach(async () => { for (const c of cleanup.splice(0).reverse()) await c() })
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c()
+})
 
-function api (sim: LexiSim, env: Record<string, string> = {}): { app: ReturnType<typeof buildApp>, llm: LlmClientInstance } {
-  const config = apiConfig({ DATABASE_URL: db.url, LLM_BASE_URL: `${sim.url}/v1`, LOG_LEVEL: 'error', LLM_HEALTH_TIMEOUT_MS: String(HEALTH_TIMEOUT_MS), LLM_TIMEOUT_MS: '60000', ...env })
+function api(sim: LexiSim, env: Record<string, string> = {}): { app: ReturnType<typeof buildApp>; llm: LlmClientInstance } {
+  const config = apiConfig({
+    DATABASE_URL: db.url,
+    LLM_BASE_URL: `${sim.url}/v1`,
+    LOG_LEVEL: 'error',
+    LLM_HEALTH_TIMEOUT_MS: String(HEALTH_TIMEOUT_MS),
+    LLM_TIMEOUT_MS: '60000',
+    ...env,
+  })
   const logs = captureLogs('error')
   const llm = createLlmClient({ ...clientOptionsFromEnv(config), healthTimeoutMs: config.LLM_HEALTH_TIMEOUT_MS, logger: logs.logger })
   const app = buildApp({ config, db: db.pool, llm, prompts: loadPromptRegistry(PROMPTS), logger: logs.logger })
-  cleanup.push(() => app.close(), () => llm.close())
+  cleanup.push(
+    () => app.close(),
+    () => llm.close(),
+  )
   return { app, llm }
 }
 
 /** `n` long chat streams the way POST /llm/chat makes them; aborted at the end of the test. */
-function chatFlood (llm: LlmClientInstance, n: number): void {
+function chatFlood(llm: LlmClientInstance, n: number): void {
   const ctl = new AbortController()
   setMaxListeners(n + 10, ctl.signal)
   const req = { messages: [{ role: 'user' as const, content: 'Write an essay.' }], sampling: { temperature: 0.7, top_p: 1, max_tokens: 2000 } }
   const runs = Array.from({ length: n }, async () => {
     try {
-      for await (const _ of llm.chatStream(req, { signal: ctl.signal, priorityClass: 'interactive' })) { /* reading */ }
-    } catch { /* aborted at the end */ }
+      for await (const _ of llm.chatStream(req, { signal: ctl.signal, priorityClass: 'interactive' })) {
+        /* reading */
+      }
+    } catch {
+      /* aborted at the end */
+    }
   })
-  cleanup.push(async () => { ctl.abort(); await Promise.all(runs) })
+  cleanup.push(async () => {
+    ctl.abort()
+    await Promise.all(runs)
+  })
 }
 
 test('64 chat streams in flight and 26 queued: /llm/health answers within its deadline, never "timeout"', { timeout: 60_000 }, async () => {
@@ -65,7 +84,9 @@ test('64 chat streams in flight and 26 queued: /llm/health answers within its de
     expect(body).toMatchObject({ ok: true, queue: { in_flight: 64, waiting: 26 } })
     expect(['ok', 'saturated']).toContain(body.state)
     expect(JSON.stringify(body)).not.toMatch(/timeout/i)
-    console.log(`health under saturation, round ${round + 1}: ${res.statusCode} state=${String(body.state)} answered in ${Math.round(ms)} ms (deadline ${HEALTH_TIMEOUT_MS} ms)`)
+    console.log(
+      `health under saturation, round ${round + 1}: ${res.statusCode} state=${String(body.state)} answered in ${Math.round(ms)} ms (deadline ${HEALTH_TIMEOUT_MS} ms)`,
+    )
     await sleep(2_100) // past LLM_HEALTH_FAIL_TTL_MS: probe again
   }
 })
@@ -96,7 +117,9 @@ test('Lexi killed: the next /llm/health after a failed real call says down, not 
   // Nothing has failed yet in this process: the success is still served from the cache.
   expect((await app.inject({ method: 'GET', url: '/llm/health' })).json()).toMatchObject({ ok: true, cached: true })
   // A real call fails against the dead Lexi...
-  const err = await llm.chat({ messages: [{ role: 'user', content: 'hi' }], sampling: { temperature: 0, top_p: 1, max_tokens: 4 } }, { priorityClass: 'interactive' }).catch((e: unknown) => e)
+  const err = await llm
+    .chat({ messages: [{ role: 'user', content: 'hi' }], sampling: { temperature: 0, top_p: 1, max_tokens: 4 } }, { priorityClass: 'interactive' })
+    .catch((e: unknown) => e)
   expect(err).toMatchObject({ code: 'LLM_ERR_UNREACHABLE' })
   // ...and the very next health check probes again and reports it.
   const after = await app.inject({ method: 'GET', url: '/llm/health' })

@@ -26,13 +26,23 @@ const PROMPTS = fileURLToPath(new URL('../../configs/llm_prompts.yaml', import.m
 
 const db = await testDatabase()
 let sim: LexiSim
-beforeAll(async () => { sim = await startLexiSim({ port: 0, fixedLatencyMs: 0, faults: { wedged: true } }) })
-afterAll(async () => { await sim?.close() })
+beforeAll(async () => {
+  sim = await startLexiSim({ port: 0, fixedLatencyMs: 0, faults: { wedged: true } })
+})
+afterAll(async () => {
+  await sim?.close()
+})
 
 test('against a wedged Lexi, /llm/health is not ok within its timeout and a forecast run finishes with timeouts recorded', { timeout: 60_000 }, async () => {
   const env = { DATABASE_URL: db.url, LLM_BASE_URL: `${sim.url}/v1`, LOG_LEVEL: 'error' }
   // The fail-closed write path: with the outage pause on, these historical bars would wait for Lexi instead (lexi-outage-recovery drill).
-  const config = forecastConfig({ ...env, LLM_TIMEOUT_MS: String(LLM_TIMEOUT_MS), FORECAST_CONCURRENCY: '8', FORECAST_POLL_MS: '100', FORECAST_OUTAGE_PAUSE: '0' })
+  const config = forecastConfig({
+    ...env,
+    LLM_TIMEOUT_MS: String(LLM_TIMEOUT_MS),
+    FORECAST_CONCURRENCY: '8',
+    FORECAST_POLL_MS: '100',
+    FORECAST_OUTAGE_PAUSE: '0',
+  })
   await loadSpxBars(db.pool, config.FORECAST_MIN_BARS - 1 + 40)
   const expected = await eligibleBars(db.pool, config.FORECAST_MIN_BARS)
   const logs = captureLogs('error')
@@ -54,11 +64,18 @@ test('against a wedged Lexi, /llm/health is not ok within its timeout and a fore
     await llm.close()
   }
 
-  const summary = await Promise.race([running, sleep(45_000).then(() => { throw new Error('the forecast run did not finish against a wedged Lexi') })])
+  const summary = await Promise.race([
+    running,
+    sleep(45_000).then(() => {
+      throw new Error('the forecast run did not finish against a wedged Lexi')
+    }),
+  ])
   await rt.close()
   expect(summary).toMatchObject({ done: expected.length, failed: 0 })
 
-  const rows = (await db.pool.query<{ llm: unknown }>("SELECT features->'llm' AS llm FROM forecasts ORDER BY asof")).rows.map((r) => FeaturesLlmSchema.parse(r.llm))
+  const rows = (await db.pool.query<{ llm: unknown }>("SELECT features->'llm' AS llm FROM forecasts ORDER BY asof")).rows.map((r) =>
+    FeaturesLlmSchema.parse(r.llm),
+  )
   expect(rows.map((f) => f.inputs.asof)).toEqual(expected)
   for (const f of rows) {
     // One verdict per order (the placement's): denied; a forecast without an order gated nothing.
@@ -78,7 +95,7 @@ test('against a wedged Lexi, /llm/health is not ok within its timeout and a fore
     }
   }
   // Every proposed order was placed, and denied (fail closed).
-  const orders = await db.pool.query<{ status: string, fail_reason: string | null }>("SELECT status, gate->>'fail_reason' AS fail_reason FROM orders")
+  const orders = await db.pool.query<{ status: string; fail_reason: string | null }>("SELECT status, gate->>'fail_reason' AS fail_reason FROM orders")
   expect(orders.rows.length).toBe(rows.filter((f) => f.inputs.order !== null).length)
   expect(orders.rows.length).toBeGreaterThan(0)
   expect(orders.rows.filter((r) => r.status !== 'denied')).toEqual([])

@@ -21,7 +21,7 @@ import { captureLogs } from './kit/log-capture'
 const DATA_DIR = fileURLToPath(new URL(`../../.data/drills/pg-restart-${process.pid}`, import.meta.url))
 const BARS = 400
 
-async function freePort (): Promise<number> {
+async function freePort(): Promise<number> {
   const srv = createServer()
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve))
   const { port } = srv.address() as { port: number }
@@ -52,9 +52,15 @@ const count = async (sql: string): Promise<number> => (await pool.query<{ n: num
 test('Postgres restarted mid-run: the worker reconnects and the table has no gap and no duplicate', { timeout: 120_000 }, async () => {
   expect(path.basename(path.dirname(DATA_DIR))).toBe('drills')
   const config = loadConfig({
-    DATABASE_URL: url, LLM_BASE_URL: `${sim.url}/v1`, LOG_LEVEL: 'error',
-    FORECAST_CONCURRENCY: '16', FORECAST_CLAIM_BATCH: '4', FORECAST_FLUSH_MAX: '8',
-    FORECAST_LEASE_MS: '1500', FORECAST_POLL_MS: '200', FORECAST_RETRY_MS: '200',
+    DATABASE_URL: url,
+    LLM_BASE_URL: `${sim.url}/v1`,
+    LOG_LEVEL: 'error',
+    FORECAST_CONCURRENCY: '16',
+    FORECAST_CLAIM_BATCH: '4',
+    FORECAST_FLUSH_MAX: '8',
+    FORECAST_LEASE_MS: '1500',
+    FORECAST_POLL_MS: '200',
+    FORECAST_RETRY_MS: '200',
   })
   await loadSpxBars(pool, BARS)
   const expected = await eligibleBars(pool, config.FORECAST_MIN_BARS)
@@ -63,7 +69,7 @@ test('Postgres restarted mid-run: the worker reconnects and the table has no gap
   const running = rt.worker.runOnce()
 
   const deadline = Date.now() + 60_000
-  while (await count('SELECT count(*)::int AS n FROM forecasts') < 60) {
+  while ((await count('SELECT count(*)::int AS n FROM forecasts')) < 60) {
     if (Date.now() > deadline) throw new Error('the worker wrote nothing before the restart')
     await sleep(25)
   }
@@ -74,7 +80,12 @@ test('Postgres restarted mid-run: the worker reconnects and the table has no gap
   while (atRestart < 0) atRestart = await count('SELECT count(*)::int AS n FROM forecasts').catch(() => -1)
   expect(atRestart).toBeLessThan(expected.length) // the restart really hit the middle of the run
 
-  const summary = await Promise.race([running, sleep(90_000).then(() => { throw new Error('the run did not finish after the restart') })])
+  const summary = await Promise.race([
+    running,
+    sleep(90_000).then(() => {
+      throw new Error('the run did not finish after the restart')
+    }),
+  ])
   await rt.close()
   expect(summary.done).toBeGreaterThanOrEqual(expected.length)
   // The restart reached the worker (its sessions were terminated), and it carried on.
@@ -83,11 +94,12 @@ test('Postgres restarted mid-run: the worker reconnects and the table has no gap
   const rows = await pool.query<{ asof: Date }>('SELECT asof FROM forecasts ORDER BY asof')
   expect(rows.rows.map((r) => r.asof.toISOString())).toEqual(expected)
   expect(await count('SELECT count(DISTINCT (symbol, asof, horizon, model_version))::int AS n FROM forecasts')).toBe(expected.length)
-  const jobs = await pool.query<{ status: string, n: number }>('SELECT status, count(*)::int AS n FROM forecast_jobs GROUP BY 1')
+  const jobs = await pool.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM forecast_jobs GROUP BY 1')
   expect(jobs.rows).toEqual([{ status: 'done', n: expected.length }])
   expect(await count(`SELECT count(*)::int AS n FROM forecasts WHERE NOT ((features->'llm'->'policy'->>'ok')::boolean)`)).toBe(0)
   // One order per forecast that proposed one, never two.
   expect(await count('SELECT count(*)::int AS n FROM (SELECT forecast_id FROM orders GROUP BY 1 HAVING count(*) > 1) d')).toBe(0)
-  expect(await count('SELECT count(*)::int AS n FROM orders'))
-    .toBe(await count(`SELECT count(*)::int AS n FROM forecasts WHERE features->'llm'->'inputs'->'order' <> 'null'::jsonb`))
+  expect(await count('SELECT count(*)::int AS n FROM orders')).toBe(
+    await count(`SELECT count(*)::int AS n FROM forecasts WHERE features->'llm'->'inputs'->'order' <> 'null'::jsonb`),
+  )
 })

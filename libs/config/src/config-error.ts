@@ -13,13 +13,13 @@ export interface ConfigIssue {
  */
 export class ConfigError extends Error {
   code = 'CONFIG_ERR_INVALID'
-  constructor (readonly issues: ConfigIssue[]) {
+  constructor(readonly issues: ConfigIssue[]) {
     super(issues.map(formatIssue).join('; '))
     this.name = 'ConfigError'
   }
 }
 
-function formatIssue (i: ConfigIssue): string {
+function formatIssue(i: ConfigIssue): string {
   const got = i.received === undefined ? ' (unset)' : `=${JSON.stringify(i.received)}`
   return `${i.name}${got}: ${i.expected}`
 }

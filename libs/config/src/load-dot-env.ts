@@ -6,12 +6,19 @@ import type { Env } from './load-env'
  * Reads a .env file (if it exists) into `env` without overriding what is already set there: the
  * real environment wins. Returns the names it filled in. For CLI entry files and `make run`.
  */
-export function loadDotEnv (file: string, env: Env): string[] {
+export function loadDotEnv(file: string, env: Env): string[] {
   let text: string
-  try { text = readFileSync(file, 'utf8') } catch { return [] }
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch {
+    return []
+  }
   const filled: string[] = []
   for (const [key, value] of Object.entries(parseEnv(text))) {
-    if (env[key] === undefined) { env[key] = value; filled.push(key) }
+    if (env[key] === undefined) {
+      env[key] = value
+      filled.push(key)
+    }
   }
   return filled
 }

@@ -10,7 +10,7 @@ const SECRET_NAME = /(TOKEN|TOKENS|KEY|SECRET|PASSWORD)$/
  * The value as it may appear in an error message: secrets masked, URL credentials hidden whether
  * or not the URL parses (a bad port must not print the password).
  */
-function shown (name: string, value: string | undefined): string | undefined {
+function shown(name: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined
   if (SECRET_NAME.test(name)) return `<${value.length} characters, hidden>`
   return maskUrlCredentials(value)
@@ -21,10 +21,10 @@ function shown (name: string, value: string | undefined): string | undefined {
  * count as unset, so `KEY=` lines copied from .env.example fall back to defaults. Throws a
  * ConfigError whose message is one line naming every bad variable.
  */
-export function loadEnv<S extends z.ZodObject> (schema: S, env: Env): z.output<S>
+export function loadEnv<S extends z.ZodObject>(schema: S, env: Env): z.output<S>
 /** Same, from a plain shape: `loadEnv({ ...commonEnv.db, ...commonEnv.log }, process.env)`. */
-export function loadEnv<T extends z.ZodRawShape> (shape: T, env: Env): z.output<z.ZodObject<T>>
-export function loadEnv (schemaOrShape: z.ZodObject | z.ZodRawShape, env: Env): unknown {
+export function loadEnv<T extends z.ZodRawShape>(shape: T, env: Env): z.output<z.ZodObject<T>>
+export function loadEnv(schemaOrShape: z.ZodObject | z.ZodRawShape, env: Env): unknown {
   const schema = schemaOrShape instanceof z.ZodObject ? schemaOrShape : z.object(schemaOrShape)
   const input: Env = {}
   for (const key of Object.keys(schema.shape)) {

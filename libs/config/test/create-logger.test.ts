@@ -2,10 +2,24 @@ import { Writable } from 'node:stream'
 import { expect, test } from 'vitest'
 import { createLogger } from '@pulsetrade/config'
 
-function sink (): { stream: Writable, lines: () => Array<Record<string, unknown>>, text: () => string } {
+function sink(): { stream: Writable; lines: () => Array<Record<string, unknown>>; text: () => string } {
   const chunks: string[] = []
-  const stream = new Writable({ write (chunk, _enc, cb) { chunks.push(String(chunk)); cb() } })
-  return { stream, text: () => chunks.join(''), lines: () => chunks.join('').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>) }
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      chunks.push(String(chunk))
+      cb()
+    },
+  })
+  return {
+    stream,
+    text: () => chunks.join(''),
+    lines: () =>
+      chunks
+        .join('')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  }
 }
 
 test('logs JSON lines tagged with the service at the configured level', () => {
@@ -47,5 +61,7 @@ test('a token in a logged request URL is redacted (issue 15)', () => {
   log.info({ req: { url: '/x?access_token=tok-secret-3' } }, 'plain object')
   const text = s.text()
   for (const secret of ['tok-secret-1', 'tok-secret-2', 'tok-secret-3']) expect(text).not.toContain(secret)
-  expect(s.lines()[0]).toMatchObject({ req: { method: 'GET', url: '/llm/admin/prompts?token=[redacted]&limit=5&api_key=[redacted]', remoteAddress: '127.0.0.1' } })
+  expect(s.lines()[0]).toMatchObject({
+    req: { method: 'GET', url: '/llm/admin/prompts?token=[redacted]&limit=5&api_key=[redacted]', remoteAddress: '127.0.0.1' },
+  })
 })

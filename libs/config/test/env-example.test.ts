@@ -15,7 +15,10 @@ test('.env.example lists every shared knob', () => {
 test('every knob in .env.example has a comment line right above it (or shares the one above its group)', () => {
   const uncommented = lines.flatMap((line, i) => {
     if (!/^[A-Z][A-Z0-9_]*=/.test(line)) return []
-    const above = lines.slice(0, i).reverse().find((l) => !/^[A-Z][A-Z0-9_]*=/.test(l))
+    const above = lines
+      .slice(0, i)
+      .reverse()
+      .find((l) => !/^[A-Z][A-Z0-9_]*=/.test(l))
     return above?.startsWith('#') ? [] : [line]
   })
   expect(uncommented).toEqual([])

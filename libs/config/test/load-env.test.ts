@@ -2,10 +2,22 @@ import { describe, expect, test } from 'vitest'
 import { z } from 'zod'
 import { ConfigError, commonEnv, envField, loadEnv, servicePort } from '@pulsetrade/config'
 
-const Api = z.object({ ...commonEnv.db, ...commonEnv.log, ...commonEnv.llm, ...commonEnv.gate, ADMIN_TOKEN: envField.token({ minLength: 16 }).optional(), ...servicePort('api') })
+const Api = z.object({
+  ...commonEnv.db,
+  ...commonEnv.log,
+  ...commonEnv.llm,
+  ...commonEnv.gate,
+  ADMIN_TOKEN: envField.token({ minLength: 16 }).optional(),
+  ...servicePort('api'),
+})
 
 const errorOf = (fn: () => unknown): ConfigError => {
-  try { fn() } catch (err) { if (err instanceof ConfigError) return err; throw err }
+  try {
+    fn()
+  } catch (err) {
+    if (err instanceof ConfigError) return err
+    throw err
+  }
   throw new Error('expected a ConfigError')
 }
 
@@ -14,9 +26,16 @@ describe('loadEnv', () => {
     const c = loadEnv(Api, {})
     expect(c.DATABASE_URL).toBeUndefined()
     expect(c).toMatchObject({
-      LOG_LEVEL: 'info', LOG_PRETTY: false, LLM_BASE_URL: ['http://127.0.0.1:8008/v1'],
-      LLM_MODEL: 'Lexi', LLM_CONCURRENCY: 64, LLM_MAX_TOKENS: 4096, LLM_SHADOW_MODE: false, ORDER_GATE_DISABLED: false,
-      LLM_PROMPTS_PATH: 'configs/llm_prompts.yaml', PORT: 8001,
+      LOG_LEVEL: 'info',
+      LOG_PRETTY: false,
+      LLM_BASE_URL: ['http://127.0.0.1:8008/v1'],
+      LLM_MODEL: 'Lexi',
+      LLM_CONCURRENCY: 64,
+      LLM_MAX_TOKENS: 4096,
+      LLM_SHADOW_MODE: false,
+      ORDER_GATE_DISABLED: false,
+      LLM_PROMPTS_PATH: 'configs/llm_prompts.yaml',
+      PORT: 8001,
     })
   })
 
@@ -67,7 +86,12 @@ describe('loadEnv', () => {
 describe('envField', () => {
   const B = z.object({ FLAG: envField.boolean().default(false) })
 
-  test.each([['1', true], ['true', true], ['0', false], ['false', false]])('boolean accepts %s', (raw, want) => {
+  test.each([
+    ['1', true],
+    ['true', true],
+    ['0', false],
+    ['false', false],
+  ])('boolean accepts %s', (raw, want) => {
     expect(loadEnv(B, { FLAG: raw }).FLAG).toBe(want)
   })
 
@@ -78,7 +102,9 @@ describe('envField', () => {
   test('LLM_BASE_URL takes a comma-separated list of replicas and drops trailing slashes', () => {
     const c = loadEnv(Api, { LLM_BASE_URL: 'http://gpu-a:8008/v1/, http://gpu-b:8008/v1' })
     expect(c.LLM_BASE_URL).toEqual(['http://gpu-a:8008/v1', 'http://gpu-b:8008/v1'])
-    expect(() => loadEnv(Api, { LLM_BASE_URL: 'http://gpu-a:8008/v1,ftp://x' })).toThrow('LLM_BASE_URL="http://gpu-a:8008/v1,ftp://x": expected a comma-separated list of http(s) URLs')
+    expect(() => loadEnv(Api, { LLM_BASE_URL: 'http://gpu-a:8008/v1,ftp://x' })).toThrow(
+      'LLM_BASE_URL="http://gpu-a:8008/v1,ftp://x": expected a comma-separated list of http(s) URLs',
+    )
   })
 
   test('list splits on commas, trims and drops empty items', () => {

@@ -25,9 +25,13 @@ export interface BatcherOptions<I, O> {
   delayMs?: number
 }
 
-interface Waiting<I, O> { item: I, resolve: (o: O) => void, reject: (e: unknown) => void }
+interface Waiting<I, O> {
+  item: I
+  resolve: (o: O) => void
+  reject: (e: unknown) => void
+}
 
-export function createBatcher<I, O> ({ run, maxBatch, delayMs = 0 }: BatcherOptions<I, O>): Batcher<I, O> {
+export function createBatcher<I, O>({ run, maxBatch, delayMs = 0 }: BatcherOptions<I, O>): Batcher<I, O> {
   if (!(maxBatch >= 1)) throw new RangeError(`maxBatch must be >= 1, got ${maxBatch}`)
   const eager = delayMs <= 0
   let queue: Array<Waiting<I, O>> = [] // not cut yet
@@ -45,7 +49,9 @@ export function createBatcher<I, O> ({ run, maxBatch, delayMs = 0 }: BatcherOpti
   const runBatch = async (batch: Array<Waiting<I, O>>): Promise<void> => {
     try {
       const out = await run(batch.map((w) => w.item))
-      batch.forEach((w, i) => { w.resolve(out[i] as O) })
+      batch.forEach((w, i) => {
+        w.resolve(out[i] as O)
+      })
     } catch (err) {
       for (const w of batch) w.reject(err)
     } finally {
@@ -72,7 +78,10 @@ export function createBatcher<I, O> ({ run, maxBatch, delayMs = 0 }: BatcherOpti
 
   /** Timed mode: everything waiting becomes batches now. */
   const cut = (): void => {
-    if (timer) { clearTimeout(timer); timer = null }
+    if (timer) {
+      clearTimeout(timer)
+      timer = null
+    }
     while (queue.length > 0) ready.push(take())
     kick()
   }
@@ -86,18 +95,21 @@ export function createBatcher<I, O> ({ run, maxBatch, delayMs = 0 }: BatcherOpti
   }
 
   return {
-    submit: (item) => new Promise<O>((resolve, reject) => {
-      queue.push({ item, resolve, reject })
-      size++
-      if (eager) kick()
-      else if (queue.length >= maxBatch) cut()
-      else timer ??= setTimeout(cut, delayMs)
-    }),
+    submit: (item) =>
+      new Promise<O>((resolve, reject) => {
+        queue.push({ item, resolve, reject })
+        size++
+        if (eager) kick()
+        else if (queue.length >= maxBatch) cut()
+        else timer ??= setTimeout(cut, delayMs)
+      }),
     flush: async () => {
       if (!eager) cut()
       await idle()
     },
     idle,
-    get size () { return size },
+    get size() {
+      return size
+    },
   }
 }

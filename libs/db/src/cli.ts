@@ -11,10 +11,14 @@ const USAGE = `usage: tsx libs/db/src/cli.ts <command>
   embedded url      print the DATABASE_URL of the embedded Postgres
 env (or .env): DATABASE_URL, EMBEDDED_PG_PORT (5433), EMBEDDED_PG_DATA_DIR (<repo>/.data/pg)`
 
-const out = (line: string): void => { process.stdout.write(`${line}\n`) }
-const log = (line: string): void => { process.stderr.write(`[embedded-postgres] ${line}\n`) }
+const out = (line: string): void => {
+  process.stdout.write(`${line}\n`)
+}
+const log = (line: string): void => {
+  process.stderr.write(`[embedded-postgres] ${line}\n`)
+}
 
-async function main (args: string[]): Promise<number> {
+async function main(args: string[]): Promise<number> {
   loadDotEnv(path.join(REPO_ROOT, '.env'), process.env)
   const env = loadEnv(commonEnv.db, process.env)
   const embedded = { port: env.EMBEDDED_PG_PORT, log, ...(env.EMBEDDED_PG_DATA_DIR ? { dataDir: env.EMBEDDED_PG_DATA_DIR } : {}) }
@@ -22,7 +26,7 @@ async function main (args: string[]): Promise<number> {
   if (cmd === 'migrate') {
     const pg = env.DATABASE_URL ? null : await startEmbeddedPostgres(embedded)
     try {
-      const url = env.DATABASE_URL ?? await ensureDatabase(pg?.url ?? '', APP_DATABASE)
+      const url = env.DATABASE_URL ?? (await ensureDatabase(pg?.url ?? '', APP_DATABASE))
       const result = await migrate(url, { log: (m) => out(m) })
       out(`migrations: ${result.applied.length} applied, ${result.skipped} already applied`)
     } finally {
@@ -36,7 +40,7 @@ async function main (args: string[]): Promise<number> {
     return 0
   }
   if (cmd === 'embedded stop') {
-    out(await stopEmbeddedPostgres(embedded) ? 'stopped' : 'not running')
+    out((await stopEmbeddedPostgres(embedded)) ? 'stopped' : 'not running')
     return 0
   }
   if (cmd === 'embedded url') {
@@ -47,7 +51,12 @@ async function main (args: string[]): Promise<number> {
   return 2
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code }, (err: Error & { code?: string }) => {
-  process.stderr.write(err instanceof ConfigError ? `config error: ${err.message}\n` : `error${err.code ? ` ${err.code}` : ''}: ${err.message}\n`)
-  process.exitCode = 1
-})
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (err: Error & { code?: string }) => {
+    process.stderr.write(err instanceof ConfigError ? `config error: ${err.message}\n` : `error${err.code ? ` ${err.code}` : ''}: ${err.message}\n`)
+    process.exitCode = 1
+  },
+)

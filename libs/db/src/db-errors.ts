@@ -1,7 +1,7 @@
 /** Typed errors of libs/db, each with a stable `code`. */
 export class DbError extends Error {
   code = 'DB_ERR'
-  constructor (message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: ErrorOptions) {
     super(message, options)
     this.name = new.target.name
   }
@@ -15,7 +15,10 @@ export class EmbeddedPostgresError extends DbError {
 /** Something other than our embedded instance answers on the port we were asked to use. */
 export class PortTakenError extends EmbeddedPostgresError {
   override code = 'DB_ERR_PORT_TAKEN'
-  constructor (readonly port: number, detail: string) {
+  constructor(
+    readonly port: number,
+    detail: string,
+  ) {
     super(`port ${port} is taken by another server (${detail}); stop it or choose another port (EMBEDDED_PG_PORT)`)
   }
 }

@@ -41,13 +41,12 @@ export interface EmbeddedPostgres {
   stop: () => Promise<void>
 }
 
-export const embeddedUrl = (port: number, database = 'postgres'): string =>
-  `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`
+export const embeddedUrl = (port: number, database = 'postgres'): string => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`
 
-type Probe = { kind: 'ours' } | { kind: 'free' } | { kind: 'busy', detail: string } | { kind: 'foreign', detail: string }
+type Probe = { kind: 'ours' } | { kind: 'free' } | { kind: 'busy'; detail: string } | { kind: 'foreign'; detail: string }
 
 /** What answers on the port: our cluster (same data dir), nothing, a cluster still starting/stopping, or something else. */
-async function probe (port: number, dataDir: string): Promise<Probe> {
+async function probe(port: number, dataDir: string): Promise<Probe> {
   const client = new pg.Client({ connectionString: embeddedUrl(port), connectionTimeoutMillis: 3_000 })
   client.on('error', () => {})
   try {
@@ -57,7 +56,7 @@ async function probe (port: number, dataDir: string): Promise<Probe> {
     const same = dir === dataDir || (await realpath(dir).catch(() => dir)) === dataDir
     return same ? { kind: 'ours' } : { kind: 'foreign', detail: `a PostgreSQL with data directory ${dir}` }
   } catch (err) {
-    const e = err as { code?: string, message: string }
+    const e = err as { code?: string; message: string }
     if (e.code === 'ECONNREFUSED') return { kind: 'free' }
     if (e.code === '57P03') return { kind: 'busy', detail: e.message }
     return { kind: 'foreign', detail: e.message }
@@ -66,25 +65,33 @@ async function probe (port: number, dataDir: string): Promise<Probe> {
   }
 }
 
-function spawnAs (cmd: string, args: string[], runAs: RunAs | null, opts: { cwd: string, stdio: Array<'ignore' | number>, detached?: boolean }) {
+function spawnAs(cmd: string, args: string[], runAs: RunAs | null, opts: { cwd: string; stdio: Array<'ignore' | number>; detached?: boolean }) {
   return spawn(cmd, args, { ...opts, ...(runAs ?? {}) })
 }
 
 /** initdb into a scratch directory, then rename: a crash mid-way never leaves a half cluster at dataDir. */
-async function initCluster (bins: PostgresBinaries, dataDir: string, runAs: RunAs | null, log: (m: string) => void): Promise<void> {
+async function initCluster(bins: PostgresBinaries, dataDir: string, runAs: RunAs | null, log: (m: string) => void): Promise<void> {
   const scratch = `${dataDir}.init-${randomBytes(4).toString('hex')}`
   const pwFile = path.join(tmpdir(), `pulsetrade-pg-pw-${randomBytes(6).toString('hex')}`)
   await writeFile(pwFile, `${PASSWORD}\n`, { mode: 0o600 })
-  if (runAs) { await chown(pwFile, runAs.uid, runAs.gid); await ownDirectory(scratch, runAs) }
+  if (runAs) {
+    await chown(pwFile, runAs.uid, runAs.gid)
+    await ownDirectory(scratch, runAs)
+  }
   log(`initialising a new PostgreSQL cluster in ${dataDir}`)
   try {
     const out: Buffer[] = []
-    const child = spawn(bins.initdb, [`--pgdata=${scratch}`, `--username=${USER}`, `--pwfile=${pwFile}`,
-      '--auth=scram-sha-256', '--encoding=UTF8', '--no-locale', '--no-sync'],
-    { cwd: path.dirname(dataDir), ...(runAs ?? {}), stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(
+      bins.initdb,
+      [`--pgdata=${scratch}`, `--username=${USER}`, `--pwfile=${pwFile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--no-locale', '--no-sync'],
+      { cwd: path.dirname(dataDir), ...(runAs ?? {}), stdio: ['ignore', 'pipe', 'pipe'] },
+    )
     child.stdout.on('data', (b: Buffer) => out.push(b))
     child.stderr.on('data', (b: Buffer) => out.push(b))
-    const code = await new Promise<number | null>((resolve, reject) => { child.on('error', reject); child.on('close', resolve) })
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.on('error', reject)
+      child.on('close', resolve)
+    })
     if (code !== 0) throw new EmbeddedPostgresError(`initdb failed (exit ${code}): ${Buffer.concat(out).toString().trim().split('\n').slice(-5).join(' | ')}`)
     try {
       await rename(scratch, dataDir)
@@ -98,7 +105,7 @@ async function initCluster (bins: PostgresBinaries, dataDir: string, runAs: RunA
   }
 }
 
-async function logTail (dataDir: string): Promise<string> {
+async function logTail(dataDir: string): Promise<string> {
   const text = await readFile(path.join(dataDir, LOG_FILE), 'utf8').catch(() => '')
   return text.trim().split('\n').slice(-6).join(' | ')
 }
@@ -108,7 +115,7 @@ async function logTail (dataDir: string): Promise<string> {
  * 127.0.0.1:port only. Safe as root (runs as the `postgres` user), after a crash (stale pid file,
  * orphaned backends) and when two processes start it at once (the second reuses the first).
  */
-export async function startEmbeddedPostgres (opts: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
   const port = opts.port ?? DEFAULT_PORT
   const log = opts.log ?? (() => {})
   const timeoutMs = opts.startTimeoutMs ?? 60_000
@@ -116,7 +123,10 @@ export async function startEmbeddedPostgres (opts: EmbeddedPostgresOptions = {})
   const runAs = postgresRunAs(log)
   const wanted = path.resolve(opts.dataDir ?? DEFAULT_DATA_DIR)
   await mkdir(path.dirname(wanted), { recursive: true })
-  if (runAs) { await grantSearchPath(path.dirname(wanted), runAs, log); await grantSearchPath(bins.binDir, runAs, log) }
+  if (runAs) {
+    await grantSearchPath(path.dirname(wanted), runAs, log)
+    await grantSearchPath(bins.binDir, runAs, log)
+  }
   const dataDir = path.join(await realpath(path.dirname(wanted)), path.basename(wanted))
   const base = { url: embeddedUrl(port), port, dataDir }
   const reuse = (): EmbeddedPostgres => {
@@ -142,30 +152,70 @@ export async function startEmbeddedPostgres (opts: EmbeddedPostgresOptions = {})
     if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await initCluster(bins, dataDir, runAs, log)
     if (runAs) await ownDirectory(dataDir, runAs)
     const started = await launch(bins, dataDir, port, runAs, deadline, log)
-    if (started) return { ...base, reused: false, stop: async () => { await stopPostmaster(started, log); log(`stopped PostgreSQL on port ${port}`) } }
+    if (started)
+      return {
+        ...base,
+        reused: false,
+        stop: async () => {
+          await stopPostmaster(started, log)
+          log(`stopped PostgreSQL on port ${port}`)
+        },
+      }
     // Lost a start race (the pid file was taken) or the server died: look again.
     if (attempt >= 3 || Date.now() > deadline) throw new EmbeddedPostgresError(`PostgreSQL did not start on port ${port}: ${await logTail(dataDir)}`)
   }
 }
 
 /** Spawns the postmaster (own process group, so a terminal Ctrl-C reaches it only through stop()). */
-async function launch (bins: PostgresBinaries, dataDir: string, port: number, runAs: RunAs | null, deadline: number, log: (m: string) => void): Promise<number | null> {
+async function launch(
+  bins: PostgresBinaries,
+  dataDir: string,
+  port: number,
+  runAs: RunAs | null,
+  deadline: number,
+  log: (m: string) => void,
+): Promise<number | null> {
   const logPath = path.join(dataDir, LOG_FILE)
   await rename(logPath, `${logPath}.1`).catch(() => {})
   const fh = await open(logPath, 'a')
   log(`starting PostgreSQL on 127.0.0.1:${port} (data ${dataDir}, log ${logPath})`)
-  const child = spawnAs(bins.postgres, ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1',
-    '-c', 'unix_socket_directories=', '-c', 'max_connections=200', '-c', 'TimeZone=UTC', '-c', 'lc_messages=C'],
-  runAs, { cwd: dataDir, stdio: ['ignore', fh.fd, fh.fd], detached: true })
+  const child = spawnAs(
+    bins.postgres,
+    [
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+      '-c',
+      'max_connections=200',
+      '-c',
+      'TimeZone=UTC',
+      '-c',
+      'lc_messages=C',
+    ],
+    runAs,
+    { cwd: dataDir, stdio: ['ignore', fh.fd, fh.fd], detached: true },
+  )
   await fh.close()
   child.unref()
   let exited = false
-  child.on('exit', () => { exited = true })
-  child.on('error', () => { exited = true })
+  child.on('exit', () => {
+    exited = true
+  })
+  child.on('error', () => {
+    exited = true
+  })
   while (!exited && Date.now() < deadline) {
     const p = await probe(port, dataDir)
     if (p.kind === 'ours') return child.pid ?? null
-    if (p.kind === 'foreign') { await stopPostmaster(child.pid ?? 0, log); throw new PortTakenError(port, p.detail) }
+    if (p.kind === 'foreign') {
+      await stopPostmaster(child.pid ?? 0, log)
+      throw new PortTakenError(port, p.detail)
+    }
     await sleep(100)
   }
   if (!exited && child.pid) await stopPostmaster(child.pid, log)
@@ -173,7 +223,7 @@ async function launch (bins: PostgresBinaries, dataDir: string, port: number, ru
 }
 
 /** Stops whatever cluster runs in dataDir (also one started by another process), e.g. for `db embedded stop`. */
-export async function stopEmbeddedPostgres (opts: { dataDir?: string, log?: (msg: string) => void } = {}): Promise<boolean> {
+export async function stopEmbeddedPostgres(opts: { dataDir?: string; log?: (msg: string) => void } = {}): Promise<boolean> {
   const log = opts.log ?? (() => {})
   const dataDir = path.resolve(opts.dataDir ?? DEFAULT_DATA_DIR)
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) return false

@@ -1,7 +1,7 @@
 import pg from 'pg'
 
 /** Creates `name` on the server of adminUrl unless it exists (race-safe); returns its URL. */
-export async function ensureDatabase (adminUrl: string, name: string): Promise<string> {
+export async function ensureDatabase(adminUrl: string, name: string): Promise<string> {
   const client = new pg.Client({ connectionString: adminUrl })
   await client.connect()
   try {

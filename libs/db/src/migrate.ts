@@ -9,10 +9,17 @@ const FILE_RE = /^(\d{4})_[a-z0-9_]+\.sql$/
 // Any constant works; it only has to be the same in every process that migrates this schema.
 const LOCK_KEY = 7_460_231
 
-export interface Migration { id: number, name: string, sql: string }
-export interface MigrateResult { applied: string[], skipped: number }
+export interface Migration {
+  id: number
+  name: string
+  sql: string
+}
+export interface MigrateResult {
+  applied: string[]
+  skipped: number
+}
 
-export async function listMigrations (dir = MIGRATIONS_DIR): Promise<Migration[]> {
+export async function listMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]> {
   const files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort()
   const out: Migration[] = []
   for (const name of files) {
@@ -29,7 +36,7 @@ export async function listMigrations (dir = MIGRATIONS_DIR): Promise<Migration[]
  * Applies every pending migration, each in its own transaction, recording it in schema_migrations.
  * A session advisory lock serialises concurrent runners: the second waits, then finds nothing to do.
  */
-export async function migrate (connectionString: string, opts: { dir?: string, log?: (msg: string) => void } = {}): Promise<MigrateResult> {
+export async function migrate(connectionString: string, opts: { dir?: string; log?: (msg: string) => void } = {}): Promise<MigrateResult> {
   const migrations = await listMigrations(opts.dir)
   const client = new pg.Client({ connectionString, application_name: 'pulsetrade-migrate' })
   await client.connect()

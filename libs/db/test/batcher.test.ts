@@ -2,10 +2,12 @@ import { expect, test, vi } from 'vitest'
 import { createBatcher } from '@pulsetrade/db'
 
 /** A run that records its batches and holds the first one until release(). */
-function gated () {
+function gated() {
   const batches: number[][] = []
   let release: () => void = () => {}
-  const gate = new Promise<void>((resolve) => { release = resolve })
+  const gate = new Promise<void>((resolve) => {
+    release = resolve
+  })
   const run = async (items: number[]): Promise<number[]> => {
     batches.push(items)
     if (batches.length === 1) await gate
@@ -30,7 +32,10 @@ test('group commit: a lone item goes at once; items queued while a batch runs sh
 test('a failing batch rejects its own callers only', async () => {
   const b = createBatcher<number, number>({
     maxBatch: 1,
-    run: async (items) => { if (items.includes(2)) throw new Error('batch with 2 failed'); return items },
+    run: async (items) => {
+      if (items.includes(2)) throw new Error('batch with 2 failed')
+      return items
+    },
   })
   const results = await Promise.allSettled([1, 2, 3].map(async (i) => await b.submit(i)))
   expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
@@ -40,7 +45,14 @@ test('timed: a batch is cut delayMs after its first item, or at once when maxBat
   vi.useFakeTimers()
   try {
     const batches: number[][] = []
-    const b = createBatcher<number, number>({ maxBatch: 3, delayMs: 50, run: async (items) => { batches.push(items); return items } })
+    const b = createBatcher<number, number>({
+      maxBatch: 3,
+      delayMs: 50,
+      run: async (items) => {
+        batches.push(items)
+        return items
+      },
+    })
     const a = [b.submit(1), b.submit(2)]
     await vi.advanceTimersByTimeAsync(49)
     expect(batches).toEqual([])
@@ -48,9 +60,14 @@ test('timed: a batch is cut delayMs after its first item, or at once when maxBat
     expect(batches).toEqual([[1, 2]])
     const c = [b.submit(3), b.submit(4), b.submit(5)]
     await vi.advanceTimersByTimeAsync(0)
-    expect(batches).toEqual([[1, 2], [3, 4, 5]])
+    expect(batches).toEqual([
+      [1, 2],
+      [3, 4, 5],
+    ])
     await Promise.all([...a, ...c])
-  } finally { vi.useRealTimers() }
+  } finally {
+    vi.useRealTimers()
+  }
 })
 
 test('timed: flush() cuts what waits at once and resolves when it is stored; batches run one at a time, in order', async () => {

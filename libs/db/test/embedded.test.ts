@@ -13,11 +13,13 @@ const REPO = fileURLToPath(new URL('../../../', import.meta.url))
 const dataDir = path.join(REPO, '.data', `test-embedded-${process.pid}`)
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url))
 const logs: string[] = []
-const log = (m: string): void => { logs.push(m) }
+const log = (m: string): void => {
+  logs.push(m)
+}
 let port = 0
 const started: EmbeddedPostgres[] = []
 
-async function freePort (): Promise<number> {
+async function freePort(): Promise<number> {
   const srv = net.createServer()
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve))
   const p = (srv.address() as net.AddressInfo).port
@@ -25,37 +27,61 @@ async function freePort (): Promise<number> {
   return p
 }
 
-async function start (): Promise<EmbeddedPostgres> {
+async function start(): Promise<EmbeddedPostgres> {
   const pgi = await startEmbeddedPostgres({ dataDir, port, log, startTimeoutMs: 30_000 })
   started.push(pgi)
   return pgi
 }
 
-async function query (url: string, sql: string): Promise<unknown[]> {
+async function query(url: string, sql: string): Promise<unknown[]> {
   const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 })
   await c.connect()
-  try { return (await c.query(sql)).rows } finally { await c.end() }
+  try {
+    return (await c.query(sql)).rows
+  } finally {
+    await c.end()
+  }
 }
 
 const postmasterPid = (): number => Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0])
 const isRoot = process.getuid?.() === 0
-const postgresIds = (): { uid: number, gid: number } => ({
+const postgresIds = (): { uid: number; gid: number } => ({
   uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })),
   gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })),
 })
 /** Child pids of pid (Linux /proc). */
-const childrenOf = (pid: number): number[] => readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).filter((p) => {
-  try { return Number(readFileSync(`/proc/${p}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]) === pid } catch { return false }
-})
+const childrenOf = (pid: number): number[] =>
+  readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+    .filter((p) => {
+      try {
+        return (
+          Number(
+            readFileSync(`/proc/${p}/stat`, 'utf8')
+              .replace(/^.*\) /, '')
+              .split(' ')[1],
+          ) === pid
+        )
+      } catch {
+        return false
+      }
+    })
 /** Running (a zombie waiting to be reaped counts as gone). */
 const alive = (pid: number): boolean => {
-  try { return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '')[0] !== 'Z' } catch { return false }
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '')[0] !== 'Z'
+  } catch {
+    return false
+  }
 }
-async function waitGone (pid: number): Promise<void> {
+async function waitGone(pid: number): Promise<void> {
   for (let i = 0; i < 100 && alive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 50))
 }
 
-beforeAll(async () => { port = await freePort() })
+beforeAll(async () => {
+  port = await freePort()
+})
 afterAll(async () => {
   await stopEmbeddedPostgres({ dataDir }).catch(() => {})
   rmSync(dataDir, { recursive: true, force: true })
@@ -96,7 +122,13 @@ describe.sequential('startEmbeddedPostgres', { shuffle: false }, () => {
     // the shared memory attached, which makes a plain restart refuse to start.
     const backends = childrenOf(pid)
     expect(backends.length).toBeGreaterThan(0)
-    for (const b of backends) { try { process.kill(b, 'SIGSTOP') } catch { /* a short-lived backend already exited */ } }
+    for (const b of backends) {
+      try {
+        process.kill(b, 'SIGSTOP')
+      } catch {
+        /* a short-lived backend already exited */
+      }
+    }
     process.kill(pid, 'SIGKILL')
     await waitGone(pid)
     expect(existsSync(path.join(dataDir, 'postmaster.pid'))).toBe(true)
@@ -106,7 +138,9 @@ describe.sequential('startEmbeddedPostgres', { shuffle: false }, () => {
       expect(postmasterPid()).not.toBe(pid)
       expect(backends.filter(alive)).toEqual([])
       expect(await query(c.url, 'SELECT v FROM kept')).toEqual([{ v: 42 }])
-    } finally { await c.stop() }
+    } finally {
+      await c.stop()
+    }
   }, 40_000)
 
   test('a postmaster.pid naming a live process that is not postgres does not block the start', async () => {
@@ -118,7 +152,9 @@ describe.sequential('startEmbeddedPostgres', { shuffle: false }, () => {
       await d.stop()
       expect(d.reused).toBe(false)
       expect(logs.some((l) => l.includes(`pid ${sleeper.pid} belongs to another process`))).toBe(true)
-    } finally { sleeper.kill('SIGKILL') }
+    } finally {
+      sleeper.kill('SIGKILL')
+    }
   }, 40_000)
 
   test('two starts at once bring up one server: one starts it, the other reuses it', async () => {
@@ -126,7 +162,10 @@ describe.sequential('startEmbeddedPostgres', { shuffle: false }, () => {
     try {
       expect([x.reused, y.reused].sort()).toEqual([false, true])
       expect(await query(x.url, 'SELECT v FROM kept')).toEqual([{ v: 42 }])
-    } finally { await x.stop(); await y.stop() }
+    } finally {
+      await x.stop()
+      await y.stop()
+    }
   }, 40_000)
 
   test('a port held by another kind of server fails fast with DB_ERR_PORT_TAKEN', async () => {
@@ -135,14 +174,20 @@ describe.sequential('startEmbeddedPostgres', { shuffle: false }, () => {
     const busy = (srv.address() as net.AddressInfo).port
     try {
       await expect(startEmbeddedPostgres({ dataDir, port: busy, log, startTimeoutMs: 5_000 })).rejects.toMatchObject({ code: 'DB_ERR_PORT_TAKEN' })
-    } finally { await new Promise((resolve) => srv.close(resolve)) }
+    } finally {
+      await new Promise((resolve) => srv.close(resolve))
+    }
   }, 20_000)
 })
 
 describe.sequential('db CLI embedded', () => {
-  const cli = (args: string[]): string => execFileSync(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    encoding: 'utf8', timeout: 40_000, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, EMBEDDED_PG_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(port) },
-  })
+  const cli = (args: string[]): string =>
+    execFileSync(process.execPath, ['--import', 'tsx', CLI, ...args], {
+      encoding: 'utf8',
+      timeout: 40_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, EMBEDDED_PG_DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(port) },
+    })
 
   test('embedded start leaves the server running after the CLI exits, twice in a row, and embedded stop ends it', async () => {
     const first = cli(['embedded', 'start']).trim()

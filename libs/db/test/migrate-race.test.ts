@@ -9,36 +9,51 @@ import { pgAdminUrl, runPrefix } from '../../../test/db'
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url))
 const created: string[] = []
-afterAll(async () => { for (const name of created) await dropDatabase(pgAdminUrl(), name) })
+afterAll(async () => {
+  for (const name of created) await dropDatabase(pgAdminUrl(), name)
+})
 
-async function emptyDatabase (): Promise<string> {
+async function emptyDatabase(): Promise<string> {
   const name = `${runPrefix()}_race_${randomBytes(4).toString('hex')}`
   created.push(name)
   return await createDatabase(pgAdminUrl(), name)
 }
 
-function runCli (args: string[], env: Record<string, string>): Promise<{ code: number | null, stdout: string, stderr: string }> {
+function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (b: Buffer) => { stdout += b.toString() })
-    child.stderr.on('data', (b: Buffer) => { stderr += b.toString() })
+    child.stdout.on('data', (b: Buffer) => {
+      stdout += b.toString()
+    })
+    child.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString()
+    })
     const timer = setTimeout(() => child.kill('SIGKILL'), 40_000)
     child.on('error', reject)
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }) })
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
   })
 }
 
-async function recorded (url: string): Promise<number[]> {
+async function recorded(url: string): Promise<number[]> {
   const client = new pg.Client({ connectionString: url })
   await client.connect()
   try {
     return (await client.query<{ id: number }>('SELECT id FROM schema_migrations ORDER BY id')).rows.map((r) => r.id)
-  } finally { await client.end() }
+  } finally {
+    await client.end()
+  }
 }
 
-const appliedLines = (stdout: string): string[] => stdout.split('\n').filter((l) => l.startsWith('applied ')).map((l) => l.slice(8))
+const appliedLines = (stdout: string): string[] =>
+  stdout
+    .split('\n')
+    .filter((l) => l.startsWith('applied '))
+    .map((l) => l.slice(8))
 
 test('two migration processes started together on an empty database both exit 0 and apply each migration once', async () => {
   const url = await emptyDatabase()

@@ -10,9 +10,13 @@ test('a pool reads bigint and numeric as numbers', async () => {
   expect(rows).toEqual([{ id: 42, price: 1.25, n: 2 }])
 })
 
-test('importing and using the pool leaves pg\'s process-wide parsers alone', async () => {
+test("importing and using the pool leaves pg's process-wide parsers alone", async () => {
   const pool = createPool({ connectionString: db.url, max: 1 })
-  try { await pool.query('SELECT 1') } finally { await pool.end() }
+  try {
+    await pool.query('SELECT 1')
+  } finally {
+    await pool.end()
+  }
   expect(pg.types.getTypeParser(20, 'text')('42')).toBe('42')
   expect(pg.types.getTypeParser(1700, 'text')('1.25')).toBe('1.25')
   const client = new pg.Client({ connectionString: db.url })
@@ -20,5 +24,7 @@ test('importing and using the pool leaves pg\'s process-wide parsers alone', asy
   try {
     const { rows } = await client.query('SELECT 42::int8 AS id, 1.25::numeric AS price')
     expect(rows).toEqual([{ id: '42', price: '1.25' }])
-  } finally { await client.end() }
+  } finally {
+    await client.end()
+  }
 })

@@ -8,7 +8,7 @@ import { zodSerializerCompiler, zodValidatorCompiler } from './zod-compilers'
  * The cross-cutting setup every service applies to its root instance before registering routes:
  * zod validation and serialization, the masking error handler, JSON 404s and HTTP metrics.
  */
-export function configureApp (app: FastifyInstance, opts: { registry: Registry }): void {
+export function configureApp(app: FastifyInstance, opts: { registry: Registry }): void {
   app.setValidatorCompiler(zodValidatorCompiler)
   app.setSerializerCompiler(zodSerializerCompiler)
   app.setErrorHandler(errorHandler)

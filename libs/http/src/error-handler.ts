@@ -4,19 +4,31 @@ import { ApiError } from './api-error'
 import { isLlmError, llmErrorStatus } from './llm-error-status'
 
 /** The body of every error reply. */
-export interface ErrorBody { error: string, code: string, message: string, [extra: string]: unknown }
+export interface ErrorBody {
+  error: string
+  code: string
+  message: string
+  [extra: string]: unknown
+}
 
 interface ErrorLike {
   statusCode?: unknown
   code?: unknown
   message?: unknown
-  validation?: Array<{ instancePath?: string, message?: string }>
+  validation?: Array<{ instancePath?: string; message?: string }>
   validationContext?: string
 }
 
 const statusText = (status: number): string => STATUS_CODES[status] ?? 'Error'
 
-function send (reply: FastifyReply, status: number, code: string, message: string, headers: Record<string, string> = {}, details: Record<string, unknown> = {}): FastifyReply {
+function send(
+  reply: FastifyReply,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+  details: Record<string, unknown> = {},
+): FastifyReply {
   for (const [k, v] of Object.entries(headers)) reply.header(k, v)
   const body: ErrorBody = { ...details, error: statusText(status), code, message }
   return reply.code(status).type('application/json; charset=utf-8').send(body)
@@ -27,7 +39,7 @@ function send (reply: FastifyReply, status: number, code: string, message: strin
  * {error, code, message}; typed LLM errors get their mapped status; anything else is a 500
  * "Internal Server Error" whose detail goes only to the log.
  */
-export function errorHandler (error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error instanceof ApiError) {
     if (error.statusCode >= 500) request.log.error({ err: error }, error.message)
     return send(reply, error.statusCode, error.code, error.message, error.headers, error.details)
@@ -58,7 +70,6 @@ export function errorHandler (error: unknown, request: FastifyRequest, reply: Fa
 }
 
 /** setNotFoundHandler: unknown routes answer in the same error shape. */
-export function notFoundHandler (request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): FastifyReply {
   return send(reply, 404, 'API_ERR_NOT_FOUND', `route ${request.method} ${request.url.split('?')[0]} not found`)
 }
-

@@ -5,7 +5,7 @@ import { collectDefaultMetrics, Histogram, type Registry } from 'prom-client'
  * Process default metrics plus `http_request_duration_seconds{method,route,status_code}` on
  * `registry`. Call once per app, on the root instance so the hook sees every route.
  */
-export function installHttpMetrics (app: FastifyInstance, registry: Registry): void {
+export function installHttpMetrics(app: FastifyInstance, registry: Registry): void {
   collectDefaultMetrics({ register: registry })
   const duration = new Histogram({
     name: 'http_request_duration_seconds',

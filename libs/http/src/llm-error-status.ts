@@ -12,12 +12,17 @@ export interface LlmErrorStatus {
   details: Record<string, unknown>
 }
 
-interface LlmErrorLike { code: string, message: string, limit?: unknown, retryAfterMs?: unknown }
+interface LlmErrorLike {
+  code: string
+  message: string
+  limit?: unknown
+  retryAfterMs?: unknown
+}
 
 export const isLlmError = (err: unknown): err is LlmErrorLike =>
   typeof (err as { code?: unknown } | null)?.code === 'string' && (err as { code: string }).code.startsWith('LLM_ERR')
 
-export function llmErrorStatus (err: LlmErrorLike): LlmErrorStatus {
+export function llmErrorStatus(err: LlmErrorLike): LlmErrorStatus {
   const spec = llmErrorSpec(err.code)
   const limit = typeof err.limit === 'number' ? err.limit : null
   // Retry-After: the upstream's own wait when it sent one, else the table's; none when the table has none.

@@ -4,7 +4,7 @@ import { z } from 'zod'
 
 const isZod = (s: unknown): s is z.ZodType => typeof (s as { safeParse?: unknown } | null)?.safeParse === 'function'
 
-function toJson (schema: unknown, io: 'input' | 'output'): unknown {
+function toJson(schema: unknown, io: 'input' | 'output'): unknown {
   if (!isZod(schema)) return schema
   const json = z.toJSONSchema(schema, { io, target: 'openapi-3.0', unrepresentable: 'any' }) as Record<string, unknown>
   delete json.$schema
@@ -12,7 +12,7 @@ function toJson (schema: unknown, io: 'input' | 'output'): unknown {
 }
 
 /** Route schemas written in zod, as JSON Schema for the OpenAPI document (requests as input, replies as output). */
-export function zodOpenApiTransform ({ schema, url }: { schema: FastifySchema, url: string }): { schema: FastifySchema, url: string } {
+export function zodOpenApiTransform({ schema, url }: { schema: FastifySchema; url: string }): { schema: FastifySchema; url: string } {
   if (schema == null) return { schema, url }
   const out: Record<string, unknown> = { ...schema }
   for (const part of ['body', 'querystring', 'params', 'headers'] as const) {
@@ -24,10 +24,15 @@ export function zodOpenApiTransform ({ schema, url }: { schema: FastifySchema, u
   return { schema: out as FastifySchema, url }
 }
 
-export interface OpenApiInfo { title: string, version: string, description?: string, bearerAuth?: boolean }
+export interface OpenApiInfo {
+  title: string
+  version: string
+  description?: string
+  bearerAuth?: boolean
+}
 
 /** Options for `app.register(swagger, openApiOptions({...}))` (@fastify/swagger, dynamic mode). */
-export function openApiOptions (info: OpenApiInfo): FastifyDynamicSwaggerOptions {
+export function openApiOptions(info: OpenApiInfo): FastifyDynamicSwaggerOptions {
   return {
     openapi: {
       openapi: '3.0.3',
@@ -41,6 +46,6 @@ export function openApiOptions (info: OpenApiInfo): FastifyDynamicSwaggerOptions
 }
 
 /** GET /docs/json: the OpenAPI document (needs @fastify/swagger registered on a parent). */
-export async function openApiRoute (app: FastifyInstance): Promise<void> {
+export async function openApiRoute(app: FastifyInstance): Promise<void> {
   app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger())
 }

@@ -26,13 +26,16 @@ const detailOf = (v: unknown): { detail?: string } => {
 }
 const ReadyBody = z.object({ ok: z.boolean(), checks: z.record(z.string(), CheckResult) })
 
-async function runCheck (c: ReadinessCheck): Promise<z.infer<typeof CheckResult>> {
+async function runCheck(c: ReadinessCheck): Promise<z.infer<typeof CheckResult>> {
   const started = performance.now()
   const timeoutMs = c.timeoutMs ?? 2000
   const ctl = new AbortController()
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => { ctl.abort(); reject(new Error(`timeout after ${timeoutMs} ms`)) }, timeoutMs)
+    timer = setTimeout(() => {
+      ctl.abort()
+      reject(new Error(`timeout after ${timeoutMs} ms`))
+    }, timeoutMs)
   })
   const optional = c.optional ?? false
   try {
@@ -49,14 +52,16 @@ async function runCheck (c: ReadinessCheck): Promise<z.infer<typeof CheckResult>
  * GET /healthz (alive), GET /readyz (each check; 503 when a required one fails) and GET /metrics
  * (Prometheus text of every given registry). Register at the root: `app.register(opsRoutes, {...})`.
  */
-export async function opsRoutes (app: FastifyInstance, opts: OpsRoutesOptions): Promise<void> {
+export async function opsRoutes(app: FastifyInstance, opts: OpsRoutesOptions): Promise<void> {
   const checks = opts.checks ?? []
   app.get('/healthz', { schema: { tags: ['ops'], response: { 200: z.object({ ok: z.literal(true) }) } } }, async () => ({ ok: true as const }))
 
   app.get('/readyz', { schema: { tags: ['ops'], response: { 200: ReadyBody, 503: ReadyBody } } }, async (_req, reply) => {
     const results = await Promise.all(checks.map(runCheck))
     const out: Record<string, z.infer<typeof CheckResult>> = {}
-    checks.forEach((c, i) => { out[c.name] = results[i]! })
+    checks.forEach((c, i) => {
+      out[c.name] = results[i]!
+    })
     const ok = results.every((r) => r.ok || r.optional)
     return reply.code(ok ? 200 : 503).send({ ok, checks: out })
   })

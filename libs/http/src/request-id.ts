@@ -9,7 +9,7 @@ export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/
  * followed across services), otherwise a fresh random UUID — unique across restarts and
  * processes, unlike fastify's default counter (`req-1`, `req-2`, … again after every start).
  */
-export function requestIdOf (req: IncomingMessage): string {
+export function requestIdOf(req: IncomingMessage): string {
   const h = req.headers['x-request-id']
   return typeof h === 'string' && REQUEST_ID_PATTERN.test(h) ? h : randomUUID()
 }

@@ -9,7 +9,7 @@ export interface HttpServerOptions {
   requestTimeoutMs?: number
 }
 
-export function serverOptions (opts: HttpServerOptions = {}): {
+export function serverOptions(opts: HttpServerOptions = {}): {
   bodyLimit: number
   requestTimeout: number
   keepAliveTimeout: number

@@ -14,12 +14,15 @@ declare module 'fastify' {
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest()
 
 /** A short, non-reversible name for a token, safe for logs and audit rows: `token:1a2b3c4d5e6f`. */
-export function tokenFingerprint (token: string): string {
+export function tokenFingerprint(token: string): string {
   return `token:${digest(token).toString('hex').slice(0, 12)}`
 }
 
 /** A token and who it acts as; `name` null means its fingerprint names it. */
-export interface NamedToken { name: string | null, token: string }
+export interface NamedToken {
+  name: string | null
+  token: string
+}
 
 /** Why tokenAuth refused a request (for the audit row). */
 export type AuthFailure = 'missing' | 'invalid' | 'throttled'
@@ -28,11 +31,11 @@ export interface TokenAuthOptions {
   /** Failed attempts per client address; over the limit, 429 before the token is even compared. */
   throttle?: AuthFailureThrottle
   /** Called for each refused request before the 401/429 goes out (e.g. to audit it); errors are the caller's. */
-  onFailure?: (request: FastifyRequest, failure: AuthFailure, details: { presented: string | null, firstThrottled: boolean }) => Promise<void> | void
+  onFailure?: (request: FastifyRequest, failure: AuthFailure, details: { presented: string | null; firstThrottled: boolean }) => Promise<void> | void
 }
 
 /** The token of `Authorization: Bearer <token>`, or null. */
-export function presentedToken (request: FastifyRequest): string | null {
+export function presentedToken(request: FastifyRequest): string | null {
   const header = request.headers.authorization
   const m = typeof header === 'string' ? /^Bearer[ ]+(\S+)\s*$/i.exec(header) : null
   return m === null ? null : m[1]!
@@ -45,7 +48,7 @@ export function presentedToken (request: FastifyRequest): string | null {
  * timing. Refusals go through `onFailure`; with `throttle`, an address over its limit of failures
  * gets 429 with Retry-After.
  */
-export function tokenAuth (tokens: NamedToken[], opts: TokenAuthOptions = {}): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+export function tokenAuth(tokens: NamedToken[], opts: TokenAuthOptions = {}): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
   if (tokens.length === 0) throw new HttpSetupError('tokenAuth needs at least one token')
   const expected = tokens.map((t) => {
     if (t.token.length === 0 || /\s/.test(t.token)) throw new HttpSetupError('tokenAuth: a token must be non-empty and without whitespace')

@@ -15,7 +15,7 @@ const PART_NAMES: Record<string, string> = { body: 'body', querystring: 'query',
 const IDENT = /^[A-Za-z_$][\w$]*$/
 
 /** `body.messages[0].content` from a request part and a zod issue path. */
-export function fieldPath (part: string, path: ReadonlyArray<PropertyKey>): string {
+export function fieldPath(part: string, path: ReadonlyArray<PropertyKey>): string {
   let out = part
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`
@@ -26,7 +26,7 @@ export function fieldPath (part: string, path: ReadonlyArray<PropertyKey>): stri
 }
 
 /** One line per issue, naming the field: `body.messages[0].content: expected string, received number`. */
-export function formatIssues (part: string, issues: ReadonlyArray<z.core.$ZodIssue>): string[] {
+export function formatIssues(part: string, issues: ReadonlyArray<z.core.$ZodIssue>): string[] {
   const out: string[] = []
   for (const issue of issues) {
     if (issue.code === 'unrecognized_keys') {
@@ -55,7 +55,10 @@ export const zodValidatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, h
 export class ResponseSchemaError extends Error {
   code = 'API_ERR_RESPONSE_SCHEMA'
   statusCode = 500
-  constructor (message: string) { super(message); this.name = 'ResponseSchemaError' }
+  constructor(message: string) {
+    super(message)
+    this.name = 'ResponseSchemaError'
+  }
 }
 
 /**

@@ -10,7 +10,9 @@ app.register(async (scope) => {
   scope.addHook('preHandler', bearerAuth(TOKEN))
   scope.get('/secret', async (req) => ({ actor: actorOf(req) }))
 })
-afterAll(async () => { await app.close() })
+afterAll(async () => {
+  await app.close()
+})
 const get = (headers: Record<string, string>) => app.inject({ method: 'GET', url: '/secret', headers })
 
 describe('bearerAuth', () => {

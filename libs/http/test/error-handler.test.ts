@@ -5,7 +5,14 @@ import { ApiError, configureApp, NotFoundError } from '@pulsetrade/http'
 
 /** Shaped like libs/llm's typed errors: the handler keys on the stable `code`. */
 class FakeLlmError extends Error {
-  constructor (readonly code: string, message: string, extra: Record<string, unknown> = {}) { super(message); Object.assign(this, extra) }
+  constructor(
+    readonly code: string,
+    message: string,
+    extra: Record<string, unknown> = {},
+  ) {
+    super(message)
+    Object.assign(this, extra)
+  }
 }
 
 const thrown: Record<string, () => Error> = {
@@ -24,8 +31,12 @@ const thrown: Record<string, () => Error> = {
 
 const app = Fastify()
 configureApp(app, { registry: new Registry() })
-app.get('/throw/:kind', async (req) => { throw thrown[(req.params as { kind: string }).kind]!() })
-afterAll(async () => { await app.close() })
+app.get('/throw/:kind', async (req) => {
+  throw thrown[(req.params as { kind: string }).kind]!()
+})
+afterAll(async () => {
+  await app.close()
+})
 const get = (kind: string) => app.inject({ method: 'GET', url: `/throw/${kind}` })
 
 describe('errorHandler', () => {

@@ -2,9 +2,26 @@ import Fastify from 'fastify'
 import { Registry } from 'prom-client'
 import { afterAll, describe, expect, test } from 'vitest'
 import {
-  LLM_ERROR_CODES, LLM_ERRORS, LlmAbortedError, LlmAuthError, LlmBadRequestError, LlmCircuitOpenError, LlmContextLengthError,
-  LlmError, LlmInvalidJsonError, LlmModelNotFoundError, LlmPriorityUnsupportedError, LlmPromptTooLongError, LlmQueueFullError,
-  LlmRateLimitError, LlmTimeoutError, LlmUnreachableError, LlmUpstreamError, failReasonOf, outcomeOf, type LlmErrorCode,
+  LLM_ERROR_CODES,
+  LLM_ERRORS,
+  LlmAbortedError,
+  LlmAuthError,
+  LlmBadRequestError,
+  LlmCircuitOpenError,
+  LlmContextLengthError,
+  LlmError,
+  LlmInvalidJsonError,
+  LlmModelNotFoundError,
+  LlmPriorityUnsupportedError,
+  LlmPromptTooLongError,
+  LlmQueueFullError,
+  LlmRateLimitError,
+  LlmTimeoutError,
+  LlmUnreachableError,
+  LlmUpstreamError,
+  failReasonOf,
+  outcomeOf,
+  type LlmErrorCode,
 } from '@pulsetrade/llm'
 import { configureApp, llmErrorStatus } from '@pulsetrade/http'
 
@@ -29,8 +46,12 @@ const INSTANCES: LlmError[] = [
 
 const app = Fastify()
 configureApp(app, { registry: new Registry() })
-app.get('/throw/:i', async (req) => { throw INSTANCES[Number((req.params as { i: string }).i)] })
-afterAll(async () => { await app.close() })
+app.get('/throw/:i', async (req) => {
+  throw INSTANCES[Number((req.params as { i: string }).i)]
+})
+afterAll(async () => {
+  await app.close()
+})
 
 describe('one table for every LLM error code', () => {
   test('every LlmError class has a code of its own, and together they are exactly the codes of the table', () => {
@@ -49,7 +70,7 @@ describe('one table for every LLM error code', () => {
     if (row.lead !== null) expect(m.message.startsWith(row.lead)).toBe(true)
   })
 
-  test.each(INSTANCES.map((e, i) => [e.constructor.name, i] as const))('%s thrown in a route answers its row\'s status and Retry-After', async (_name, i) => {
+  test.each(INSTANCES.map((e, i) => [e.constructor.name, i] as const))("%s thrown in a route answers its row's status and Retry-After", async (_name, i) => {
     const e = INSTANCES[i] as LlmError
     const row = LLM_ERRORS[e.code]
     const res = await app.inject({ method: 'GET', url: `/throw/${i}` })
@@ -61,8 +82,11 @@ describe('one table for every LLM error code', () => {
     expect(failReasonOf(e.toData())).toBe(failReasonOf(e))
   })
 
-  test('a rate limit is 503 with Retry-After: the upstream\'s own wait when it sent one, else the table\'s', () => {
-    expect(llmErrorStatus(new LlmRateLimitError('slow down', { status: 429, retryAfterMs: 2_500 }))).toMatchObject({ statusCode: 503, headers: { 'retry-after': '3' } })
+  test("a rate limit is 503 with Retry-After: the upstream's own wait when it sent one, else the table's", () => {
+    expect(llmErrorStatus(new LlmRateLimitError('slow down', { status: 429, retryAfterMs: 2_500 }))).toMatchObject({
+      statusCode: 503,
+      headers: { 'retry-after': '3' },
+    })
     expect(llmErrorStatus(new LlmRateLimitError('slow down', { status: 429 }))).toMatchObject({ statusCode: 503, headers: { 'retry-after': '1' } })
     // A code without a Retry-After in the table sends none, whatever the error carries.
     expect(llmErrorStatus(new LlmUpstreamError('503', { status: 503, retryAfterMs: 2_000 })).headers).toEqual({})

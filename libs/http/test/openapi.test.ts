@@ -11,15 +11,21 @@ await app.register(swagger, openApiOptions({ title: 'test', version: '1.2.3', be
 app.register(openApiRoute)
 app.register(opsRoutes, { registries: [] })
 app.register(async (scope) => {
-  scope.post('/things', {
-    schema: {
-      body: z.strictObject({ name: z.string().min(1), size: z.number().default(1) }),
-      querystring: z.object({ dry: z.enum(['0', '1']).optional() }),
-      response: { 201: z.object({ id: z.number().int() }) },
+  scope.post(
+    '/things',
+    {
+      schema: {
+        body: z.strictObject({ name: z.string().min(1), size: z.number().default(1) }),
+        querystring: z.object({ dry: z.enum(['0', '1']).optional() }),
+        response: { 201: z.object({ id: z.number().int() }) },
+      },
     },
-  }, async (_req, reply) => reply.code(201).send({ id: 1 }))
+    async (_req, reply) => reply.code(201).send({ id: 1 }),
+  )
 })
-afterAll(async () => { await app.close() })
+afterAll(async () => {
+  await app.close()
+})
 
 test('GET /docs/json serves an OpenAPI document built from the zod route schemas', async () => {
   const res = await app.inject({ method: 'GET', url: '/docs/json' })

@@ -3,9 +3,12 @@ import { Counter, Registry } from 'prom-client'
 import { afterAll, describe, expect, test } from 'vitest'
 import { configureApp, dbReadiness, llmReadiness, opsRoutes } from '@pulsetrade/http'
 
-const hang = (signal: AbortSignal) => new Promise((_resolve, reject) => { signal.addEventListener('abort', () => reject(new Error('aborted'))) })
+const hang = (signal: AbortSignal) =>
+  new Promise((_resolve, reject) => {
+    signal.addEventListener('abort', () => reject(new Error('aborted')))
+  })
 
-function build (checks: Parameters<typeof opsRoutes>[1]['checks']) {
+function build(checks: Parameters<typeof opsRoutes>[1]['checks']) {
   const app = Fastify()
   const registry = new Registry()
   const llmRegistry = new Registry()
@@ -16,13 +19,23 @@ function build (checks: Parameters<typeof opsRoutes>[1]['checks']) {
 }
 
 const healthyDb = { query: async () => ({ rows: [] }) }
-const downDb = { query: async () => { throw new Error('connect ECONNREFUSED 127.0.0.1:5999') } }
+const downDb = {
+  query: async () => {
+    throw new Error('connect ECONNREFUSED 127.0.0.1:5999')
+  },
+}
 const upLlm = { models: async () => [{ id: 'Lexi' }] }
 const hangingLlm = { models: async (opts?: { signal?: AbortSignal }) => hang(opts!.signal!) }
 
 const apps: Array<ReturnType<typeof build>> = []
-afterAll(async () => { await Promise.all(apps.map((a) => a.close())) })
-const make = (checks: Parameters<typeof build>[0]) => { const a = build(checks); apps.push(a); return a }
+afterAll(async () => {
+  await Promise.all(apps.map((a) => a.close()))
+})
+const make = (checks: Parameters<typeof build>[0]) => {
+  const a = build(checks)
+  apps.push(a)
+  return a
+}
 
 describe('opsRoutes', () => {
   test('/healthz answers ok', async () => {

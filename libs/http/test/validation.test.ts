@@ -15,7 +15,9 @@ configureApp(app, { registry: new Registry() })
 app.post('/echo', { schema: { body: Body, querystring: Query } }, async (req) => ({ n: req.body.messages.length, limit: req.query.limit }))
 app.get('/user', { schema: { response: { 200: z.object({ name: z.string() }) } } }, async () => ({ name: 'ada', secret: 'x' }))
 app.get('/broken-reply', { schema: { response: { 200: z.object({ name: z.string() }) } } }, async () => ({ name: 42 }) as unknown as { name: string })
-afterAll(async () => { await app.close() })
+afterAll(async () => {
+  await app.close()
+})
 
 const post = (payload: unknown, url = '/echo') => app.inject({ method: 'POST', url, payload: payload as object })
 

@@ -40,30 +40,30 @@ export const UsageSchema = z.object({
 })
 
 /** LlmResult<T>: one structured LLM answer, with everything needed to explain and replay it. */
-export const llmResultSchema = <T extends z.ZodType>(parsed: T) => z.object({
-  prompt: z.string(),
-  version: z.string(),
-  hash: z.string(),
-  arm: z.string().nullable(),
-  bucket: z.number().int().nullable(),
-  ok: z.boolean(),
-  valid_json: z.boolean(),
-  repaired: z.boolean(),
-  cached: z.boolean(),
-  parsed: parsed.nullable(),
-  raw: z.string(),
-  finish_reason: z.string().nullable(),
-  latency_ms: z.number().nonnegative(),
-  usage: UsageSchema,
-  request_id: z.string().nullable(),
-  error: LlmErrorInfoSchema.nullable(),
-})
+export const llmResultSchema = <T extends z.ZodType>(parsed: T) =>
+  z.object({
+    prompt: z.string(),
+    version: z.string(),
+    hash: z.string(),
+    arm: z.string().nullable(),
+    bucket: z.number().int().nullable(),
+    ok: z.boolean(),
+    valid_json: z.boolean(),
+    repaired: z.boolean(),
+    cached: z.boolean(),
+    parsed: parsed.nullable(),
+    raw: z.string(),
+    finish_reason: z.string().nullable(),
+    latency_ms: z.number().nonnegative(),
+    usage: UsageSchema,
+    request_id: z.string().nullable(),
+    error: LlmErrorInfoSchema.nullable(),
+  })
 export type LlmResult<T> = Omit<z.infer<ReturnType<typeof llmResultSchema>>, 'parsed'> & { parsed: T | null }
 
-export const FailReasonSchema = z.enum([
-  'timeout', 'unreachable', 'invalid_json', 'circuit_open', 'queue_full', 'context_length',
-  'upstream_error', 'missing', 'llm_denied', 'risk_denied',
-]).nullable()
+export const FailReasonSchema = z
+  .enum(['timeout', 'unreachable', 'invalid_json', 'circuit_open', 'queue_full', 'context_length', 'upstream_error', 'missing', 'llm_denied', 'risk_denied'])
+  .nullable()
 
 /**
  * `features.llm.policy.samples`: present when the policy was asked k > 1 times (LLM_POLICY_SAMPLES,
@@ -91,15 +91,17 @@ export const PolicyRecordSchema = llmResultSchema(PolicyDecisionSchema).extend({
 })
 export type PolicyRecord = z.infer<typeof PolicyRecordSchema>
 
-export const SignalsSchema = z.object({
-  ret_1: z.number(),
-  ret_5: z.number(),
-  ret_20: z.number(),
-  vol_20: z.number(),
-  rsi_14: z.number(),
-  zscore_20: z.number(),
-  volume_ratio: z.number(),
-}).catchall(z.number())
+export const SignalsSchema = z
+  .object({
+    ret_1: z.number(),
+    ret_5: z.number(),
+    ret_20: z.number(),
+    vol_20: z.number(),
+    rsi_14: z.number(),
+    zscore_20: z.number(),
+    volume_ratio: z.number(),
+  })
+  .catchall(z.number())
 export type Signals = z.infer<typeof SignalsSchema>
 
 export const OrderInputSchema = z.object({

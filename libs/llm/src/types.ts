@@ -8,7 +8,10 @@ import type { LlmPriorityClass } from './client/priority-class'
  */
 
 export type ChatRole = 'system' | 'user' | 'assistant'
-export interface ChatMessage { role: ChatRole, content: string }
+export interface ChatMessage {
+  role: ChatRole
+  content: string
+}
 
 /** Sampling fields that are always sent explicitly (vLLM applies model defaults to missing ones). */
 export interface Sampling {
@@ -63,14 +66,17 @@ export interface ChatRequest {
 export interface ChatResult {
   text: string
   finish_reason: string | null
-  usage: { prompt_tokens: number, completion_tokens: number }
+  usage: { prompt_tokens: number; completion_tokens: number }
   request_id: string | null
   latency_ms: number
   cached: boolean
   model: string
 }
 
-export interface StreamChunk { delta: string, finish_reason: string | null }
+export interface StreamChunk {
+  delta: string
+  finish_reason: string | null
+}
 
 export interface HealthResult {
   ok: boolean
@@ -85,7 +91,7 @@ export interface HealthResult {
    */
   state?: 'ok' | 'saturated' | 'down'
   /** This client's own queue when the probe ended: slots held and callers waiting. */
-  queue?: { in_flight: number, waiting: number }
+  queue?: { in_flight: number; waiting: number }
 }
 
 export interface LlmClient {
@@ -100,7 +106,7 @@ export interface LlmClient {
   structured: <S extends z.ZodType>(prompt: RenderedPrompt, schema: S, opts?: CallOptions) => Promise<LlmResult<z.infer<S>>>
   /** Health probe: never cached; ok only when the reply is exactly "OK" after trimming. */
   health: (prompt: RenderedPrompt, opts?: CallOptions) => Promise<HealthResult>
-  models: (opts?: CallOptions) => Promise<Array<{ id: string, max_model_len: number | null }>>
+  models: (opts?: CallOptions) => Promise<Array<{ id: string; max_model_len: number | null }>>
   close: () => Promise<void>
   /**
    * Upstream failures (connection, timeout, 5xx) any call of this client has seen so far; a health
@@ -121,7 +127,11 @@ export interface PromptVersionInfo {
   jsonSchema: Record<string, unknown> | null
 }
 
-export interface ArmChoice { version: string, arm: string | null, bucket: number | null }
+export interface ArmChoice {
+  version: string
+  arm: string | null
+  bucket: number | null
+}
 
 export interface PromptRegistry {
   names: () => string[]
@@ -134,5 +144,5 @@ export interface PromptRegistry {
    * Renders messages + sampling. Version: opts.version, else choose(name, opts.unitKey), else active.
    * Throws naming the variable when one is missing.
    */
-  render: (name: string, vars: Record<string, unknown>, opts?: { version?: string, unitKey?: string }) => RenderedPrompt
+  render: (name: string, vars: Record<string, unknown>, opts?: { version?: string; unitKey?: string }) => RenderedPrompt
 }

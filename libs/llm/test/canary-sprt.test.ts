@@ -2,7 +2,7 @@ import { expect, test } from 'vitest'
 import { expectedSamplesToStop, sprt } from '../src/canary/sprt'
 
 // Issue 19, canary abort: the sequential test's error rates on seeded Bernoulli streams.
-function mulberry32 (seed: number): () => number {
+function mulberry32(seed: number): () => number {
   let a = seed >>> 0
   return () => {
     a = (a + 0x6d2b79f5) >>> 0
@@ -14,13 +14,17 @@ function mulberry32 (seed: number): () => number {
 }
 
 /** Runs both arms for `calls` calls in total (half each), testing after every call; returns the call count at the stop or null. */
-function run (seed: number, pControl: number, pArm: number, calls: number): number | null {
+function run(seed: number, pControl: number, pArm: number, calls: number): number | null {
   const rnd = mulberry32(seed)
   const c = { n: 0, f: 0 }
   const a = { n: 0, f: 0 }
   for (let i = 0; i < calls; i++) {
-    if (i % 2 === 0) { c.n++; if (rnd() < pControl) c.f++ } else {
-      a.n++; if (rnd() < pArm) a.f++
+    if (i % 2 === 0) {
+      c.n++
+      if (rnd() < pControl) c.f++
+    } else {
+      a.n++
+      if (rnd() < pArm) a.f++
       if (sprt({ n: a.n, failures: a.f, controlN: c.n, controlFailures: c.f }).stop) return a.n
     }
   }

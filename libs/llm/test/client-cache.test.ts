@@ -3,7 +3,16 @@ import { createPool } from '@pulsetrade/db'
 import { cacheKeyOf, createLlmClient, type LlmClientInstance } from '@pulsetrade/llm'
 import { testDatabase } from '../../../test/db'
 import {
-  AnswerSchema, captureLogger, completion, healthPrompt, nestedError, renderedPrompt, sendJson, startServer, validAnswer, type TestServer,
+  AnswerSchema,
+  captureLogger,
+  completion,
+  healthPrompt,
+  nestedError,
+  renderedPrompt,
+  sendJson,
+  startServer,
+  validAnswer,
+  type TestServer,
 } from './client-fixtures'
 
 const db = await testDatabase()
@@ -39,7 +48,12 @@ describe('llm_cache', () => {
     const row = (await db.pool.query('SELECT key, prompt, version, hash, hits, request, response FROM llm_cache')).rows[0]
     expect(row).toMatchObject({ prompt: 'policy', version: '1.0.0', hash: 'sha256:test', hits: 1 })
     expect(row.key).toMatch(/^[0-9a-f]{64}$/)
-    expect(row.request).toMatchObject({ mode: 'structured', model: 'Lexi', prompt_hash: 'sha256:test', sampling: { temperature: 0, top_p: 1, max_tokens: 200, seed: null } })
+    expect(row.request).toMatchObject({
+      mode: 'structured',
+      model: 'Lexi',
+      prompt_hash: 'sha256:test',
+      sampling: { temperature: 0, top_p: 1, max_tokens: 200, seed: null },
+    })
     expect(row.key).toBe(cacheKeyOf(row.request))
   })
 
@@ -117,8 +131,23 @@ describe('llm_calls', () => {
     await c.flush()
     const rows = (await db.pool.query('SELECT * FROM llm_calls ORDER BY attempt')).rows
     expect(rows).toHaveLength(2)
-    expect(rows[0]).toMatchObject({ prompt: 'policy', version: '1.0.0', arm: 'B', attempt: 1, ok: false, error_code: 'LLM_ERR_UPSTREAM', request_id: flaky.requests[0]?.headers['x-request-id'] })
-    expect(rows[1]).toMatchObject({ attempt: 2, ok: true, error_code: null, prompt_tokens: 40, completion_tokens: 9, request_id: flaky.requests[1]?.headers['x-request-id'] })
+    expect(rows[0]).toMatchObject({
+      prompt: 'policy',
+      version: '1.0.0',
+      arm: 'B',
+      attempt: 1,
+      ok: false,
+      error_code: 'LLM_ERR_UPSTREAM',
+      request_id: flaky.requests[0]?.headers['x-request-id'],
+    })
+    expect(rows[1]).toMatchObject({
+      attempt: 2,
+      ok: true,
+      error_code: null,
+      prompt_tokens: 40,
+      completion_tokens: 9,
+      request_id: flaky.requests[1]?.headers['x-request-id'],
+    })
     expect(rows[1].upstream).toBe(new URL(flaky.url).host + '/v1')
     await c.close()
     await flaky.close()

@@ -5,7 +5,11 @@ import { AnswerSchema, completion, deadUrl, nestedError, renderedPrompt, sendJso
 
 const req = { messages: [{ role: 'user' as const, content: 'hi' }], sampling: { temperature: 0.7, top_p: 1, max_tokens: 16 } }
 const labelOf = (url: string): string => `${new URL(url).host}/v1`
-const failure = (p: Promise<unknown>): Promise<unknown> => p.then(() => null, (e: unknown) => e)
+const failure = (p: Promise<unknown>): Promise<unknown> =>
+  p.then(
+    () => null,
+    (e: unknown) => e,
+  )
 
 const io = useTestResources()
 
@@ -59,21 +63,32 @@ describe('LlmCircuitOpenError carries the cause', () => {
 
     // A structured result stores the cause as a field next to the code.
     const r = await io.client.structured(renderedPrompt(), AnswerSchema)
-    expect(r.error).toEqual({ code: 'LLM_ERR_CIRCUIT_OPEN', cause: 'LLM_ERR_TIMEOUT', message: `circuit open for ${labelOf(s.url)} after 2 consecutive timeouts` })
+    expect(r.error).toEqual({
+      code: 'LLM_ERR_CIRCUIT_OPEN',
+      cause: 'LLM_ERR_TIMEOUT',
+      message: `circuit open for ${labelOf(s.url)} after 2 consecutive timeouts`,
+    })
     expect(failReasonOf(r.error ?? 'LLM_ERR')).toBe('timeout')
     expect(failReasonOf({ code: 'LLM_ERR_CIRCUIT_OPEN', cause: 'LLM_ERR_TIMEOUT', message: 'reworded: the breaker tripped' })).toBe('timeout')
     expect(failReasonOf('LLM_ERR_CIRCUIT_OPEN')).toBe('circuit_open') // the code alone says no more than before
-    expect(await io.client.metrics.getSingleMetricAsString('llm_client_calls_total'))
-      .toContain('llm_client_calls_total{prompt="policy",version="1.0.0",outcome="circuit_open"} 1')
+    expect(await io.client.metrics.getSingleMetricAsString('llm_client_calls_total')).toContain(
+      'llm_client_calls_total{prompt="policy",version="1.0.0",outcome="circuit_open"} 1',
+    )
     expect(s.requests).toHaveLength(2) // both fast failures sent nothing
   })
 
   test('opened by 503s: the error says upstream', async () => {
-    const s = await io.serve((_r, res) => { sendJson(res, 503, nestedError('overloaded', 503)) })
+    const s = await io.serve((_r, res) => {
+      sendJson(res, 503, nestedError('overloaded', 503))
+    })
     io.client = createLlmClient({ baseURL: s.url, maxRetries: 0, timeoutMs: 2_000, breaker: { failureThreshold: 3, cooldownMs: 60_000 } })
     for (let i = 0; i < 3; i++) await expect(io.client.chat(req)).rejects.toMatchObject({ code: 'LLM_ERR_UPSTREAM' })
-    const err = await failure(io.client.chat(req)) as LlmCircuitOpenError
-    expect(err).toMatchObject({ code: 'LLM_ERR_CIRCUIT_OPEN', causeCode: 'LLM_ERR_UPSTREAM', message: `circuit open for ${labelOf(s.url)} after 3 consecutive upstream errors` })
+    const err = (await failure(io.client.chat(req))) as LlmCircuitOpenError
+    expect(err).toMatchObject({
+      code: 'LLM_ERR_CIRCUIT_OPEN',
+      causeCode: 'LLM_ERR_UPSTREAM',
+      message: `circuit open for ${labelOf(s.url)} after 3 consecutive upstream errors`,
+    })
     expect(failReasonOf(err)).toBe('upstream_error')
     expect(failReasonOf(err.toData())).toBe('upstream_error')
   })
@@ -82,7 +97,7 @@ describe('LlmCircuitOpenError carries the cause', () => {
     const down = await deadUrl()
     io.client = createLlmClient({ baseURL: down, maxRetries: 0, timeoutMs: 2_000, breaker: { failureThreshold: 2, cooldownMs: 60_000 } })
     for (let i = 0; i < 2; i++) await expect(io.client.chat(req)).rejects.toMatchObject({ code: 'LLM_ERR_UNREACHABLE' })
-    const err = await failure(io.client.chat(req)) as LlmCircuitOpenError
+    const err = (await failure(io.client.chat(req))) as LlmCircuitOpenError
     expect(err).toMatchObject({ causeCode: 'LLM_ERR_UNREACHABLE', message: `circuit open for ${labelOf(down)} after 2 consecutive connection failures` })
     expect(failReasonOf(err.toData())).toBe('unreachable')
   })
@@ -90,14 +105,24 @@ describe('LlmCircuitOpenError carries the cause', () => {
   test.each([[0], [1]])('with several upstreams, the error names every open circuit and the most recent opening (upstream %i) is the cause', async (last) => {
     // Each upstream hangs, answers or fails with 503 on demand.
     const modes: Array<'hang' | 'ok' | '503'> = ['ok', 'ok']
-    const servers = await Promise.all([0, 1].map((i) => io.serve((_r, res) => {
-      if (modes[i] === 'ok') sendJson(res, 200, completion('ok'))
-      else if (modes[i] === '503') sendJson(res, 503, nestedError('overloaded', 503))
-    })))
+    const servers = await Promise.all(
+      [0, 1].map((i) =>
+        io.serve((_r, res) => {
+          if (modes[i] === 'ok') sendJson(res, 200, completion('ok'))
+          else if (modes[i] === '503') sendJson(res, 503, nestedError('overloaded', 503))
+        }),
+      ),
+    )
     const labels = servers.map((s) => labelOf(s.url))
     const first = 1 - last
     let t = 1_000
-    io.client = createLlmClient({ baseURL: servers.map((s) => s.url), maxRetries: 0, timeoutMs: 150, breaker: { failureThreshold: 1, cooldownMs: 60_000 }, now: () => t })
+    io.client = createLlmClient({
+      baseURL: servers.map((s) => s.url),
+      maxRetries: 0,
+      timeoutMs: 150,
+      breaker: { failureThreshold: 1, cooldownMs: 60_000 },
+      now: () => t,
+    })
     const circuit = (i: number): string | undefined => io.client?.stats().upstreams[i]?.circuit
 
     modes[first] = 'hang' // opens by a timeout at t = 1000 (calls meanwhile answered by the other)
@@ -107,7 +132,7 @@ describe('LlmCircuitOpenError carries the cause', () => {
     modes[last] = '503' // opens by a 503 at t = 2000
     await expect(io.client.chat(req)).rejects.toMatchObject({ code: 'LLM_ERR_UPSTREAM' })
 
-    const err = await failure(io.client.chat(req)) as LlmCircuitOpenError
+    const err = (await failure(io.client.chat(req))) as LlmCircuitOpenError
     expect(err).toMatchObject({ code: 'LLM_ERR_CIRCUIT_OPEN', causeCode: 'LLM_ERR_UPSTREAM', openedBy: { upstream: labels[last], at: 2_000 } })
     expect(err.upstreams).toEqual(labels)
     expect(err.message).toBe(`circuit open for ${labels[last]} after 1 consecutive upstream error; ${labels[first]} after 1 consecutive timeout`)
@@ -119,14 +144,26 @@ describe('the cause is a field, the message only describes it', () => {
   test('every opening gives its cause as a field; the message is never read', () => {
     const at = 1
     for (const code of ['LLM_ERR_TIMEOUT', 'LLM_ERR_UNREACHABLE', 'LLM_ERR_UPSTREAM', 'LLM_ERR_RATE_LIMIT'] as const) {
-      for (const [failures, sameCode] of [[1, 1], [5, 5], [5, 2], [7, 1]] as const) {
-        const e = new LlmCircuitOpenError(['a:8008/v1', 'b:8008/v1'], [{ upstream: 'b:8008/v1', code, failures, sameCode, at }, { upstream: 'a:8008/v1', code: 'LLM_ERR_TIMEOUT', failures: 5, sameCode: 5, at: 0 }])
+      for (const [failures, sameCode] of [
+        [1, 1],
+        [5, 5],
+        [5, 2],
+        [7, 1],
+      ] as const) {
+        const e = new LlmCircuitOpenError(
+          ['a:8008/v1', 'b:8008/v1'],
+          [
+            { upstream: 'b:8008/v1', code, failures, sameCode, at },
+            { upstream: 'a:8008/v1', code: 'LLM_ERR_TIMEOUT', failures: 5, sameCode: 5, at: 0 },
+          ],
+        )
         expect(e.causeCode).toBe(code)
         expect(e.toData()).toEqual({ code: 'LLM_ERR_CIRCUIT_OPEN', cause: code, message: e.message })
       }
     }
-    expect(new LlmCircuitOpenError(['a:8008/v1', 'b:8008/v1'], [{ upstream: 'b:8008/v1', code: 'LLM_ERR_UPSTREAM', failures: 5, sameCode: 2, at }]).message)
-      .toBe('circuit open for b:8008/v1 after 5 consecutive failures, the last 2 upstream errors; a:8008/v1')
+    expect(
+      new LlmCircuitOpenError(['a:8008/v1', 'b:8008/v1'], [{ upstream: 'b:8008/v1', code: 'LLM_ERR_UPSTREAM', failures: 5, sameCode: 2, at }]).message,
+    ).toBe('circuit open for b:8008/v1 after 5 consecutive failures, the last 2 upstream errors; a:8008/v1')
     const unknown = new LlmCircuitOpenError(['a:8008/v1'])
     expect(unknown).toMatchObject({ message: 'circuit open for a:8008/v1', causeCode: null, openedBy: null })
     expect(failReasonOf(unknown)).toBe('circuit_open')
@@ -141,7 +178,10 @@ describe('the cause is a field, the message only describes it', () => {
   test('a half-open circuit whose probe is in flight fails other callers fast with the same cause', async () => {
     let healthy = false
     const s = await io.serve(async (_r, res) => {
-      if (!healthy) { sendJson(res, 503, nestedError('down', 503)); return }
+      if (!healthy) {
+        sendJson(res, 503, nestedError('down', 503))
+        return
+      }
       await new Promise((resolve) => setTimeout(resolve, 100))
       sendJson(res, 200, completion('probe ok'))
     })

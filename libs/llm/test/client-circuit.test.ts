@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { createLlmClient, LlmCircuitOpenError } from '@pulsetrade/llm'
 import { createCircuitBreaker } from '../src/client/circuit-breaker'
-import { completion, deadUrl, delay, nestedError, sendJson , useTestResources } from './client-fixtures'
+import { completion, deadUrl, delay, nestedError, sendJson, useTestResources } from './client-fixtures'
 
 const req = { messages: [{ role: 'user' as const, content: 'hi' }], sampling: { temperature: 0.7, top_p: 1, max_tokens: 16 } }
 
@@ -56,7 +56,9 @@ describe('circuit breaker in the client', () => {
     io.client = createLlmClient({ baseURL: s.url, maxRetries: 0, timeoutMs: 2_000, breaker: { failureThreshold: 3, cooldownMs: 5_000 }, now: () => t })
     for (let i = 0; i < 3; i++) await expect(io.client.chat(req)).rejects.toMatchObject({ code: 'LLM_ERR_UPSTREAM' })
     expect(io.client.stats().upstreams[0]?.circuit).toBe('open')
-    expect(await io.client.metrics.getSingleMetricAsString('llm_client_circuit_state')).toContain(`llm_client_circuit_state{upstream="${new URL(s.url).host}/v1"} 2`)
+    expect(await io.client.metrics.getSingleMetricAsString('llm_client_circuit_state')).toContain(
+      `llm_client_circuit_state{upstream="${new URL(s.url).host}/v1"} 2`,
+    )
 
     const t0 = Date.now()
     const err = await io.client.chat(req).catch((e: unknown) => e)
@@ -74,7 +76,10 @@ describe('circuit breaker in the client', () => {
   test('half-open lets exactly one probe through; concurrent callers fail fast', async () => {
     let healthy = false
     const s = await io.serve(async (_r, res) => {
-      if (!healthy) { sendJson(res, 503, nestedError('down', 503)); return }
+      if (!healthy) {
+        sendJson(res, 503, nestedError('down', 503))
+        return
+      }
       await delay(100)
       sendJson(res, 200, completion('probe ok'))
     })
@@ -90,7 +95,9 @@ describe('circuit breaker in the client', () => {
   })
 
   test('4xx answers do not open the circuit', async () => {
-    const s = await io.serve((_r, res) => { sendJson(res, 400, nestedError('bad')) })
+    const s = await io.serve((_r, res) => {
+      sendJson(res, 400, nestedError('bad'))
+    })
     io.client = createLlmClient({ baseURL: s.url, maxRetries: 0, timeoutMs: 2_000, breaker: { failureThreshold: 2 } })
     for (let i = 0; i < 5; i++) await expect(io.client.chat(req)).rejects.toMatchObject({ code: 'LLM_ERR_BAD_REQUEST' })
     expect(io.client.stats().upstreams[0]?.circuit).toBe('closed')
@@ -100,7 +107,9 @@ describe('circuit breaker in the client', () => {
 describe('several upstreams', () => {
   test('with two upstreams and one down, every call succeeds', async () => {
     const down = await deadUrl()
-    const up = await io.serve((_r, res) => { sendJson(res, 200, completion('ok')) })
+    const up = await io.serve((_r, res) => {
+      sendJson(res, 200, completion('ok'))
+    })
     io.client = createLlmClient({ baseURL: [down, up.url], maxRetries: 0, timeoutMs: 2_000, breaker: { failureThreshold: 2 } })
     const results = await Promise.all(Array.from({ length: 30 }, () => io.client?.chat(req)))
     expect(results.every((r) => r?.text === 'ok')).toBe(true)
@@ -108,15 +117,29 @@ describe('several upstreams', () => {
   })
 
   test('an upstream failing with 5xx is retried on the other one, then skipped once its circuit opens', async () => {
-    const bad = await io.serve((_r, res) => { sendJson(res, 500, nestedError('boom', 500)) })
-    const good = await io.serve((_r, res) => { sendJson(res, 200, completion('good')) })
-    io.client = createLlmClient({ baseURL: `${bad.url}, ${good.url}`, maxRetries: 1, retryBaseMs: 1, retryMaxMs: 2, timeoutMs: 2_000, breaker: { failureThreshold: 2 } })
+    const bad = await io.serve((_r, res) => {
+      sendJson(res, 500, nestedError('boom', 500))
+    })
+    const good = await io.serve((_r, res) => {
+      sendJson(res, 200, completion('good'))
+    })
+    io.client = createLlmClient({
+      baseURL: `${bad.url}, ${good.url}`,
+      maxRetries: 1,
+      retryBaseMs: 1,
+      retryMaxMs: 2,
+      timeoutMs: 2_000,
+      breaker: { failureThreshold: 2 },
+    })
     for (let i = 0; i < 10; i++) expect((await io.client.chat(req)).text).toBe('good')
     expect(bad.requests.length).toBeLessThanOrEqual(2)
   })
 
   test('requests are balanced least-in-flight across healthy replicas', async () => {
-    const handler = async (_r: unknown, res: Parameters<typeof sendJson>[0]): Promise<void> => { await delay(50); sendJson(res, 200, completion('x')) }
+    const handler = async (_r: unknown, res: Parameters<typeof sendJson>[0]): Promise<void> => {
+      await delay(50)
+      sendJson(res, 200, completion('x'))
+    }
     const a = await io.serve(handler)
     const b = await io.serve(handler)
     io.client = createLlmClient({ baseURL: [a.url, b.url], timeoutMs: 5_000 })

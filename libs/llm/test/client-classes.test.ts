@@ -46,10 +46,22 @@ describe('class budgets', () => {
     const s = createSemaphore(2, 100, { ...budgets, interactive: 2, reserved: 0 })
     const first = await Promise.all([acquire(s, 'interactive'), acquire(s, 'interactive')])
     const order: string[] = []
-    const chat = acquire(s, 'interactive').then((r) => { order.push('chat'); return r })
-    const batch = acquire(s, 'batch').then((r) => { order.push('batch'); return r })
-    const forecast = acquire(s, 'forecast').then((r) => { order.push('forecast'); return r })
-    const trading = acquire(s, 'trading').then((r) => { order.push('trading'); return r })
+    const chat = acquire(s, 'interactive').then((r) => {
+      order.push('chat')
+      return r
+    })
+    const batch = acquire(s, 'batch').then((r) => {
+      order.push('batch')
+      return r
+    })
+    const forecast = acquire(s, 'forecast').then((r) => {
+      order.push('forecast')
+      return r
+    })
+    const trading = acquire(s, 'trading').then((r) => {
+      order.push('trading')
+      return r
+    })
     await delay(0)
     ;(first[0] as Release)()
     await delay(0)
@@ -84,7 +96,12 @@ describe('class budgets', () => {
 describe('health under a full queue', () => {
   let sim: LexiSim | null = null
   let client: LlmClientInstance | null = null
-  afterEach(async () => { await client?.close(); await sim?.close(); client = null; sim = null })
+  afterEach(async () => {
+    await client?.close()
+    await sim?.close()
+    client = null
+    sim = null
+  })
 
   test('with every slot held by long chats and more queued, a probe answers OK within its deadline', async () => {
     sim = await startLexiSim({ port: 0, itlBaseMs: 10, itlPerSeqMs: 0, jitterSigma: 0, textTokens: [300, 300] })

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, test } from 'vitest'
 import { createLlmClient, LlmAbortedError, LlmQueueFullError, LlmTimeoutError } from '@pulsetrade/llm'
-import { completion, deadlineWatch, delay, sendJson, startServer, warmUp , useTestResources } from './client-fixtures'
+import { completion, deadlineWatch, delay, sendJson, startServer, warmUp, useTestResources } from './client-fixtures'
 
 const req = (content = 'hi') => ({ messages: [{ role: 'user' as const, content }], sampling: { temperature: 0.7, top_p: 1, max_tokens: 16 } })
 
@@ -10,7 +10,9 @@ const t = useTestResources()
 
 describe('deadlines', () => {
   test('a server that never sends headers ends in LlmTimeoutError at the deadline, and the socket is closed', async () => {
-    t.server = await startServer(() => { /* never answers */ })
+    t.server = await startServer(() => {
+      /* never answers */
+    })
     t.client = createLlmClient({ baseURL: t.server.url, timeoutMs: 300, maxRetries: 2 })
     const watch = deadlineWatch(300)
     const err = await t.client.chat(req()).catch((e: unknown) => e)
@@ -20,7 +22,12 @@ describe('deadlines', () => {
     expect(took).toBeGreaterThanOrEqual(295)
     expect(took).toBeLessThanOrEqual(watch.bound(50))
     // The upstream sees the disconnect (vLLM aborts the sequence and frees its slot).
-    await Promise.race([t.server.requests[0]?.closedEarly, delay(500).then(() => { throw new Error('socket not closed') })])
+    await Promise.race([
+      t.server.requests[0]?.closedEarly,
+      delay(500).then(() => {
+        throw new Error('socket not closed')
+      }),
+    ])
     expect(t.server.requests).toHaveLength(1)
   })
 
@@ -32,19 +39,27 @@ describe('deadlines', () => {
     expect(watch.elapsed()).toBeLessThanOrEqual(watch.bound(50))
   })
 
-  test('the caller\'s AbortSignal gives LlmAbortedError and closes the socket', async () => {
+  test("the caller's AbortSignal gives LlmAbortedError and closes the socket", async () => {
     t.server = await startServer(() => {})
     t.client = createLlmClient({ baseURL: t.server.url, timeoutMs: 5_000 })
     const ac = new AbortController()
     setTimeout(() => ac.abort(), 100)
     await expect(t.client.chat(req(), { signal: ac.signal })).rejects.toBeInstanceOf(LlmAbortedError)
-    await Promise.race([t.server.requests[0]?.closedEarly, delay(500).then(() => { throw new Error('socket not closed') })])
+    await Promise.race([
+      t.server.requests[0]?.closedEarly,
+      delay(500).then(() => {
+        throw new Error('socket not closed')
+      }),
+    ])
   })
 })
 
 describe('concurrency slots', () => {
   test('a caller whose deadline passes while queued times out and never reaches the upstream', async () => {
-    t.server = await startServer(async (_r, res) => { await delay(400); sendJson(res, 200, completion('slow')) })
+    t.server = await startServer(async (_r, res) => {
+      await delay(400)
+      sendJson(res, 200, completion('slow'))
+    })
     t.client = createLlmClient({ baseURL: t.server.url, concurrency: 1, timeoutMs: 2_000 })
     const first = t.client.chat(req('first'))
     const watch = deadlineWatch(150)
@@ -58,7 +73,10 @@ describe('concurrency slots', () => {
   })
 
   test('the wait queue is bounded: overflow fails at once with LlmQueueFullError', async () => {
-    t.server = await startServer(async (_r, res) => { await delay(200); sendJson(res, 200, completion('x')) })
+    t.server = await startServer(async (_r, res) => {
+      await delay(200)
+      sendJson(res, 200, completion('x'))
+    })
     t.client = createLlmClient({ baseURL: t.server.url, concurrency: 1, maxQueue: 1, timeoutMs: 2_000 })
     const a = t.client.chat(req())
     const b = t.client.chat(req())

@@ -7,14 +7,20 @@ let status = 200
 let delayMs = 0
 let server: TestServer | undefined
 let client: LlmClientInstance | undefined
-afterEach(async () => { await client?.close(); await server?.close(); client = undefined; server = undefined })
-
-const modelsServer = async (): Promise<TestServer> => startServer(async (_r, res) => {
-  await delay(delayMs)
-  if (res.destroyed) return
-  res.writeHead(status, { 'content-type': 'application/json' })
-  res.end(status === 200 ? '{"object":"list","data":[{"id":"Lexi","max_model_len":4096}]}' : '')
+afterEach(async () => {
+  await client?.close()
+  await server?.close()
+  client = undefined
+  server = undefined
 })
+
+const modelsServer = async (): Promise<TestServer> =>
+  startServer(async (_r, res) => {
+    await delay(delayMs)
+    if (res.destroyed) return
+    res.writeHead(status, { 'content-type': 'application/json' })
+    res.end(status === 200 ? '{"object":"list","data":[{"id":"Lexi","max_model_len":4096}]}' : '')
+  })
 
 test('a closed port is diagnosed as unreachable', async () => {
   client = createLlmClient({ baseURL: await deadUrl() })

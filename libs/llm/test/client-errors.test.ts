@@ -1,22 +1,39 @@
 import { describe, expect, test } from 'vitest'
 import {
-  createLlmClient, failReasonOf, toLlmError, LlmAuthError, LlmBadRequestError, LlmContextLengthError,
-  LlmModelNotFoundError, LlmUnreachableError, LlmUpstreamError, } from '@pulsetrade/llm'
-import { deadUrl, flatError, nestedError, sendJson, startServer , useTestResources } from './client-fixtures'
+  createLlmClient,
+  failReasonOf,
+  toLlmError,
+  LlmAuthError,
+  LlmBadRequestError,
+  LlmContextLengthError,
+  LlmModelNotFoundError,
+  LlmUnreachableError,
+  LlmUpstreamError,
+} from '@pulsetrade/llm'
+import { deadUrl, flatError, nestedError, sendJson, startServer, useTestResources } from './client-fixtures'
 
 const req = { messages: [{ role: 'user' as const, content: 'hi' }], sampling: { temperature: 0.7, top_p: 1, max_tokens: 16 } }
-const CTX_09 = "This model's maximum context length is 4096 tokens. However, you requested 4100 tokens (4000 in the messages, 100 in the completion). Please reduce the length of the messages or completion."
-const CTX_010 = "'max_tokens' or 'max_completion_tokens' is too large: 8000. This model's maximum context length is 4096 tokens and your request has 2778 input tokens (8000 > 4096 - 2778). None"
+const CTX_09 =
+  "This model's maximum context length is 4096 tokens. However, you requested 4100 tokens (4000 in the messages, 100 in the completion). Please reduce the length of the messages or completion."
+const CTX_010 =
+  "'max_tokens' or 'max_completion_tokens' is too large: 8000. This model's maximum context length is 4096 tokens and your request has 2778 input tokens (8000 > 4096 - 2778). None"
 
 const t = useTestResources()
 
-async function failWith (status: number, body: unknown, raw = false): Promise<unknown> {
+async function failWith(status: number, body: unknown, raw = false): Promise<unknown> {
   t.server = await startServer((_r, res) => {
-    if (raw) { res.writeHead(status); res.end(); return }
+    if (raw) {
+      res.writeHead(status)
+      res.end()
+      return
+    }
     sendJson(res, status, body)
   })
   t.client = createLlmClient({ baseURL: t.server.url, maxRetries: 0, timeoutMs: 2_000 })
-  return t.client.chat(req).then(() => null, (e: unknown) => e)
+  return t.client.chat(req).then(
+    () => null,
+    (e: unknown) => e,
+  )
 }
 
 describe('error envelopes', () => {

@@ -1,12 +1,26 @@
 import { beforeAll, describe, expect, test } from 'vitest'
 import { createLlmClient } from '@pulsetrade/llm'
-import { completion, deadlineWatch, deadUrl, healthPrompt, nestedError, sendJson, startServer, warmUp, type TestServer , useTestResources } from './client-fixtures'
+import {
+  completion,
+  deadlineWatch,
+  deadUrl,
+  healthPrompt,
+  nestedError,
+  sendJson,
+  startServer,
+  warmUp,
+  type TestServer,
+  useTestResources,
+} from './client-fixtures'
 
 beforeAll(warmUp)
 
 const t = useTestResources()
 
-const replying = async (text: string): Promise<TestServer> => startServer((_r, res) => { sendJson(res, 200, completion(text)) })
+const replying = async (text: string): Promise<TestServer> =>
+  startServer((_r, res) => {
+    sendJson(res, 200, completion(text))
+  })
 
 describe('health', () => {
   test('ok when the reply is exactly OK after trimming; sends temperature 0 and a tiny max_tokens', async () => {
@@ -40,13 +54,17 @@ describe('health', () => {
   })
 
   test('an unknown model reports model "X" not served', async () => {
-    t.server = await startServer((_r, res) => { sendJson(res, 404, nestedError('The model `Lexi` does not exist.', 404)) })
+    t.server = await startServer((_r, res) => {
+      sendJson(res, 404, nestedError('The model `Lexi` does not exist.', 404))
+    })
     t.client = createLlmClient({ baseURL: t.server.url })
     expect((await t.client.health(healthPrompt())).error).toBe('model "Lexi" not served')
   })
 
   test('one quick attempt: a 503 is not retried', async () => {
-    t.server = await startServer((_r, res) => { sendJson(res, 503, nestedError('busy', 503)) })
+    t.server = await startServer((_r, res) => {
+      sendJson(res, 503, nestedError('busy', 503))
+    })
     t.client = createLlmClient({ baseURL: t.server.url, maxRetries: 3, retryBaseMs: 1 })
     const h = await t.client.health(healthPrompt())
     expect(h.ok).toBe(false)
@@ -58,7 +76,12 @@ describe('health', () => {
 describe('models', () => {
   test('lists served models with max_model_len', async () => {
     t.server = await startServer((_r, res) => {
-      sendJson(res, 200, { object: 'list', data: [{ id: 'Lexi', object: 'model', created: 1, owned_by: 'vllm', root: 'Qwen/Qwen2.5-32B-Instruct', parent: null, max_model_len: 4096, permission: [] }] })
+      sendJson(res, 200, {
+        object: 'list',
+        data: [
+          { id: 'Lexi', object: 'model', created: 1, owned_by: 'vllm', root: 'Qwen/Qwen2.5-32B-Instruct', parent: null, max_model_len: 4096, permission: [] },
+        ],
+      })
     })
     t.client = createLlmClient({ baseURL: t.server.url })
     expect(await t.client.models()).toEqual([{ id: 'Lexi', max_model_len: 4096 }])

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { createLlmClient } from '@pulsetrade/llm'
-import { AnswerSchema, captureLogger, completion, nestedError, renderedPrompt, sendJson, startServer, validAnswer , useTestResources } from './client-fixtures'
+import { AnswerSchema, captureLogger, completion, nestedError, renderedPrompt, sendJson, startServer, validAnswer, useTestResources } from './client-fixtures'
 
 const API_KEY = 'sk-lexi-8f3a9c2e71d04b6a'
 
@@ -15,7 +15,9 @@ describe('logs', () => {
     const cap = captureLogger()
     t.client = createLlmClient({ baseURL: t.server.url, apiKey: API_KEY, logger: cap.logger, maxRetries: 1, retryBaseMs: 1, timeoutMs: 2_000 })
     const r = await t.client.structured(renderedPrompt(), AnswerSchema)
-    const err = await t.client.chat({ messages: [{ role: 'user', content: 'x' }], sampling: { temperature: 1, top_p: 1, max_tokens: 5 } }).catch((e: unknown) => e)
+    const err = await t.client
+      .chat({ messages: [{ role: 'user', content: 'x' }], sampling: { temperature: 1, top_p: 1, max_tokens: 5 } })
+      .catch((e: unknown) => e)
 
     expect(t.server.requests[0]?.headers.authorization).toBe(`Bearer ${API_KEY}`) // the key was really sent
     const text = cap.lines().join('\n')
@@ -28,14 +30,26 @@ describe('logs', () => {
   })
 
   test('each call logs prompt, version, arm, latency, tokens, request id, attempt and outcome', async () => {
-    t.server = await startServer((_r, res) => { sendJson(res, 200, completion(validAnswer, { prompt_tokens: 33, completion_tokens: 7 })) })
+    t.server = await startServer((_r, res) => {
+      sendJson(res, 200, completion(validAnswer, { prompt_tokens: 33, completion_tokens: 7 }))
+    })
     const cap = captureLogger()
     t.client = createLlmClient({ baseURL: t.server.url, logger: cap.logger, timeoutMs: 2_000 })
     await t.client.structured(renderedPrompt({ arm: 'A' }), AnswerSchema)
-    const done = cap.lines().map((l) => JSON.parse(l)).find((l) => l.msg === 'llm call done')
+    const done = cap
+      .lines()
+      .map((l) => JSON.parse(l))
+      .find((l) => l.msg === 'llm call done')
     expect(done).toMatchObject({
-      component: 'llm', prompt: 'policy', version: '1.0.0', arm: 'A', outcome: 'ok',
-      prompt_tokens: 33, completion_tokens: 7, attempt: 1, request_id: t.server.requests[0]?.headers['x-request-id'],
+      component: 'llm',
+      prompt: 'policy',
+      version: '1.0.0',
+      arm: 'A',
+      outcome: 'ok',
+      prompt_tokens: 33,
+      completion_tokens: 7,
+      attempt: 1,
+      request_id: t.server.requests[0]?.headers['x-request-id'],
     })
     expect(typeof done.latency_ms).toBe('number')
   })

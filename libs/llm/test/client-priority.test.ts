@@ -25,7 +25,7 @@ const sim = async (policy: 'fcfs' | 'priority'): Promise<LexiSim> => {
 const chatReq = { messages: [{ role: 'user' as const, content: 'Hello there' }], sampling: { temperature: 0.7, top_p: 1, max_tokens: 8 } }
 
 /** One call of every class, each the way its call site makes it. */
-async function everyClass (c: LlmClientInstance): Promise<Record<LlmPriorityClass, boolean>> {
+async function everyClass(c: LlmClientInstance): Promise<Record<LlmPriorityClass, boolean>> {
   const policy = await c.structured(renderedPrompt({ prompt: 'policy' }), AnswerSchema, { priorityClass: 'trading' })
   const rationale = await c.structured(renderedPrompt({ prompt: 'rationale' }), AnswerSchema, { priorityClass: 'forecast' })
   let streamed = ''
@@ -46,9 +46,16 @@ describe('priority scheduling', () => {
     // Streams first (their refusal arrives in-band), then plain chat, concurrently.
     const more = await Promise.all(Array.from({ length: 10 }, () => client!.chat(chatReq, { priorityClass: 'interactive' })))
     expect(more.every((r) => r.text.length > 0)).toBe(true)
-    const downgrades = cap.lines().map((l) => JSON.parse(l) as { msg: string, upstream?: string })
+    const downgrades = cap
+      .lines()
+      .map((l) => JSON.parse(l) as { msg: string; upstream?: string })
       .filter((l) => l.msg.startsWith('llm upstream does not run priority scheduling'))
-    expect(downgrades.map((l) => l.upstream).sort()).toEqual(client.stats().upstreams.map((u) => u.label).sort())
+    expect(downgrades.map((l) => l.upstream).sort()).toEqual(
+      client
+        .stats()
+        .upstreams.map((u) => u.label)
+        .sort(),
+    )
     expect(client.stats().upstreams.map((u) => u.priority)).toEqual(['refused', 'refused'])
     expect(await client.metrics.getSingleMetricAsString('llm_client_priority_downgrades_total')).toMatch(/} 1\n.*} 1/s)
     // After the downgrade nothing carries a priority any more: each sim saw at most the one refusal per class.
@@ -58,8 +65,11 @@ describe('priority scheduling', () => {
   test('a downgrade never fails a trading call, even when the refusal is the first thing the upstream says', async () => {
     const s = await sim('fcfs')
     client = createLlmClient({ baseURL: `${s.url}/v1`, priorityScheduling: true, maxRetries: 0, timeoutMs: 5_000 })
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) =>
-      client!.structured(renderedPrompt({ prompt: 'policy' }), AnswerSchema, { priorityClass: i % 2 === 0 ? 'trading' : 'forecast' })))
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        client!.structured(renderedPrompt({ prompt: 'policy' }), AnswerSchema, { priorityClass: i % 2 === 0 ? 'trading' : 'forecast' }),
+      ),
+    )
     expect(results.filter((r) => !r.ok)).toEqual([])
   })
 

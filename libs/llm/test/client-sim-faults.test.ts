@@ -7,23 +7,32 @@ import { AnswerSchema, deadlineWatch, delay, healthPrompt, renderedPrompt, warmU
 const SLACK_MS = 50
 const DEADLINE_MS = 1_000
 const resultSchema = llmResultSchema(AnswerSchema)
-const prompt = (i = 0) => renderedPrompt({
-  messages: [{ role: 'system', content: 'You gate orders. Answer in JSON.' }, { role: 'user', content: `Order ${i}: buy 5 ACME` }],
-  sampling: { temperature: 0.3, top_p: 1, max_tokens: 120 },
-})
+const prompt = (i = 0) =>
+  renderedPrompt({
+    messages: [
+      { role: 'system', content: 'You gate orders. Answer in JSON.' },
+      { role: 'user', content: `Order ${i}: buy 5 ACME` },
+    ],
+    sampling: { temperature: 0.3, top_p: 1, max_tokens: 120 },
+  })
 
 let sim: LexiSim
 beforeAll(async () => {
   await warmUp()
   sim = await startLexiSim({ port: 0, fixedLatencyMs: 60, seed: 7 })
 })
-afterEach(async () => { await sim.resetFaults() })
-afterAll(async () => { await sim.close() })
+afterEach(async () => {
+  await sim.resetFaults()
+})
+afterAll(async () => {
+  await sim.close()
+})
 
-const client = () => createLlmClient({ baseURL: `${sim.url}/v1`, timeoutMs: DEADLINE_MS, retryBaseMs: 20, retryMaxMs: 100, breaker: { failureThreshold: 1_000 } })
+const client = () =>
+  createLlmClient({ baseURL: `${sim.url}/v1`, timeoutMs: DEADLINE_MS, retryBaseMs: 20, retryMaxMs: 100, breaker: { failureThreshold: 1_000 } })
 
 /** Runs structured calls one after another, checking each one's deadline bound and the contract shape. */
-async function timedStructured (n = 1) {
+async function timedStructured(n = 1) {
   const c = client()
   const out = []
   for (let i = 0; i < n; i++) {
@@ -100,7 +109,11 @@ describe('lexi-sim faults end typed, within the deadline', () => {
     const watch = deadlineWatch(DEADLINE_MS)
     const got: StreamChunk[] = []
     const err = await (async () => {
-      for await (const ch of c.chatStream({ messages: [{ role: 'user', content: 'Explain the move.' }], sampling: { temperature: 0.5, top_p: 1, max_tokens: 40 } })) got.push(ch)
+      for await (const ch of c.chatStream({
+        messages: [{ role: 'user', content: 'Explain the move.' }],
+        sampling: { temperature: 0.5, top_p: 1, max_tokens: 40 },
+      }))
+        got.push(ch)
     })().catch((e: unknown) => e)
     const took = watch.elapsed()
     await c.close()
@@ -115,7 +128,12 @@ describe('lexi-sim faults end typed, within the deadline', () => {
     const c = client()
     const watch = deadlineWatch(400)
     const err = await (async () => {
-      for await (const _ch of c.chatStream({ messages: [{ role: 'user', content: 'x' }], sampling: { temperature: 0.5, top_p: 1, max_tokens: 40 } }, { timeoutMs: 400 })) { /* none */ }
+      for await (const _ch of c.chatStream(
+        { messages: [{ role: 'user', content: 'x' }], sampling: { temperature: 0.5, top_p: 1, max_tokens: 40 } },
+        { timeoutMs: 400 },
+      )) {
+        /* none */
+      }
     })().catch((e: unknown) => e)
     const took = watch.elapsed()
     await c.close()
@@ -139,7 +157,10 @@ describe('lexi-sim error envelopes', () => {
       const s = await startLexiSim({ port: 0, fixedLatencyMs: 5, vllmVersion: version })
       // maxContextTokens above the real window so the client's own budget check lets it through.
       const c = createLlmClient({ baseURL: `${s.url}/v1`, timeoutMs: DEADLINE_MS, maxContextTokens: 100_000 })
-      const big = renderedPrompt({ messages: [{ role: 'user', content: 'lorem ipsum dolor '.repeat(1500) }], sampling: { temperature: 0, top_p: 1, max_tokens: 100 } })
+      const big = renderedPrompt({
+        messages: [{ role: 'user', content: 'lorem ipsum dolor '.repeat(1500) }],
+        sampling: { temperature: 0, top_p: 1, max_tokens: 100 },
+      })
       const r = await c.structured(big, AnswerSchema)
       await c.close()
       const requests = s.stats().byRoute['/v1/chat/completions']

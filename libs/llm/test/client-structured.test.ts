@@ -2,7 +2,16 @@ import { describe, expect, test } from 'vitest'
 import { z } from 'zod'
 import { createLlmClient, llmResultSchema } from '@pulsetrade/llm'
 import {
-  AnswerSchema, completion, deadUrl, nestedError, renderedPrompt, sendJson, startServer, validAnswer, type TestServer, useTestResources,
+  AnswerSchema,
+  completion,
+  deadUrl,
+  nestedError,
+  renderedPrompt,
+  sendJson,
+  startServer,
+  validAnswer,
+  type TestServer,
+  useTestResources,
 } from './client-fixtures'
 
 const t = useTestResources()
@@ -10,7 +19,7 @@ const t = useTestResources()
 const resultSchema = llmResultSchema(AnswerSchema)
 
 /** A server answering the n-th request with answers[n-1] (last one repeats). */
-async function answering (...answers: Array<string | { text: string, finish: string }>): Promise<TestServer> {
+async function answering(...answers: Array<string | { text: string; finish: string }>): Promise<TestServer> {
   return startServer((_r, res, n) => {
     const a = answers[Math.min(n, answers.length) - 1] ?? ''
     const text = typeof a === 'string' ? a : a.text
@@ -28,14 +37,25 @@ describe('structured', () => {
     expect(body).toMatchObject({ model: 'Lexi', temperature: 0.3, top_p: 0.8, max_tokens: 120, seed: 7, messages: prompt.messages })
     expect(body.response_format).toEqual({ type: 'json_schema', json_schema: { name: 'policy', schema: z.toJSONSchema(AnswerSchema), strict: true } })
     expect(resultSchema.parse(r)).toMatchObject({
-      prompt: 'policy', version: '1.0.0', hash: 'sha256:test', arm: null, bucket: null,
-      ok: true, valid_json: true, repaired: false, cached: false, parsed: { decision: 'allow', score: 0.7 },
-      raw: validAnswer, finish_reason: 'stop', usage: { prompt_tokens: 50, completion_tokens: 10 }, error: null,
+      prompt: 'policy',
+      version: '1.0.0',
+      hash: 'sha256:test',
+      arm: null,
+      bucket: null,
+      ok: true,
+      valid_json: true,
+      repaired: false,
+      cached: false,
+      parsed: { decision: 'allow', score: 0.7 },
+      raw: validAnswer,
+      finish_reason: 'stop',
+      usage: { prompt_tokens: 50, completion_tokens: 10 },
+      error: null,
     })
     expect(r.request_id).toBe(t.server.requests[0]?.headers['x-request-id'])
   })
 
-  test('the prompt\'s own JSON schema, when given, is sent instead of the zod-derived one', async () => {
+  test("the prompt's own JSON schema, when given, is sent instead of the zod-derived one", async () => {
     t.server = await answering(validAnswer)
     t.client = createLlmClient({ baseURL: t.server.url, timeoutMs: 2_000 })
     const jsonSchema = { type: 'object', properties: { decision: { type: 'string' } } }
@@ -99,8 +119,10 @@ describe('structured', () => {
     expect(r.error?.message).toMatch(/^connect ECONNREFUSED/)
   })
 
-  test('a 400 during structured is returned, not thrown, with vLLM\'s message', async () => {
-    t.server = await startServer((_r, res) => { sendJson(res, 400, nestedError('response_format is invalid')) })
+  test("a 400 during structured is returned, not thrown, with vLLM's message", async () => {
+    t.server = await startServer((_r, res) => {
+      sendJson(res, 400, nestedError('response_format is invalid'))
+    })
     t.client = createLlmClient({ baseURL: t.server.url, timeoutMs: 2_000 })
     const r = await t.client.structured(renderedPrompt(), AnswerSchema)
     expect(r.error).toEqual({ code: 'LLM_ERR_BAD_REQUEST', cause: null, message: 'response_format is invalid' })

@@ -9,19 +9,30 @@ const req = { messages: [{ role: 'user' as const, content: 'hi' }], sampling: { 
 const t = useTestResources()
 
 const completion = (content: unknown): unknown => ({
-  id: 'chatcmpl-1', object: 'chat.completion', created: 1, model: 'Lexi',
+  id: 'chatcmpl-1',
+  object: 'chat.completion',
+  created: 1,
+  model: 'Lexi',
   choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
   usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
 })
 
-async function answer (status: number, body: string): Promise<unknown> {
-  t.server = await startServer((_r, res) => { res.writeHead(status, { 'content-type': 'application/json' }); res.end(body) })
+async function answer(status: number, body: string): Promise<unknown> {
+  t.server = await startServer((_r, res) => {
+    res.writeHead(status, { 'content-type': 'application/json' })
+    res.end(body)
+  })
   t.client = createLlmClient({ baseURL: t.server.url, apiKey: 'sk-transport', maxRetries: 0, timeoutMs: 2_000 })
-  return t.client.chat(req).then((r) => r, (e: unknown) => e)
+  return t.client.chat(req).then(
+    (r) => r,
+    (e: unknown) => e,
+  )
 }
 
 test('sends one JSON POST to /v1/chat/completions with the key, a request id and the explicit sampling', async () => {
-  t.server = await startServer((_r, res) => { sendJson(res, 200, completion('fine')) })
+  t.server = await startServer((_r, res) => {
+    sendJson(res, 200, completion('fine'))
+  })
   t.client = createLlmClient({ baseURL: `${t.server.url}/`, apiKey: 'sk-transport', maxRetries: 0 })
   const r = await t.client.chat(req)
   expect(r).toMatchObject({ text: 'fine', finish_reason: 'stop', usage: { prompt_tokens: 3, completion_tokens: 1 }, model: 'Lexi' })
@@ -44,7 +55,10 @@ test('a 200 whose body is not JSON is LLM_ERR_UPSTREAM quoting the body', async 
 })
 
 test('a 200 without choices is LLM_ERR_UPSTREAM', async () => {
-  expect(await answer(200, JSON.stringify({ object: 'chat.completion' }))).toMatchObject({ code: 'LLM_ERR_UPSTREAM', message: expect.stringContaining('choices') })
+  expect(await answer(200, JSON.stringify({ object: 'chat.completion' }))).toMatchObject({
+    code: 'LLM_ERR_UPSTREAM',
+    message: expect.stringContaining('choices'),
+  })
 })
 
 test('a 200 with an empty choices array is LLM_ERR_UPSTREAM', async () => {
@@ -52,7 +66,10 @@ test('a 200 with an empty choices array is LLM_ERR_UPSTREAM', async () => {
 })
 
 test('a choice whose content is not a string is LLM_ERR_UPSTREAM', async () => {
-  expect(await answer(200, JSON.stringify(completion({ text: 'x' })))).toMatchObject({ code: 'LLM_ERR_UPSTREAM', message: expect.stringContaining('message.content') })
+  expect(await answer(200, JSON.stringify(completion({ text: 'x' })))).toMatchObject({
+    code: 'LLM_ERR_UPSTREAM',
+    message: expect.stringContaining('message.content'),
+  })
 })
 
 test('a 503 with a body is mapped with its status and message', async () => {

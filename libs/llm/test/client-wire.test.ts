@@ -20,16 +20,19 @@ beforeAll(async () => {
   client = createLlmClient({ baseURL: `${sim.url}/v1`, timeoutMs: 5_000 })
   sdk = new OpenAI({ baseURL: `${sim.url}/v1`, apiKey: 'EMPTY', maxRetries: 0, timeout: 5_000 })
 })
-afterAll(async () => { await client.close(); await sim.close() })
+afterAll(async () => {
+  await client.close()
+  await sim.close()
+})
 
-async function collect (it: AsyncIterable<StreamChunk>): Promise<StreamChunk[]> {
+async function collect(it: AsyncIterable<StreamChunk>): Promise<StreamChunk[]> {
   const out: StreamChunk[] = []
   for await (const c of it) out.push(c)
   return out
 }
 
 describe('wire compatible with the openai SDK', () => {
-  test('a stream reads the same text and finish reason as the SDK\'s stream and as the plain completion', async () => {
+  test("a stream reads the same text and finish reason as the SDK's stream and as the plain completion", async () => {
     const ours = await collect(client.chatStream({ messages, sampling }))
     const theirs = await sdk.chat.completions.create({ model: 'Lexi', messages, ...sampling, stream: true, stream_options: { include_usage: true } })
     let text = ''
@@ -49,13 +52,15 @@ describe('wire compatible with the openai SDK', () => {
     expect((await client.models()).map((m) => m.id)).toEqual(page.data.map((m) => m.id))
   })
 
-  test('an in-band error frame: the SDK throws APIError, the client LlmUpstreamError, both with vLLM\'s message', async () => {
+  test("an in-band error frame: the SDK throws APIError, the client LlmUpstreamError, both with vLLM's message", async () => {
     await sim.setFaults({ stream_error: 1 })
     try {
       const ours = await collect(client.chatStream({ messages, sampling })).catch((e: unknown) => e)
       const theirs = await (async () => {
         const s = await sdk.chat.completions.create({ model: 'Lexi', messages, ...sampling, stream: true })
-        for await (const _c of s) { /* until the error frame */ }
+        for await (const _c of s) {
+          /* until the error frame */
+        }
       })().catch((e: unknown) => e)
       expect(ours).toBeInstanceOf(LlmUpstreamError)
       expect(theirs).toBeInstanceOf(APIError)
@@ -76,7 +81,9 @@ test('a finished stream leaves its socket open for the next request (the body is
     res.end()
   })
   let connects = 0
-  const agent = new Agent({ connections: 1, connect: { timeout: 2_000 } }).on('connect', () => { connects++ })
+  const agent = new Agent({ connections: 1, connect: { timeout: 2_000 } }).on('connect', () => {
+    connects++
+  })
   const c = createLlmClient({ baseURL: server.url, timeoutMs: 2_000, dispatcher: () => agent })
   try {
     for (let i = 0; i < 3; i++) expect((await collect(c.chatStream({ messages, sampling }))).map((x) => x.delta).join('')).toBe('a')

@@ -12,7 +12,8 @@ const failRisk: RiskVerdict = {
     { check: 'order_notional', pass: false, code: 'RISK_MAX_NOTIONAL', reason: 'notional=300000 limit=250000' },
   ],
 }
-const gate = (over: Partial<GateInput>) => evaluateGate({ risk: passRisk, llm: policyResult({}), riskReducing: false, mode: 'enforce', gateDisabled: false, qty: 10, ...over })
+const gate = (over: Partial<GateInput>) =>
+  evaluateGate({ risk: passRisk, llm: policyResult({}), riskReducing: false, mode: 'enforce', gateDisabled: false, qty: 10, ...over })
 
 describe('risk step', () => {
   test('a failed risk check denies with its reason code even when the gate is disabled', () => {
@@ -32,8 +33,20 @@ describe('risk step', () => {
 describe('enforce mode', () => {
   test('an allowing decision with size_factor 1 keeps the quantity', () => {
     const v = gate({})
-    expect(v).toMatchObject({ effective: 'allow', qty: 10, requested_qty: 10, reason_code: 'LLM_ALLOW', size_factor: 1, would: null, fail_reason: null, warn: null })
-    expect(v.steps.map((s) => [s.step, s.verdict, s.code])).toEqual([['risk', 'allow', 'RISK_OK'], ['llm', 'allow', 'LLM_ALLOW']])
+    expect(v).toMatchObject({
+      effective: 'allow',
+      qty: 10,
+      requested_qty: 10,
+      reason_code: 'LLM_ALLOW',
+      size_factor: 1,
+      would: null,
+      fail_reason: null,
+      warn: null,
+    })
+    expect(v.steps.map((s) => [s.step, s.verdict, s.code])).toEqual([
+      ['risk', 'allow', 'RISK_OK'],
+      ['llm', 'allow', 'LLM_ALLOW'],
+    ])
   })
 
   test('size_factor shrinks the quantity rounded down to the lot', () => {
@@ -43,7 +56,12 @@ describe('enforce mode', () => {
   })
 
   test('shrinking below one lot denies', () => {
-    expect(gate({ qty: 1, llm: policyResult({ size_factor: 0.5 }) })).toMatchObject({ effective: 'deny', qty: 0, reason_code: 'LLM_SIZE_ZERO', fail_reason: 'llm_denied' })
+    expect(gate({ qty: 1, llm: policyResult({ size_factor: 0.5 }) })).toMatchObject({
+      effective: 'deny',
+      qty: 0,
+      reason_code: 'LLM_SIZE_ZERO',
+      fail_reason: 'llm_denied',
+    })
   })
 
   test('a deny decision denies', () => {
@@ -53,8 +71,12 @@ describe('enforce mode', () => {
   })
 
   test.each([
-    ['LLM_ERR_TIMEOUT', 'timeout'], ['LLM_ERR_UNREACHABLE', 'unreachable'], ['LLM_ERR_INVALID_JSON', 'invalid_json'],
-    ['LLM_ERR_CIRCUIT_OPEN', 'circuit_open'], ['LLM_ERR_QUEUE_FULL', 'queue_full'], ['LLM_ERR_CONTEXT_LENGTH', 'context_length'],
+    ['LLM_ERR_TIMEOUT', 'timeout'],
+    ['LLM_ERR_UNREACHABLE', 'unreachable'],
+    ['LLM_ERR_INVALID_JSON', 'invalid_json'],
+    ['LLM_ERR_CIRCUIT_OPEN', 'circuit_open'],
+    ['LLM_ERR_QUEUE_FULL', 'queue_full'],
+    ['LLM_ERR_CONTEXT_LENGTH', 'context_length'],
     ['LLM_ERR_UPSTREAM', 'upstream_error'],
   ])('a failed call with %s denies with fail_reason %s', (code, reason) => {
     expect(gate({ llm: failedResult(code) })).toMatchObject({ effective: 'deny', qty: 0, fail_reason: reason, reason_code: `LLM_${reason.toUpperCase()}` })
@@ -83,7 +105,12 @@ describe('shadow mode and ORDER_GATE_DISABLED', () => {
   })
 
   test('shadow records an allowing decision as would_allow and does not shrink', () => {
-    expect(gate({ mode: 'shadow', llm: policyResult({ size_factor: 0.5 }) })).toMatchObject({ effective: 'allow', qty: 10, would: 'would_allow', size_factor: 0.5 })
+    expect(gate({ mode: 'shadow', llm: policyResult({ size_factor: 0.5 }) })).toMatchObject({
+      effective: 'allow',
+      qty: 10,
+      would: 'would_allow',
+      size_factor: 0.5,
+    })
   })
 
   test('a disabled gate allows, records the LLM opinion, adds an override step and a warning', () => {
@@ -119,8 +146,16 @@ test('gateFailReason of a fast-failed call whose circuit was opened by timeouts 
   const error = { code: 'LLM_ERR_CIRCUIT_OPEN', cause: 'LLM_ERR_TIMEOUT', message: 'the breaker tripped (any wording)' }
   expect(gateFailReason(error)).toBe('timeout')
   expect(gateFailReason({ code: 'LLM_ERR_CIRCUIT_OPEN', message: 'circuit open for 127.0.0.1:8008/v1 after 5 consecutive timeouts' })).toBe('circuit_open')
-  expect(evaluateGate({ risk: { pass: true, checks: [] }, llm: failedResult(error.code, error.message, error.cause), riskReducing: false, mode: 'enforce', gateDisabled: false, qty: 10 }))
-    .toMatchObject({ effective: 'deny', fail_reason: 'timeout' })
+  expect(
+    evaluateGate({
+      risk: { pass: true, checks: [] },
+      llm: failedResult(error.code, error.message, error.cause),
+      riskReducing: false,
+      mode: 'enforce',
+      gateDisabled: false,
+      qty: 10,
+    }),
+  ).toMatchObject({ effective: 'deny', fail_reason: 'timeout' })
 })
 
 test('shrinkQty never returns more than the requested quantity', () => {
@@ -135,14 +170,20 @@ test('shrinkQty never rounds a target just below a lot boundary up past qty × s
   expect(shrinkQty(3, 0.1, 0.1)).toBe(0.3)
 })
 
-test('the risk step\'s code comes from the check\'s code field, whatever its reason says', () => {
-  const odd: RiskVerdict = { pass: false, checks: [{ check: 'collar', pass: false, code: 'RISK_COLLAR', reason: 'RISK_MAX_QTY: a reason that names another code' }] }
+test("the risk step's code comes from the check's code field, whatever its reason says", () => {
+  const odd: RiskVerdict = {
+    pass: false,
+    checks: [{ check: 'collar', pass: false, code: 'RISK_COLLAR', reason: 'RISK_MAX_QTY: a reason that names another code' }],
+  }
   expect(gate({ risk: odd })).toMatchObject({ effective: 'deny', reason_code: 'RISK_COLLAR', steps: [{ code: 'RISK_COLLAR' }] })
 })
 
 test('llmFailReason names why a failed call failed (a diagnosed open circuit); it never turns an answer into a failure', () => {
-  expect(gate({ llm: failedResult('LLM_ERR_CIRCUIT_OPEN', 'circuit open'), llmFailReason: 'unreachable' }))
-    .toMatchObject({ effective: 'deny', fail_reason: 'unreachable', reason_code: 'LLM_UNREACHABLE' })
+  expect(gate({ llm: failedResult('LLM_ERR_CIRCUIT_OPEN', 'circuit open'), llmFailReason: 'unreachable' })).toMatchObject({
+    effective: 'deny',
+    fail_reason: 'unreachable',
+    reason_code: 'LLM_UNREACHABLE',
+  })
   expect(gate({ llm: failedResult('LLM_ERR_TIMEOUT'), llmFailReason: 'llm_denied' })).toMatchObject({ fail_reason: 'timeout' })
   expect(gate({ llm: policyResult({}), llmFailReason: 'timeout' })).toMatchObject({ effective: 'allow', fail_reason: null })
 })

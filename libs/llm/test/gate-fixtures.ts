@@ -1,7 +1,7 @@
 import type { LlmResult, PolicyDecision } from '../src/contract'
 
 /** A policy LlmResult as the client returns it; override any field. */
-export function policyResult (decision: Partial<PolicyDecision> | null, over: Partial<LlmResult<PolicyDecision>> = {}): LlmResult<PolicyDecision> {
+export function policyResult(decision: Partial<PolicyDecision> | null, over: Partial<LlmResult<PolicyDecision>> = {}): LlmResult<PolicyDecision> {
   const parsed = decision == null ? null : { decision: 'allow' as const, size_factor: 1, reason: 'fits the forecast', risk_flags: [], ...decision }
   return {
     prompt: 'policy',

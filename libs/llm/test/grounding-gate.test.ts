@@ -7,7 +7,8 @@ import { policyResult } from './gate-fixtures'
 const passRisk: RiskVerdict = { pass: true, checks: [{ check: 'state', pass: true, code: 'OK', reason: 'state=ACTIVE' }] }
 const ungrounded = { cited: 6, matched: 5, unmatched: [{ text: '+1.87 %', where: 'summary' }] }
 const grounded = { cited: 6, matched: 6, unmatched: [] }
-const gate = (over: Partial<GateInput>) => evaluateGate({ risk: passRisk, llm: policyResult({}), riskReducing: false, mode: 'enforce', gateDisabled: false, qty: 10, ...over })
+const gate = (over: Partial<GateInput>) =>
+  evaluateGate({ risk: passRisk, llm: policyResult({}), riskReducing: false, mode: 'enforce', gateDisabled: false, qty: 10, ...over })
 
 test('off (the default): an ungrounded rationale does not change the verdict', () => {
   expect(gate({ rationaleGrounding: ungrounded })).toMatchObject({ effective: 'allow', qty: 10, reason_code: 'LLM_ALLOW' })
@@ -23,8 +24,13 @@ test('on, enforce: an ungrounded rationale denies with LLM_UNGROUNDED naming the
 })
 
 test('on, shadow: recorded as would_deny, the order still goes', () => {
-  expect(gate({ rationaleGrounding: ungrounded, requireGrounded: true, mode: 'shadow' }))
-    .toMatchObject({ effective: 'allow', qty: 10, would: 'would_deny', reason_code: 'SHADOW_WOULD_DENY', fail_reason: 'llm_denied' })
+  expect(gate({ rationaleGrounding: ungrounded, requireGrounded: true, mode: 'shadow' })).toMatchObject({
+    effective: 'allow',
+    qty: 10,
+    would: 'would_deny',
+    reason_code: 'SHADOW_WOULD_DENY',
+    fail_reason: 'llm_denied',
+  })
 })
 
 test('on: risk denials, risk-reducing orders and an LLM deny keep their own codes', () => {

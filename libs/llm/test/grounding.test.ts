@@ -95,11 +95,14 @@ test('citedNumbers reads sign, unit and decimals', () => {
 })
 
 test('counts over summary, drivers and risks, and says where the unmatched number is', () => {
-  const g = checkGrounding(rationale(
-    'Up forecast: p_up 0.62, mu +1.23 % against sigma 2.10 %.',
-    ['5-bar return +2.10 %, in the forecast direction', 'volume 1.84x average'],
-    ['RSI 71.36 above 70', 'vol_20 at 4.00 %'],
-  ), inputs)
+  const g = checkGrounding(
+    rationale(
+      'Up forecast: p_up 0.62, mu +1.23 % against sigma 2.10 %.',
+      ['5-bar return +2.10 %, in the forecast direction', 'volume 1.84x average'],
+      ['RSI 71.36 above 70', 'vol_20 at 4.00 %'],
+    ),
+    inputs,
+  )
   expect(g).toEqual({ cited: 8, matched: 7, unmatched: [{ text: '4.00 %', where: 'risks[1]' }] })
 })
 
@@ -110,10 +113,34 @@ test('an order of null leaves no order figures to match', () => {
 test('features.llm keeps the grounding (additive, optional)', () => {
   const grounding = { cited: 2, matched: 1, unmatched: [{ text: '8 %', where: 'summary' }] }
   const base = {
-    prompt: 'rationale', version: '1.0.0', hash: 'h', arm: null, bucket: null, ok: true, valid_json: true, repaired: false, cached: false,
-    parsed: { ...rationale('x'), confidence: 0.5 }, raw: '{}', finish_reason: 'stop', latency_ms: 1, usage: { prompt_tokens: 1, completion_tokens: 1 }, request_id: null, error: null,
+    prompt: 'rationale',
+    version: '1.0.0',
+    hash: 'h',
+    arm: null,
+    bucket: null,
+    ok: true,
+    valid_json: true,
+    repaired: false,
+    cached: false,
+    parsed: { ...rationale('x'), confidence: 0.5 },
+    raw: '{}',
+    finish_reason: 'stop',
+    latency_ms: 1,
+    usage: { prompt_tokens: 1, completion_tokens: 1 },
+    request_id: null,
+    error: null,
   }
-  const policy = { ...base, prompt: 'policy', parsed: null, ok: false, mode: 'enforce', gate_disabled: false, effective: 'no_order', would: null, fail_reason: 'missing' }
+  const policy = {
+    ...base,
+    prompt: 'policy',
+    parsed: null,
+    ok: false,
+    mode: 'enforce',
+    gate_disabled: false,
+    effective: 'no_order',
+    would: null,
+    fail_reason: 'missing',
+  }
   const features = { model: 'Lexi', inputs, rationale: { ...base, grounding }, policy }
   expect(FeaturesLlmSchema.parse(features).rationale.grounding).toEqual(grounding)
   expect(FeaturesLlmSchema.parse({ ...features, rationale: base }).rationale.grounding).toBeUndefined()

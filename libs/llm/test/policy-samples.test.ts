@@ -41,10 +41,13 @@ describe('combinePolicySamples', () => {
 })
 
 describe('samplePolicy', () => {
-  test('k = 1 is one call with the version\'s own seed, returned untouched', async () => {
+  test("k = 1 is one call with the version's own seed, returned untouched", async () => {
     const seeds: Array<number | undefined> = []
     const only = policyResult({ size_factor: 0.6 })
-    const r = await samplePolicy(1, undefined, async (s) => { seeds.push(s); return only })
+    const r = await samplePolicy(1, undefined, async (s) => {
+      seeds.push(s)
+      return only
+    })
     expect(seeds).toEqual([undefined])
     expect(r).toBe(only)
     expect('samples' in r).toBe(false)
@@ -52,7 +55,10 @@ describe('samplePolicy', () => {
 
   test('k = 3 asks seeds base..base+2 concurrently; bad k is refused', async () => {
     const seeds: Array<number | undefined> = []
-    const r = await samplePolicy(3, 10, async (s) => { seeds.push(s); return policyResult({ decision: s === 11 ? 'deny' : 'allow' }) })
+    const r = await samplePolicy(3, 10, async (s) => {
+      seeds.push(s)
+      return policyResult({ decision: s === 11 ? 'deny' : 'allow' })
+    })
     expect(seeds).toEqual([10, 11, 12])
     expect(r.parsed?.decision).toBe('deny')
     expect(r.samples?.decisions).toEqual(['allow', 'deny', 'allow'])

@@ -45,15 +45,20 @@ describe('weighted split', () => {
 
   test('an equal split (no weights) gives each arm about half', () => {
     const reg = load('rationale:1.0.0,1.1.0')
-    expect(reg.arms('rationale')?.map(a => [a.version, a.weight, a.from, a.to])).toEqual([['1.0.0', 50, 0, 5000], ['1.1.0', 50, 5000, 10_000]])
-    const share = unitKeys().filter(k => reg.choose('rationale', k).version === '1.1.0').length / 100
+    expect(reg.arms('rationale')?.map((a) => [a.version, a.weight, a.from, a.to])).toEqual([
+      ['1.0.0', 50, 0, 5000],
+      ['1.1.0', 50, 5000, 10_000],
+    ])
+    const share = unitKeys().filter((k) => reg.choose('rationale', k).version === '1.1.0').length / 100
     expect(Math.abs(share - 50)).toBeLessThanOrEqual(1.5)
   })
 
   test('the bucket is sha256(prompt \\n salt \\n unit key), first 48 bits, mod 10000', () => {
     const reg = load(SPEC_90_10)
     const key = 'SPX|2020-01-17T00:00:00.000Z'
-    const digest = createHash('sha256').update(`rationale\n${reg.abSalt('rationale')}\n${key}`).digest()
+    const digest = createHash('sha256')
+      .update(`rationale\n${reg.abSalt('rationale')}\n${key}`)
+      .digest()
     const expected = Number(BigInt('0x' + digest.subarray(0, 6).toString('hex')) % 10_000n)
     const choice = reg.choose('rationale', key)
     expect(choice.bucket).toBe(expected)
@@ -65,13 +70,22 @@ describe('sticky across processes', () => {
   test('a separate process assigns every one of 10,000 keys the same arm and bucket', async () => {
     const keys = unitKeys()
     const here = load(SPEC_90_10)
-    const expected = keys.map(k => { const c = here.choose('rationale', k); return [c.arm, c.bucket] })
+    const expected = keys.map((k) => {
+      const c = here.choose('rationale', k)
+      return [c.arm, c.bucket]
+    })
     const jobFile = join(tmp, 'job.json')
     writeFileSync(jobFile, JSON.stringify({ yaml: PROMPTS_YAML, spec: SPEC_90_10, prompt: 'rationale', keys }))
     const stdout = await new Promise<string>((resolve, reject) => {
-      execFile(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'libs/llm/test/registry-arms-child.ts'), jobFile],
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', join(REPO_ROOT, 'libs/llm/test/registry-arms-child.ts'), jobFile],
         { cwd: REPO_ROOT, timeout: 30_000, maxBuffer: 16 * 1024 * 1024 },
-        (err, out) => { if (err !== null) reject(err); else resolve(out) })
+        (err, out) => {
+          if (err !== null) reject(err)
+          else resolve(out)
+        },
+      )
     })
     expect(JSON.parse(stdout)).toEqual(expected)
   }, 60_000)
@@ -115,8 +129,16 @@ describe('arms in rendered prompts', () => {
   test('parseAbBuckets works against any registry view and keeps arms in written order', () => {
     const view = { names: () => ['p'], versions: () => [{ version: '1.0.0' }, { version: '2.0.0' }, { version: '3.0.0' }] }
     const arms = parseAbBuckets(' p : 3.0.0 , 1.0.0 , 2.0.0 ; ', view).get('p')
-    expect(arms?.map(a => [a.version, a.from, a.to])).toEqual([['3.0.0', 0, 3334], ['1.0.0', 3334, 6667], ['2.0.0', 6667, 10_000]])
+    expect(arms?.map((a) => [a.version, a.from, a.to])).toEqual([
+      ['3.0.0', 0, 3334],
+      ['1.0.0', 3334, 6667],
+      ['2.0.0', 6667, 10_000],
+    ])
     expect(parseAbBuckets(undefined, view).size).toBe(0)
-    expect(parseAbBuckets('p:1.0.0=12.5,2.0.0=87.5', view).get('p')?.map(a => a.weight)).toEqual([12.5, 87.5])
+    expect(
+      parseAbBuckets('p:1.0.0=12.5,2.0.0=87.5', view)
+        .get('p')
+        ?.map((a) => a.weight),
+    ).toEqual([12.5, 87.5])
   })
 })

@@ -92,7 +92,10 @@ const yamlCases: YamlCase[] = [
     name: 'variable no caller passes',
     from: 'not 15).\n        variables: [count, rows]',
     to: 'not 15).\n        variables: [count, rows, symbol]',
-    also: ['{"count": {{count}}, "rows": {{rows}}}\n          </recent_forecasts>\n\n  health:', '{"count": {{count}}, "rows": {{rows}}, "symbol": {{symbol}}}\n          </recent_forecasts>\n\n  health:'],
+    also: [
+      '{"count": {{count}}, "rows": {{rows}}}\n          </recent_forecasts>\n\n  health:',
+      '{"count": {{count}}, "rows": {{rows}}, "symbol": {{symbol}}}\n          </recent_forecasts>\n\n  health:',
+    ],
     at: 'variables: [count, rows, symbol]',
     says: 'prompt "summary" version "1.0.1" field "variables[2]": "symbol" is not passed by the callers of "summary" (they pass: rows, count)',
   },
@@ -167,7 +170,11 @@ describe('malformed prompt files', () => {
     const text = c.also === undefined ? once : replaceOnce(once, ...c.also)
     copy.write(copy.yaml, text)
     let err: unknown
-    try { loadPromptRegistry(copy.yaml) } catch (e) { err = e }
+    try {
+      loadPromptRegistry(copy.yaml)
+    } catch (e) {
+      err = e
+    }
     expect(err).toBeInstanceOf(PromptConfigError)
     const message = (err as Error).message
     expect(message).not.toMatch(/[\r\n]/)
@@ -203,7 +210,10 @@ const abCases: Array<[spec: string, says: string]> = [
   ['rationale:1.0.0=90,1.1.0', 'prompt "rationale": give a weight to every version or to none (equal split)'],
   ['rationale:1.0.0=100,1.1.0=0', 'prompt "rationale" version "1.1.0": weight "0" is not a percentage above 0 and at most 100'],
   ['rationale:1.0.0=abc,1.1.0=10', 'prompt "rationale" version "1.0.0": weight "abc" is not a percentage'],
-  ['rationale:1.0.0=33.333,1.1.0=66.667', 'prompt "rationale" version "1.0.0": weight "33.333" is not a percentage above 0 and at most 100 (2 decimals at most)'],
+  [
+    'rationale:1.0.0=33.333,1.1.0=66.667',
+    'prompt "rationale" version "1.0.0": weight "33.333" is not a percentage above 0 and at most 100 (2 decimals at most)',
+  ],
   ['rationale:', 'prompt "rationale": arm "" is not <version>[=<weight>]'],
   ['rationale:1.0.0=50=50', 'prompt "rationale": arm "1.0.0=50=50" is not <version>[=<weight>]'],
 ]
@@ -211,7 +221,11 @@ const abCases: Array<[spec: string, says: string]> = [
 describe('malformed LLM_AB_BUCKETS', () => {
   test.each(abCases)('%s', (spec, says) => {
     let err: unknown
-    try { loadPromptRegistry(PROMPTS_YAML, { abBuckets: spec }) } catch (e) { err = e }
+    try {
+      loadPromptRegistry(PROMPTS_YAML, { abBuckets: spec })
+    } catch (e) {
+      err = e
+    }
     expect(err).toBeInstanceOf(AbSpecError)
     expect(err).toBeInstanceOf(PromptRegistryError)
     expect((err as Error).message).not.toMatch(/[\r\n]/)

@@ -10,8 +10,15 @@ const POLICY_END = '\n  summary:'
 const ONE_CHAR = ['pre-trade reviewer of PulseTrade', 'pre-trade reviewar of PulseTrade'] as const
 
 let copies: ConfigCopy[] = []
-afterEach(() => { for (const c of copies) c.remove(); copies = [] })
-const fresh = (): ConfigCopy => { const c = copyConfigs(); copies.push(c); return c }
+afterEach(() => {
+  for (const c of copies) c.remove()
+  copies = []
+})
+const fresh = (): ConfigCopy => {
+  const c = copyConfigs()
+  copies.push(c)
+  return c
+}
 
 /** The published policy@1.0.0 entry as written in the YAML. */
 const policyBlock = (yaml: string): string => yaml.slice(yaml.indexOf(POLICY_START), yaml.indexOf(POLICY_END))
@@ -20,7 +27,7 @@ describe('published versions are immutable', () => {
   test('the real configs load and every version is locked', () => {
     const c = fresh()
     const reg = loadPromptRegistry(c.yaml)
-    expect(reg.lockStatus().entries.every(e => e.state === 'locked')).toBe(true)
+    expect(reg.lockStatus().entries.every((e) => e.state === 'locked')).toBe(true)
     expect(reg.lockStatus().orphans).toEqual([])
   })
 
@@ -28,7 +35,11 @@ describe('published versions are immutable', () => {
     const c = fresh()
     c.editYaml(...ONE_CHAR)
     let err: unknown
-    try { loadPromptRegistry(c.yaml) } catch (e) { err = e }
+    try {
+      loadPromptRegistry(c.yaml)
+    } catch (e) {
+      err = e
+    }
     expect(err).toBeInstanceOf(PromptLockError)
     const message = (err as Error).message
     expect(message).not.toContain('\n')
@@ -48,8 +59,10 @@ describe('published versions are immutable', () => {
   test('reformatting the YAML (flow to block mapping, key order) keeps the hash', () => {
     const c = fresh()
     const before = loadPromptRegistry(c.yaml).get('policy', '1.0.0').hash
-    c.editYaml('        sampling: { temperature: 0, top_p: 1, max_tokens: 320 }\n',
-      '        sampling:\n          max_tokens: 320\n          top_p: 1.0\n          temperature: 0\n')
+    c.editYaml(
+      '        sampling: { temperature: 0, top_p: 1, max_tokens: 320 }\n',
+      '        sampling:\n          max_tokens: 320\n          top_p: 1.0\n          temperature: 0\n',
+    )
     expect(loadPromptRegistry(c.yaml).get('policy', '1.0.0').hash).toBe(before)
   })
 
@@ -57,7 +70,8 @@ describe('published versions are immutable', () => {
     const c = fresh()
     const v = loadPromptRegistry(c.yaml).get('health', '1.0.0')
     // Written out by hand (keys in code-unit order) so the test does not reuse the implementation.
-    const canonical = '{"json_schema":null,"name":"health","sampling":{"max_tokens":4,"temperature":0,"top_p":1},' +
+    const canonical =
+      '{"json_schema":null,"name":"health","sampling":{"max_tokens":4,"temperature":0,"top_p":1},' +
       `"system":${JSON.stringify(v.system)},"user":"Reply with exactly OK","variables":[],"version":"1.0.0"}`
     expect(v.hash).toBe(createHash('sha256').update(canonical).digest('hex'))
   })
@@ -84,8 +98,10 @@ describe('prompts CLI on a copy (real subprocess)', () => {
 
     // The bump: the edited text becomes 1.0.1 and the active version; 1.0.0 stays as published.
     const bumped = replaceOnce(edited, 'version: 1.0.0', 'version: 1.0.1')
-    c.write(c.yaml, replaceOnce(replaceOnce(original, published, published + bumped),
-      'active: 1.0.0\n    ab_salt: policy-ab-1', 'active: 1.0.1\n    ab_salt: policy-ab-1'))
+    c.write(
+      c.yaml,
+      replaceOnce(replaceOnce(original, published, published + bumped), 'active: 1.0.0\n    ab_salt: policy-ab-1', 'active: 1.0.1\n    ab_salt: policy-ab-1'),
+    )
     expect(loadPromptRegistry(c.yaml).active('policy').version).toBe('1.0.1') // service start is fine
     const check2 = await runPromptsCli(['check', ...files])
     expect(check2.code).toBe(1)

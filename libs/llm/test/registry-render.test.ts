@@ -1,7 +1,5 @@
 import { describe, expect, test } from 'vitest'
-import {
-  estimatePromptTokens, HEALTH_PHRASE, loadPromptRegistry, PromptRenderError, RENDER_LIMITS, renderDataValue,
-} from '@pulsetrade/llm'
+import { estimatePromptTokens, HEALTH_PHRASE, loadPromptRegistry, PromptRenderError, RENDER_LIMITS, renderDataValue } from '@pulsetrade/llm'
 import { checkPrompts } from '../src/registry/check-prompts'
 import { PROMPTS_YAML } from './registry-test-kit'
 import samplesJson from '../../../configs/llm_prompts.samples.json' with { type: 'json' }
@@ -13,11 +11,11 @@ const reg = loadPromptRegistry(PROMPTS_YAML)
 const CONTEXT = 4096
 
 describe('every prompt with the samples', () => {
-  const all = reg.names().flatMap(name => reg.versions(name).map(v => [name, v.version] as const))
+  const all = reg.names().flatMap((name) => reg.versions(name).map((v) => [name, v.version] as const))
 
   test('the registry holds the five prompts, rationale in two versions', () => {
     expect(reg.names()).toEqual(['rationale', 'policy', 'summary', 'health', 'chat'])
-    expect(reg.versions('rationale').map(v => v.version)).toEqual(['1.0.0', '1.1.0'])
+    expect(reg.versions('rationale').map((v) => v.version)).toEqual(['1.0.0', '1.1.0'])
     expect(reg.get('rationale', '1.0.0').system).not.toBe(reg.get('rationale', '1.1.0').system)
   })
 
@@ -31,14 +29,16 @@ describe('every prompt with the samples', () => {
   test('prompts check passes on the real configs and reports a fit for every version', () => {
     const report = checkPrompts(reg, samples)
     expect(report.problems).toEqual([])
-    expect(report.fits.map(f => `${f.prompt}@${f.version}`)).toEqual(all.map(([n, v]) => `${n}@${v}`))
+    expect(report.fits.map((f) => `${f.prompt}@${f.version}`)).toEqual(all.map(([n, v]) => `${n}@${v}`))
     for (const f of report.fits) expect(f.total).toBeLessThanOrEqual(CONTEXT)
   })
 
   test('check fails when a version cannot fit: names prompt, version and the numbers', () => {
     const report = checkPrompts(reg, samples, 2000)
     expect(report.ok).toBe(false)
-    expect(report.problems.some(p => /^prompt "summary" version "1\.0\.0": ~\d+ prompt tokens \+ max_tokens 640 = \d+ exceeds the 2000-token context$/.test(p))).toBe(true)
+    expect(
+      report.problems.some((p) => /^prompt "summary" version "1\.0\.0": ~\d+ prompt tokens \+ max_tokens 640 = \d+ exceeds the 2000-token context$/.test(p)),
+    ).toBe(true)
   })
 
   test('check fails when samples are missing or are not what callers pass', () => {
@@ -58,7 +58,7 @@ describe('every prompt with the samples', () => {
 
   test('chat renders the system prompt only; the caller appends the user messages', () => {
     const r = reg.render('chat', {})
-    expect(r.messages.map(m => m.role)).toEqual(['system'])
+    expect(r.messages.map((m) => m.role)).toEqual(['system'])
     expect(r.jsonSchema).toBeNull()
   })
 
@@ -130,7 +130,7 @@ describe('inputs reach the model as capped, quoted data', () => {
   test('summary rows beyond the cap are dropped while count keeps the total', () => {
     const r = reg.render('summary', samples.summary ?? {})
     const block = /<recent_forecasts>\n([\s\S]*)\n<\/recent_forecasts>/.exec(r.messages[1]?.content ?? '')?.[1] ?? ''
-    const parsed = JSON.parse(block) as { count: number, rows: unknown[] }
+    const parsed = JSON.parse(block) as { count: number; rows: unknown[] }
     expect(parsed.count).toBe(250)
     expect((samples.summary?.rows as unknown[]).length).toBeGreaterThan(RENDER_LIMITS.maxArrayItems)
     expect(parsed.rows).toHaveLength(RENDER_LIMITS.maxArrayItems)

@@ -15,8 +15,12 @@ import { PROMPTS_YAML } from './registry-test-kit'
 
 const reg = loadPromptRegistry(PROMPTS_YAML)
 const ajv = new Ajv2020({ strict: true })
-const jsonPrompts = [['rationale', RationaleSchema], ['policy', PolicyDecisionSchema], ['summary', SummarySchema]] as const
-const versionsOf = (name: string) => reg.versions(name).map(v => [name, v.version, v.jsonSchema] as const)
+const jsonPrompts = [
+  ['rationale', RationaleSchema],
+  ['policy', PolicyDecisionSchema],
+  ['summary', SummarySchema],
+] as const
+const versionsOf = (name: string) => reg.versions(name).map((v) => [name, v.version, v.jsonSchema] as const)
 
 describe('json_schema equals the contract', () => {
   test.each(jsonPrompts.flatMap(([name]) => versionsOf(name)))('%s@%s equals z.toJSONSchema of its zod schema (without $schema)', (name, _v, schema) => {
@@ -103,20 +107,26 @@ describe('and on generated answers (fast-check)', () => {
   const num = fc.oneof(fc.double({ min: -0.5, max: 1.5, noNaN: true }), fc.constantFrom(0, 1, 1.0000001), fc.string())
   const arbitraries = {
     rationale: fc.record({ summary: text(600), drivers: list(5, 200), risks: list(5, 200), confidence: num, extra: fc.string() }, { requiredKeys: [] }),
-    policy: fc.record({ decision: fc.constantFrom('allow', 'deny', 'Allow', ''), size_factor: num, reason: text(400), risk_flags: list(8, 64), extra: fc.string() }, { requiredKeys: [] }),
+    policy: fc.record(
+      { decision: fc.constantFrom('allow', 'deny', 'Allow', ''), size_factor: num, reason: text(400), risk_flags: list(8, 64), extra: fc.string() },
+      { requiredKeys: [] },
+    ),
     summary: fc.record({ summary: text(1200), highlights: list(5, 200), extra: fc.string() }, { requiredKeys: [] }),
   }
   test.each(jsonPrompts)('%s: Ajv on the YAML schema and zod give the same verdict', (name, zod) => {
     const validate = ajv.compile(reg.active(name).jsonSchema ?? {})
     let accepted = 0
-    fc.assert(fc.property(arbitraries[name], (answer) => {
-      const parsed = zod.safeParse(answer)
-      const hasExtra = Object.hasOwn(answer, 'extra')
-      if (parsed.success) accepted++
-      if (validate(answer)) expect(parsed.success).toBe(true)
-      if (parsed.success) expect(validate(parsed.data)).toBe(true)
-      if (!hasExtra) expect(validate(answer)).toBe(parsed.success)
-    }), { numRuns: 2000, seed: 20_260_101 })
+    fc.assert(
+      fc.property(arbitraries[name], (answer) => {
+        const parsed = zod.safeParse(answer)
+        const hasExtra = Object.hasOwn(answer, 'extra')
+        if (parsed.success) accepted++
+        if (validate(answer)) expect(parsed.success).toBe(true)
+        if (parsed.success) expect(validate(parsed.data)).toBe(true)
+        if (!hasExtra) expect(validate(answer)).toBe(parsed.success)
+      }),
+      { numRuns: 2000, seed: 20_260_101 },
+    )
     expect(accepted).toBeGreaterThan(0)
   })
 })

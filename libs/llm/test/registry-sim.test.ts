@@ -1,9 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { countChatTokens, startLexiSim, type LexiSim } from '@pulsetrade/lexi-sim'
-import {
-  createLlmClient, loadPromptRegistry, PolicyDecisionSchema, RationaleSchema, SummarySchema,
-  type LlmClientInstance,
-} from '@pulsetrade/llm'
+import { createLlmClient, loadPromptRegistry, PolicyDecisionSchema, RationaleSchema, SummarySchema, type LlmClientInstance } from '@pulsetrade/llm'
 import { PROMPTS_YAML } from './registry-test-kit'
 import samplesJson from '../../../configs/llm_prompts.samples.json' with { type: 'json' }
 

@@ -23,7 +23,7 @@ export interface ConfigCopy {
   remove: () => void
 }
 
-export function copyConfigs (): ConfigCopy {
+export function copyConfigs(): ConfigCopy {
   const dir = mkdtempSync(join(tmpdir(), 'pt-prompts-'))
   const yaml = join(dir, 'llm_prompts.yaml')
   const lock = join(dir, 'llm_prompts.lock.json')
@@ -34,37 +34,54 @@ export function copyConfigs (): ConfigCopy {
   const read = (p: string): string => readFileSync(p, 'utf8')
   const write = (p: string, text: string): void => writeFileSync(p, text)
   return {
-    dir, yaml, lock, samples, read, write,
+    dir,
+    yaml,
+    lock,
+    samples,
+    read,
+    write,
     editYaml: (from, to) => write(yaml, replaceOnce(read(yaml), from, to)),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   }
 }
 
-export function replaceOnce (text: string, from: string, to: string): string {
+export function replaceOnce(text: string, from: string, to: string): string {
   const at = text.indexOf(from)
   if (at < 0 || text.indexOf(from, at + 1) >= 0) throw new Error(`expected exactly one occurrence of ${JSON.stringify(from)}`)
   return text.slice(0, at) + to + text.slice(at + from.length)
 }
 
 /** 1-based line of the first occurrence of `needle`. */
-export function lineOf (text: string, needle: string): number {
+export function lineOf(text: string, needle: string): number {
   const at = text.indexOf(needle)
   if (at < 0) throw new Error(`not found: ${JSON.stringify(needle)}`)
   return text.slice(0, at).split('\n').length
 }
 
-export interface CliRun { code: number, stdout: string, stderr: string }
+export interface CliRun {
+  code: number
+  stdout: string
+  stderr: string
+}
 
 /** Runs `pnpm prompts` the way the package script does (tsx), in its own process. */
-export function runPromptsCli (args: string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<CliRun> {
+export function runPromptsCli(args: string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--import', 'tsx', PROMPTS_CLI, ...args], {
-      cwd: REPO_ROOT,
-      timeout: timeoutMs,
-      env: { ...process.env, LLM_AB_BUCKETS: '', LLM_PROMPTS_PATH: '', ...env },
-    }, (err, stdout, stderr) => {
-      if (err !== null && typeof err.code !== 'number') { reject(err); return }
-      resolve({ code: err === null ? 0 : (err.code as number), stdout, stderr })
-    })
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', PROMPTS_CLI, ...args],
+      {
+        cwd: REPO_ROOT,
+        timeout: timeoutMs,
+        env: { ...process.env, LLM_AB_BUCKETS: '', LLM_PROMPTS_PATH: '', ...env },
+      },
+      (err, stdout, stderr) => {
+        if (err !== null && typeof err.code !== 'number') {
+          reject(err)
+          return
+        }
+        resolve({ code: err === null ? 0 : (err.code as number), stdout, stderr })
+      },
+    )
   })
 }

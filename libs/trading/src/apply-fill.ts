@@ -14,7 +14,7 @@ const clean = (x: number): number => (Math.abs(x) <= QTY_EPSILON ? 0 : Number(x.
  * against it realises (price − avg) × closed qty × direction; reaching zero resets avg_price to 0;
  * crossing zero opens the remainder at the fill price.
  */
-export function applyFill (pos: PositionState, side: Side, qty: number, price: number): PositionState & { realized: number } {
+export function applyFill(pos: PositionState, side: Side, qty: number, price: number): PositionState & { realized: number } {
   const q = pos.qty
   const s = signedQty(side, qty)
   if (Math.abs(q) <= QTY_EPSILON || Math.sign(s) === Math.sign(q)) {

@@ -2,7 +2,7 @@
 export class TradingError extends Error {
   code = 'TRADING_ERR'
   statusCode = 500
-  constructor (message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: ErrorOptions) {
     super(message, options)
     this.name = new.target.name
   }
@@ -24,7 +24,9 @@ export class TradingInputError extends TradingError {
 export class PanicExitRunningError extends TradingError {
   override code = 'TRADING_ERR_PANIC_RUNNING'
   override statusCode = 409
-  constructor (readonly exitId: string) { super(`panic exit ${exitId} is still running; resume when it has finished`) }
+  constructor(readonly exitId: string) {
+    super(`panic exit ${exitId} is still running; resume when it has finished`)
+  }
 }
 
 /**
@@ -34,10 +36,23 @@ export class PanicExitRunningError extends TradingError {
 export class ResumeAcknowledgementRequiredError extends TradingError {
   override code = 'TRADING_ERR_ACK_REQUIRED'
   override statusCode = 409
-  constructor (readonly exitId: string, readonly exitStatus: string, readonly openPositions: Array<{ symbol: string, qty: number }>) {
-    super(`panic exit ${exitId} did not finish (${exitStatus}); ${openPositions.length} position(s) still open` +
-      `${openPositions.length > 0 ? ` (${openPositions.slice(0, 20).map((p) => `${p.symbol} ${p.qty}`).join(', ')}${openPositions.length > 20 ? ', …' : ''})` : ''}` +
-      '; resume again with the acknowledgement to re-arm anyway')
+  constructor(
+    readonly exitId: string,
+    readonly exitStatus: string,
+    readonly openPositions: Array<{ symbol: string; qty: number }>,
+  ) {
+    super(
+      `panic exit ${exitId} did not finish (${exitStatus}); ${openPositions.length} position(s) still open` +
+        `${
+          openPositions.length > 0
+            ? ` (${openPositions
+                .slice(0, 20)
+                .map((p) => `${p.symbol} ${p.qty}`)
+                .join(', ')}${openPositions.length > 20 ? ', …' : ''})`
+            : ''
+        }` +
+        '; resume again with the acknowledgement to re-arm anyway',
+    )
   }
 }
 
@@ -53,7 +68,13 @@ export class BrokerError extends TradingError {
 export class TradingBusyError extends TradingError {
   override code = 'TRADING_ERR_BUSY'
   override statusCode = 503
-  constructor (message: string, readonly retryAfterMs = 1000, options?: ErrorOptions) { super(message, options) }
+  constructor(
+    message: string,
+    readonly retryAfterMs = 1000,
+    options?: ErrorOptions,
+  ) {
+    super(message, options)
+  }
 }
 
 /** A row the schema guarantees is missing (trading_state not migrated, a locked row gone): a bug or a broken database. */
@@ -64,5 +85,7 @@ export class TradingInvariantError extends TradingError {
 /** No order with this id (callers pass ids they just wrote, so this is a bug, not a request's fault). */
 export class OrderNotFoundError extends TradingError {
   override code = 'TRADING_ERR_ORDER_NOT_FOUND'
-  constructor (readonly orderId: number) { super(`order ${orderId} not found`) }
+  constructor(readonly orderId: number) {
+    super(`order ${orderId} not found`)
+  }
 }

@@ -1,8 +1,17 @@
 export { riskEnvSchema, loadRiskLimits, type RiskLimits } from './limits'
 export { isRiskReducing, signedQty } from './is-risk-reducing'
 export {
-  checkTradingState, checkSymbol, checkQty, checkPriceFreshness, checkCollar, checkOrderNotional,
-  checkPositionNotional, checkThrottle, RISK_CHECKS, type RiskCheckFn, type RiskCode,
+  checkTradingState,
+  checkSymbol,
+  checkQty,
+  checkPriceFreshness,
+  checkCollar,
+  checkOrderNotional,
+  checkPositionNotional,
+  checkThrottle,
+  RISK_CHECKS,
+  type RiskCheckFn,
+  type RiskCode,
 } from './risk-checks'
 export { runRiskChecks, type RiskResult } from './run-risk-checks'
 export { applyFill, type PositionState } from './apply-fill'
@@ -19,8 +28,28 @@ export type { TradingStateRow, PanicExitRow } from './trading-state-repo'
 export { panicExit, startPanicExit, DEFAULT_HALT_PATIENCE_MS, type PanicExitOptions, type PanicExitResult, type PanicExitStart } from './panic-exit'
 export { DEFAULT_FLATTEN_LOCK_TIMEOUT_MS, type PanicReport, type FlattenEntry } from './panic-steps'
 export { shadowReport, type ShadowReport, type ShadowBucket } from './shadow-report'
-export { TradingError, InvalidOrderError, TradingInputError, PanicExitRunningError, ResumeAcknowledgementRequiredError, TradingBusyError, BrokerError, TradingInvariantError, OrderNotFoundError } from './errors'
+export {
+  TradingError,
+  InvalidOrderError,
+  TradingInputError,
+  PanicExitRunningError,
+  ResumeAcknowledgementRequiredError,
+  TradingBusyError,
+  BrokerError,
+  TradingInvariantError,
+  OrderNotFoundError,
+} from './errors'
 export type {
-  TradingStateName, Side, RiskOrder, RiskContext, RiskCheck, RiskVerdict, OrderDecision, DecidedOrder, DecideOrder, DecisionStep,
-  PositionRow, OrderRow,
+  TradingStateName,
+  Side,
+  RiskOrder,
+  RiskContext,
+  RiskCheck,
+  RiskVerdict,
+  OrderDecision,
+  DecidedOrder,
+  DecideOrder,
+  DecisionStep,
+  PositionRow,
+  OrderRow,
 } from './trading-types'

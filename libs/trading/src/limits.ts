@@ -10,8 +10,14 @@ const num = (check: z.ZodNumber, def: number) => z.preprocess(blankToUndefined, 
  */
 export const riskEnvSchema = z.object({
   /** Comma-separated symbols risk-increasing orders may trade. */
-  RISK_SYMBOL_ALLOWLIST: z.preprocess(blankToUndefined, z.string().default('SPX'))
-    .transform((s) => s.split(',').map((x) => x.trim()).filter((x) => x !== ''))
+  RISK_SYMBOL_ALLOWLIST: z
+    .preprocess(blankToUndefined, z.string().default('SPX'))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x !== ''),
+    )
     .pipe(z.array(z.string()).min(1, 'expected at least one symbol')),
   /** Order quantities must be a multiple of this. */
   RISK_LOT_SIZE: num(z.number().positive(), 1),

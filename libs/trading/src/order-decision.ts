@@ -7,11 +7,17 @@ import type { DecidedOrder, OrderDecision, RiskResult, RiskOrder, DecisionStep }
  * with its full quantity; anything else is denied. Stored whole in orders.gate, in the shape the
  * policy gate writes (steps, checks, reason_code), so every order row reads the same way.
  */
-export function decideReduceOnly (risk: RiskResult, order: RiskOrder): DecidedOrder {
+export function decideReduceOnly(risk: RiskResult, order: RiskOrder): DecidedOrder {
   const failed = risk.checks.filter((c) => !c.pass)
   const base = {
-    requested_qty: order.qty, size_factor: null, mode: 'enforce' as const, gate_disabled: false,
-    risk_reducing: risk.riskReducing, would: null, warn: null, checks: risk.checks,
+    requested_qty: order.qty,
+    size_factor: null,
+    mode: 'enforce' as const,
+    gate_disabled: false,
+    risk_reducing: risk.riskReducing,
+    would: null,
+    warn: null,
+    checks: risk.checks,
   }
   if (!risk.pass || failed.length > 0) {
     const code = failed[0]?.code ?? 'RISK_DENIED'
@@ -35,7 +41,7 @@ export function decideReduceOnly (risk: RiskResult, order: RiskOrder): DecidedOr
  * that adds risk is a bug in the decider: it throws, so nothing is placed and the job is retried.
  * Returns whether the order goes to the broker.
  */
-export function decisionAllows (decision: OrderDecision, risk: RiskResult, requestedQty: number): boolean {
+export function decisionAllows(decision: OrderDecision, risk: RiskResult, requestedQty: number): boolean {
   if (decision.effective === 'deny') return false
   if (decision.effective !== 'allow' && decision.effective !== 'reduce_only_allowed') {
     throw new InvalidOrderError(`decision.effective must be allow, deny or reduce_only_allowed, got ${String(decision.effective)}`)

@@ -57,44 +57,61 @@ export interface InsertedOrder {
  * with `lockedState`, which cannot change before this transaction ends). With `mirror`, the same
  * statement writes the policy record into the forecast.
  */
-export async function insertOrder (tx: DbClient, o: NewOrder, expectedState: TradingStateName, mirror: PolicyMirror | null = null): Promise<InsertedOrder> {
-  const values: unknown[] = [o.forecastId, o.symbol, o.side, o.qty, o.refPrice, o.status, JSON.stringify(o.gate), o.mode, o.exitId, o.riskReducing, expectedState]
-  const { rows } = mirror === null
-    ? await tx.query<OrderRow & { locked_state: TradingStateName }>(INSERT, values)
-    : await tx.query<OrderRow & { locked_state: TradingStateName }>(INSERT_AND_MIRROR, [...values, mirror.forecastId, JSON.stringify(mirror.policy)])
+export async function insertOrder(tx: DbClient, o: NewOrder, expectedState: TradingStateName, mirror: PolicyMirror | null = null): Promise<InsertedOrder> {
+  const values: unknown[] = [
+    o.forecastId,
+    o.symbol,
+    o.side,
+    o.qty,
+    o.refPrice,
+    o.status,
+    JSON.stringify(o.gate),
+    o.mode,
+    o.exitId,
+    o.riskReducing,
+    expectedState,
+  ]
+  const { rows } =
+    mirror === null
+      ? await tx.query<OrderRow & { locked_state: TradingStateName }>(INSERT, values)
+      : await tx.query<OrderRow & { locked_state: TradingStateName }>(INSERT_AND_MIRROR, [...values, mirror.forecastId, JSON.stringify(mirror.policy)])
   const row = rows[0]
   if (!row) throw new TradingInvariantError('trading_state has no row: run the migrations')
   const { locked_state: lockedState, ...order } = row
-  return { order: order.id == null ? null : order as OrderRow, lockedState }
+  return { order: order.id == null ? null : (order as OrderRow), lockedState }
 }
 
-export async function findOrderByForecast (q: Db | DbClient, forecastId: number): Promise<OrderRow | null> {
+export async function findOrderByForecast(q: Db | DbClient, forecastId: number): Promise<OrderRow | null> {
   return (await q.query<OrderRow>('SELECT * FROM orders WHERE forecast_id = $1', [forecastId])).rows[0] ?? null
 }
 
-export async function getOrder (q: Db | DbClient, id: number): Promise<OrderRow> {
+export async function getOrder(q: Db | DbClient, id: number): Promise<OrderRow> {
   const row = (await q.query<OrderRow>('SELECT * FROM orders WHERE id = $1', [id])).rows[0]
   if (!row) throw new OrderNotFoundError(id)
   return row
 }
 
 /** Placed (open or filled) risk-increasing orders of the last minute, by the database clock. */
-export async function countRecentOrders (tx: DbClient): Promise<number> {
+export async function countRecentOrders(tx: DbClient): Promise<number> {
   const { rows } = await tx.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM orders
-     WHERE created_at > clock_timestamp() - interval '1 minute' AND status IN ('open', 'filled') AND NOT risk_reducing`)
+     WHERE created_at > clock_timestamp() - interval '1 minute' AND status IN ('open', 'filled') AND NOT risk_reducing`,
+  )
   return rows[0]?.n ?? 0
 }
 
 /** Sets an order's status (merging gatePatch into gate) and returns the row as updated. */
-export async function setOrderStatus (tx: DbClient, id: number, status: OrderRow['status'], gatePatch: object | null): Promise<OrderRow> {
-  const row = (await tx.query<OrderRow>(
-    `UPDATE orders SET status = $2, gate = gate || COALESCE($3::jsonb, '{}'::jsonb), updated_at = clock_timestamp() WHERE id = $1 RETURNING *`,
-    [id, status, gatePatch ? JSON.stringify(gatePatch) : null])).rows[0]
+export async function setOrderStatus(tx: DbClient, id: number, status: OrderRow['status'], gatePatch: object | null): Promise<OrderRow> {
+  const row = (
+    await tx.query<OrderRow>(
+      `UPDATE orders SET status = $2, gate = gate || COALESCE($3::jsonb, '{}'::jsonb), updated_at = clock_timestamp() WHERE id = $1 RETURNING *`,
+      [id, status, gatePatch ? JSON.stringify(gatePatch) : null],
+    )
+  ).rows[0]
   if (!row) throw new OrderNotFoundError(id)
   return row
 }
 
-export async function listOpenOrderIds (q: Db | DbClient): Promise<number[]> {
+export async function listOpenOrderIds(q: Db | DbClient): Promise<number[]> {
   return (await q.query<{ id: number }>("SELECT id FROM orders WHERE status IN ('open', 'proposed') ORDER BY id")).rows.map((r) => r.id)
 }

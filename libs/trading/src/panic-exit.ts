@@ -45,7 +45,14 @@ export interface PanicExitStart {
   done: Promise<PanicExitResult>
 }
 
-interface StepsContext { exitId: string, created: boolean, broker: Broker, limits: RiskLimits, logger: Logger, flattenLockTimeoutMs?: number }
+interface StepsContext {
+  exitId: string
+  created: boolean
+  broker: Broker
+  limits: RiskLimits
+  logger: Logger
+  flattenLockTimeoutMs?: number
+}
 
 /**
  * Step 0 of a panic exit, then the rest in the background: commits HALTED + a panic_exits row in
@@ -56,18 +63,23 @@ interface StepsContext { exitId: string, created: boolean, broker: Broker, limit
  * runs every step itself, so the steps never wait for another connection. A route answers 202 as
  * soon as this resolves.
  */
-export async function startPanicExit (db: Db, opts: PanicExitOptions): Promise<PanicExitStart> {
+export async function startPanicExit(db: Db, opts: PanicExitOptions): Promise<PanicExitStart> {
   if (!opts.actor?.trim()) throw new TradingInputError('actor is required')
   if (!opts.reason?.trim()) throw new TradingInputError('reason is required')
   const log = opts.logger.child({ component: 'panic-exit' })
   const seen = await readTradingState(db)
-  const start = seen.state === 'HALTED' && seen.exit_id
-    ? { exitId: seen.exit_id, created: false, runner: null }
-    : await queued(opts, (lockTimeoutMs) => createExit(db, opts, lockTimeoutMs, log))
+  const start =
+    seen.state === 'HALTED' && seen.exit_id
+      ? { exitId: seen.exit_id, created: false, runner: null }
+      : await queued(opts, (lockTimeoutMs) => createExit(db, opts, lockTimeoutMs, log))
   const { exitId, created, runner } = start
   log.warn({ exit_id: exitId, created, actor: opts.actor, reason: opts.reason }, created ? 'panic exit: trading HALTED' : 'panic exit: joined the running exit')
   const ctx: StepsContext = {
-    exitId, created, broker: opts.broker, limits: opts.limits ?? loadRiskLimits(), logger: log,
+    exitId,
+    created,
+    broker: opts.broker,
+    limits: opts.limits ?? loadRiskLimits(),
+    logger: log,
     ...(opts.flattenLockTimeoutMs === undefined ? {} : { flattenLockTimeoutMs: opts.flattenLockTimeoutMs }),
   }
   const done = (runner ? runHeld(runner, ctx) : runExclusive(db, ctx)).catch(async (err: Error) => {
@@ -78,7 +90,7 @@ export async function startPanicExit (db: Db, opts: PanicExitOptions): Promise<P
 }
 
 /** startPanicExit and wait for its steps: {exit_id, state, status, report}. */
-export async function panicExit (db: Db, opts: PanicExitOptions): Promise<PanicExitResult> {
+export async function panicExit(db: Db, opts: PanicExitOptions): Promise<PanicExitResult> {
   return (await startPanicExit(db, opts)).done
 }
 
@@ -86,7 +98,12 @@ export async function panicExit (db: Db, opts: PanicExitOptions): Promise<PanicE
  * The HALT transaction. When it creates the exit, its connection comes back holding the exit's run
  * lock (taken before the commit: a resume never sees the new exit running without its runner).
  */
-async function createExit (db: Db, opts: PanicExitOptions, lockTimeoutMs: number | undefined, log: Logger): Promise<{ exitId: string, created: boolean, runner: DbClient | null }> {
+async function createExit(
+  db: Db,
+  opts: PanicExitOptions,
+  lockTimeoutMs: number | undefined,
+  log: Logger,
+): Promise<{ exitId: string; created: boolean; runner: DbClient | null }> {
   const conn = await db.connect()
   let locked = false
   try {
@@ -96,7 +113,9 @@ async function createExit (db: Db, opts: PanicExitOptions, lockTimeoutMs: number
       const id = `px_${randomUUID()}`
       await tx.query(
         `INSERT INTO panic_exits (exit_id, reason, requested_by, status, report, created_at)
-         VALUES ($1, $2, $3, 'running', '{}'::jsonb, clock_timestamp())`, [id, opts.reason, opts.actor])
+         VALUES ($1, $2, $3, 'running', '{}'::jsonb, clock_timestamp())`,
+        [id, opts.reason, opts.actor],
+      )
       await writeTradingState(tx, { state: 'HALTED', reason: `panic exit: ${opts.reason}`, actor: opts.actor, exitId: id })
       await writeAudit(tx, { actor: opts.actor, action: 'trading.panic_exit', reason: opts.reason, details: { exit_id: id, from: st.state, to: 'HALTED' } })
       // A fresh id: nobody else can hold its lock. Session-scoped, so it outlives the commit.
@@ -122,7 +141,7 @@ async function createExit (db: Db, opts: PanicExitOptions, lockTimeoutMs: number
  * never written) and the lock is taken in what is left of the budget. Sessions holding a panic
  * exit's run lock (a flatten in progress) are never ended.
  */
-async function lockForHalt (tx: DbClient, budgetMs: number | undefined, patienceMs: number, log: Logger): Promise<TradingStateRow> {
+async function lockForHalt(tx: DbClient, budgetMs: number | undefined, patienceMs: number, log: Logger): Promise<TradingStateRow> {
   const started = Date.now()
   const budget = budgetMs ?? 5000
   if (patienceMs >= budget) return lockTradingState(tx, 'update', budget)
@@ -137,9 +156,12 @@ async function lockForHalt (tx: DbClient, budgetMs: number | undefined, patience
   }
   await tx.query('SAVEPOINT halt_end')
   try {
-    const { rows } = await tx.query<{ pid: number, ended: boolean, application_name: string, state: string, age_ms: number }>(END_BLOCKERS, [PANIC_RUN_LOCK])
+    const { rows } = await tx.query<{ pid: number; ended: boolean; application_name: string; state: string; age_ms: number }>(END_BLOCKERS, [PANIC_RUN_LOCK])
     await tx.query('RELEASE SAVEPOINT halt_end')
-    log.warn({ sessions: rows, patience_ms: patienceMs }, `panic exit: ended ${rows.filter((r) => r.ended).length} session(s) holding trading_state FOR SHARE for more than ${patienceMs} ms`)
+    log.warn(
+      { sessions: rows, patience_ms: patienceMs },
+      `panic exit: ended ${rows.filter((r) => r.ended).length} session(s) holding trading_state FOR SHARE for more than ${patienceMs} ms`,
+    )
   } catch (err) {
     // E.g. a role that may not signal those sessions: wait for the rest of the budget instead.
     await tx.query('ROLLBACK TO SAVEPOINT halt_end')
@@ -157,19 +179,21 @@ const END_BLOCKERS = `SELECT l.pid, pg_terminate_backend(l.pid) AS ended, a.appl
     AND l.pid <> pg_backend_pid()
     AND NOT EXISTS (SELECT 1 FROM pg_locks r WHERE r.pid = l.pid AND r.locktype = 'advisory' AND r.classid = $1::int::oid AND r.objsubid = 2)`
 
-async function result (q: Db | DbClient, ctx: StepsContext): Promise<PanicExitResult> {
+async function result(q: Db | DbClient, ctx: StepsContext): Promise<PanicExitResult> {
   const row = await readPanicExit(q, ctx.exitId)
   return { exit_id: ctx.exitId, state: 'HALTED', status: row?.status ?? 'failed', created: ctx.created, report: row?.report ?? {} }
 }
 
 /** Runs the steps on `runner`, which holds the exit's run lock, then records the outcome, unlocks and releases it. */
-async function runHeld (runner: DbClient, ctx: StepsContext): Promise<PanicExitResult> {
+async function runHeld(runner: DbClient, ctx: StepsContext): Promise<PanicExitResult> {
   try {
     const report = await runPanicSteps(runner, ctx)
     const status = report.ok ? 'done' : 'failed'
-    await runner.query(
-      'UPDATE panic_exits SET status = $2, report = $3, finished_at = clock_timestamp() WHERE exit_id = $1',
-      [ctx.exitId, status, JSON.stringify(report)])
+    await runner.query('UPDATE panic_exits SET status = $2, report = $3, finished_at = clock_timestamp() WHERE exit_id = $1', [
+      ctx.exitId,
+      status,
+      JSON.stringify(report),
+    ])
     ctx.logger[report.ok ? 'info' : 'error']({ exit_id: ctx.exitId, status, report }, `panic exit ${status}`)
     return { exit_id: ctx.exitId, state: 'HALTED', status, created: ctx.created, report }
   } finally {
@@ -185,7 +209,7 @@ async function runHeld (runner: DbClient, ctx: StepsContext): Promise<PanicExitR
  * under trading_state FOR SHARE, so a resume comes either before it (and nothing runs) or after it
  * (and finds the exit running with its runner).
  */
-async function runExclusive (db: Db, ctx: StepsContext): Promise<PanicExitResult> {
+async function runExclusive(db: Db, ctx: StepsContext): Promise<PanicExitResult> {
   const conn = await db.connect()
   let locked = false
   let run = false

@@ -40,7 +40,7 @@ export interface OrderOutcome {
   duplicate: boolean
 }
 
-function validate (r: OrderRequest): Date | null {
+function validate(r: OrderRequest): Date | null {
   if (r.side !== 'buy' && r.side !== 'sell') throw new InvalidOrderError(`side must be buy or sell, got ${String(r.side)}`)
   if (!Number.isFinite(r.qty) || r.qty <= 0) throw new InvalidOrderError(`qty must be a positive number, got ${r.qty}`)
   if (!r.symbol) throw new InvalidOrderError('symbol is required')
@@ -61,21 +61,27 @@ function validate (r: OrderRequest): Date | null {
  * current at its commit. An allowed order with the paper broker costs three statements: the
  * locked reads, the insert, the fill.
  */
-export async function placeOrderInTx (tx: DbClient, r: OrderRequest): Promise<OrderOutcome> {
+export async function placeOrderInTx(tx: DbClient, r: OrderRequest): Promise<OrderOutcome> {
   const priceTs = validate(r)
   const log = r.logger.child({ component: 'trading', symbol: r.symbol, forecast_id: r.forecastId ?? null })
   const locks = await lockForPlacement(tx, {
-    symbol: r.symbol, forecastId: r.forecastId ?? null, signedQty: signedQty(r.side, r.qty), createPosition: r.limits.RISK_SYMBOL_ALLOWLIST.includes(r.symbol),
+    symbol: r.symbol,
+    forecastId: r.forecastId ?? null,
+    signedQty: signedQty(r.side, r.qty),
+    createPosition: r.limits.RISK_SYMBOL_ALLOWLIST.includes(r.symbol),
   })
   if (locks.existingOrderId !== null) return duplicateOf(await getOrder(tx, locks.existingOrderId))
   const { position } = locks
   const reducing = isRiskReducing(r, position)
   if (r.riskReducing != null && r.riskReducing !== reducing) {
-    log.warn({ claimed: r.riskReducing, actual: reducing, position_qty: position?.qty ?? 0 }, 'risk-reducing flag disagrees with the position; using the position')
+    log.warn(
+      { claimed: r.riskReducing, actual: reducing, position_qty: position?.qty ?? 0 },
+      'risk-reducing flag disagrees with the position; using the position',
+    )
   }
   let recentOrders = 0
   if (!reducing) {
-    recentOrders = locks.recentOrders ?? await countRecentOrders(tx)
+    recentOrders = locks.recentOrders ?? (await countRecentOrders(tx))
     // Far from the limit, concurrent placements cannot push the count over it; near it, serialise
     // them (lock held to commit) and count again, so the limit is exact across workers.
     if (recentOrders + THROTTLE_EXACT_MARGIN >= r.limits.RISK_MAX_ORDERS_PER_MIN) {
@@ -105,29 +111,44 @@ export async function placeOrderInTx (tx: DbClient, r: OrderRequest): Promise<Or
   return { order: final, verdict, duplicate: false }
 }
 
-interface Decided { verdict: OrderDecision, policy: object | null, allowed: boolean, riskReducing: boolean }
+interface Decided {
+  verdict: OrderDecision
+  policy: object | null
+  allowed: boolean
+  riskReducing: boolean
+}
 
-function gateOrder (r: OrderRequest, priceTs: Date | null, ctx: { state: TradingStateName, positionQty: number, recentOrders: number }): Decided {
+function gateOrder(r: OrderRequest, priceTs: Date | null, ctx: { state: TradingStateName; positionQty: number; recentOrders: number }): Decided {
   const order = { symbol: r.symbol, side: r.side, qty: r.qty, refPrice: r.refPrice, lastClose: r.lastClose, priceTs }
   const risk = runRiskChecks(order, { ...ctx, panic: r.exitId != null, now: r.now }, r.limits)
   const { decision, policy } = r.decide(risk, order)
   return { verdict: decision, policy, allowed: decisionAllows(decision, risk, r.qty), riskReducing: risk.riskReducing }
 }
 
-async function insertDecided (tx: DbClient, r: OrderRequest, { verdict, policy, allowed, riskReducing }: Decided, expectedState: TradingStateName): Promise<InsertedOrder> {
+async function insertDecided(
+  tx: DbClient,
+  r: OrderRequest,
+  { verdict, policy, allowed, riskReducing }: Decided,
+  expectedState: TradingStateName,
+): Promise<InsertedOrder> {
   const mirror = r.forecastId != null && r.exitId == null && policy != null ? { forecastId: r.forecastId, policy } : null
-  return insertOrder(tx, {
-    forecastId: r.forecastId ?? null,
-    symbol: r.symbol,
-    side: r.side,
-    qty: allowed ? verdict.qty : r.qty,
-    refPrice: r.refPrice,
-    status: allowed ? 'proposed' : 'denied',
-    gate: verdict,
-    mode: r.exitId != null ? 'reduce_only' : verdict.gate_disabled ? 'disabled' : verdict.mode,
-    exitId: r.exitId ?? null,
-    riskReducing,
-  }, expectedState, mirror)
+  return insertOrder(
+    tx,
+    {
+      forecastId: r.forecastId ?? null,
+      symbol: r.symbol,
+      side: r.side,
+      qty: allowed ? verdict.qty : r.qty,
+      refPrice: r.refPrice,
+      status: allowed ? 'proposed' : 'denied',
+      gate: verdict,
+      mode: r.exitId != null ? 'reduce_only' : verdict.gate_disabled ? 'disabled' : verdict.mode,
+      exitId: r.exitId ?? null,
+      riskReducing,
+    },
+    expectedState,
+    mirror,
+  )
 }
 
 const duplicateOf = (existing: OrderRow): OrderOutcome => ({ order: existing, verdict: existing.gate as unknown as OrderDecision, duplicate: true })
@@ -137,22 +158,32 @@ const duplicateOf = (existing: OrderRow): OrderOutcome => ({ order: existing, ve
  * rejects the order without undoing the row: inside a savepoint, or, for a broker whose submit is
  * atomic (see Broker.atomicSubmit), without one; a database error there fails the whole placement.
  */
-async function fill (tx: DbClient, broker: Broker, order: OrderRow, position: PositionRow | null, log: Logger): Promise<OrderRow> {
+async function fill(tx: DbClient, broker: Broker, order: OrderRow, position: PositionRow | null, log: Logger): Promise<OrderRow> {
   const atomic = broker.atomicSubmit === true && position !== null
   if (!atomic) await tx.query('SAVEPOINT broker_submit')
   try {
-    const res = await broker.submit({
-      id: order.id, symbol: order.symbol, side: order.side, qty: order.qty, ref_price: order.ref_price, ...(position === null ? {} : { position }),
-    }, tx)
+    const res = await broker.submit(
+      {
+        id: order.id,
+        symbol: order.symbol,
+        side: order.side,
+        qty: order.qty,
+        ref_price: order.ref_price,
+        ...(position === null ? {} : { position }),
+      },
+      tx,
+    )
     const row = res.status === 'open' ? await setOrderStatus(tx, order.id, 'open', null) : res.order
     if (!atomic) await tx.query('RELEASE SAVEPOINT broker_submit')
-    return row ?? await getOrder(tx, order.id)
+    return row ?? (await getOrder(tx, order.id))
   } catch (err) {
     if (!atomic) await tx.query('ROLLBACK TO SAVEPOINT broker_submit')
     const e = err as Error & { code?: string }
     const patch = { broker_error: { code: e.code ?? 'BROKER_ERROR', message: e.message } }
     // Without a savepoint, a failed statement has aborted tx: then the broker's error fails the placement.
-    const rejected = await setOrderStatus(tx, order.id, 'rejected', patch).catch(() => { throw err })
+    const rejected = await setOrderStatus(tx, order.id, 'rejected', patch).catch(() => {
+      throw err
+    })
     log.error({ err: e, order_id: order.id, broker: broker.name }, 'broker rejected the order')
     return rejected
   }

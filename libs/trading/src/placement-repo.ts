@@ -62,12 +62,22 @@ interface Row {
  * the insert re-reads it under trading_state FOR SHARE (see insertOrder), so a placement that
  * waits here, however long, holds nothing a HALT needs. Must be the transaction's first lock.
  */
-export async function lockForPlacement (tx: DbClient, p: { symbol: string, forecastId: number | null, signedQty: number, createPosition: boolean }): Promise<PlacementLocks> {
+export async function lockForPlacement(
+  tx: DbClient,
+  p: { symbol: string; forecastId: number | null; signedQty: number; createPosition: boolean },
+): Promise<PlacementLocks> {
   const { rows } = await tx.query<Row>(p.createPosition ? SQL.create : SQL.existing, [p.symbol, p.forecastId, p.signedQty, QTY_EPSILON])
   const row = rows[0]
   if (!row) throw new TradingInvariantError('trading_state has no row: run the migrations')
-  const position = row.symbol === null
-    ? null
-    : { symbol: row.symbol, qty: row.qty as number, avg_price: row.avg_price as number, realized_pnl: row.realized_pnl as number, updated_at: row.updated_at as Date }
+  const position =
+    row.symbol === null
+      ? null
+      : {
+          symbol: row.symbol,
+          qty: row.qty as number,
+          avg_price: row.avg_price as number,
+          realized_pnl: row.realized_pnl as number,
+          updated_at: row.updated_at as Date,
+        }
   return { state: row.state, existingOrderId: row.existing_id, position, recentOrders: row.recent }
 }

@@ -10,9 +10,18 @@ import type { CheckContext, RiskCheck, RiskOrder } from './trading-types'
 
 /** The code of each way a check can fail. */
 export type RiskCode =
-  | 'RISK_STATE_HALTED' | 'RISK_STATE_REDUCING' | 'RISK_SYMBOL_NOT_ALLOWED' | 'RISK_QTY_INVALID' | 'RISK_QTY_LOT'
-  | 'RISK_MAX_QTY' | 'RISK_PRICE_MISSING' | 'RISK_PRICE_STALE' | 'RISK_COLLAR' | 'RISK_MAX_NOTIONAL'
-  | 'RISK_MAX_POSITION' | 'RISK_THROTTLE'
+  | 'RISK_STATE_HALTED'
+  | 'RISK_STATE_REDUCING'
+  | 'RISK_SYMBOL_NOT_ALLOWED'
+  | 'RISK_QTY_INVALID'
+  | 'RISK_QTY_LOT'
+  | 'RISK_MAX_QTY'
+  | 'RISK_PRICE_MISSING'
+  | 'RISK_PRICE_STALE'
+  | 'RISK_COLLAR'
+  | 'RISK_MAX_NOTIONAL'
+  | 'RISK_MAX_POSITION'
+  | 'RISK_THROTTLE'
 
 export type RiskCheckFn = (order: RiskOrder, ctx: CheckContext, limits: RiskLimits) => RiskCheck
 
@@ -69,7 +78,11 @@ export const checkCollar: RiskCheckFn = (order, ctx, limits) => {
   if (!validPrice(order.lastClose)) return fail(c, 'RISK_COLLAR', 'no last close to anchor the collar')
   const bps = (Math.abs(order.refPrice - order.lastClose) / order.lastClose) * 10_000
   if (!(bps <= limits.RISK_COLLAR_BPS)) {
-    return fail(c, 'RISK_COLLAR', `deviation_bps=${fmt(bps)} limit=${fmt(limits.RISK_COLLAR_BPS)} ref=${fmt(order.refPrice)} last_close=${fmt(order.lastClose)}`)
+    return fail(
+      c,
+      'RISK_COLLAR',
+      `deviation_bps=${fmt(bps)} limit=${fmt(limits.RISK_COLLAR_BPS)} ref=${fmt(order.refPrice)} last_close=${fmt(order.lastClose)}`,
+    )
   }
   return ok(c, `deviation_bps=${fmt(bps)}`)
 }
@@ -79,7 +92,8 @@ export const checkOrderNotional: RiskCheckFn = (order, ctx, limits) => {
   if (ctx.riskReducing) return skipped(c)
   if (!validPrice(order.refPrice)) return fail(c, 'RISK_MAX_NOTIONAL', 'no reference price to value the order')
   const notional = Math.abs(order.qty) * order.refPrice
-  if (!(notional <= limits.RISK_MAX_ORDER_NOTIONAL)) return fail(c, 'RISK_MAX_NOTIONAL', `notional=${fmt(notional)} limit=${fmt(limits.RISK_MAX_ORDER_NOTIONAL)}`)
+  if (!(notional <= limits.RISK_MAX_ORDER_NOTIONAL))
+    return fail(c, 'RISK_MAX_NOTIONAL', `notional=${fmt(notional)} limit=${fmt(limits.RISK_MAX_ORDER_NOTIONAL)}`)
   return ok(c, `notional=${fmt(notional)}`)
 }
 
@@ -106,6 +120,12 @@ export const checkThrottle: RiskCheckFn = (_order, ctx, limits) => {
 
 /** In the order they run and are recorded. */
 export const RISK_CHECKS: readonly RiskCheckFn[] = [
-  checkTradingState, checkSymbol, checkQty, checkPriceFreshness, checkCollar,
-  checkOrderNotional, checkPositionNotional, checkThrottle,
+  checkTradingState,
+  checkSymbol,
+  checkQty,
+  checkPriceFreshness,
+  checkCollar,
+  checkOrderNotional,
+  checkPositionNotional,
+  checkThrottle,
 ]

@@ -6,7 +6,7 @@ import type { RiskContext, RiskOrder, RiskResult } from './trading-types'
 export type { RiskResult } from './trading-types'
 
 /** Runs every risk check (none short-circuits, so the record shows them all); pass = all passed. */
-export function runRiskChecks (order: RiskOrder, ctx: RiskContext, limits: RiskLimits): RiskResult {
+export function runRiskChecks(order: RiskOrder, ctx: RiskContext, limits: RiskLimits): RiskResult {
   const riskReducing = isRiskReducing(order, { qty: ctx.positionQty })
   const full = { ...ctx, riskReducing }
   const checks = RISK_CHECKS.map((fn) => fn(order, full, limits))

@@ -25,12 +25,27 @@ export interface ShadowReport {
   enforce_effect_pnl: number
 }
 
-interface Row { would: string, fail_reason: string | null, orders: number, resolved: number, realized_pnl: number, notional: number, wins: number }
+interface Row {
+  would: string
+  fail_reason: string | null
+  orders: number
+  resolved: number
+  realized_pnl: number
+  notional: number
+  wins: number
+}
 
 const empty = (): ShadowBucket => ({ orders: 0, resolved: 0, unresolved: 0, realized_pnl: 0, notional: 0, wins: 0, hit_rate: null })
 
-function add (b: ShadowBucket, r: Row): ShadowBucket {
-  const out = { ...b, orders: b.orders + r.orders, resolved: b.resolved + r.resolved, realized_pnl: b.realized_pnl + r.realized_pnl, notional: b.notional + r.notional, wins: b.wins + r.wins }
+function add(b: ShadowBucket, r: Row): ShadowBucket {
+  const out = {
+    ...b,
+    orders: b.orders + r.orders,
+    resolved: b.resolved + r.resolved,
+    realized_pnl: b.realized_pnl + r.realized_pnl,
+    notional: b.notional + r.notional,
+    wins: b.wins + r.wins,
+  }
   return { ...out, unresolved: out.orders - out.resolved, hit_rate: out.resolved > 0 ? out.wins / out.resolved : null }
 }
 
@@ -41,7 +56,7 @@ function add (b: ShadowBucket, r: Row): ShadowBucket {
  * their realized P&L once their forecast is resolved. `reduce_only_allowed` orders (exits, which
  * never wait on the LLM) and denied ones are not in it.
  */
-export async function shadowReport (db: Db, opts: { since?: Date | null } = {}): Promise<ShadowReport> {
+export async function shadowReport(db: Db, opts: { since?: Date | null } = {}): Promise<ShadowReport> {
   const since = opts.since ?? null
   const { rows } = await db.query<Row>(
     `WITH o AS (
@@ -55,12 +70,17 @@ export async function shadowReport (db: Db, opts: { since?: Date | null } = {}):
             COALESCE(sum(rr * signed_notional), 0)::float8 AS realized_pnl,
             COALESCE(sum(abs(signed_notional)), 0)::float8 AS notional,
             count(*) FILTER (WHERE rr * signed_notional > 0)::int AS wins
-     FROM o GROUP BY would, fail_reason`, [since])
+     FROM o GROUP BY would, fail_reason`,
+    [since],
+  )
   let allow = empty()
   let deny = empty()
   const byReason: Record<string, ShadowBucket> = {}
   for (const r of rows) {
-    if (r.would === 'would_allow') { allow = add(allow, r); continue }
+    if (r.would === 'would_allow') {
+      allow = add(allow, r)
+      continue
+    }
     deny = add(deny, r)
     const key = r.fail_reason ?? 'unknown'
     byReason[key] = add(byReason[key] ?? empty(), r)

@@ -1,7 +1,10 @@
 import Denque from 'denque'
 import { TradingBusyError } from './errors'
 
-interface Turn { done: boolean, start: () => void }
+interface Turn {
+  done: boolean
+  start: () => void
+}
 
 export interface StateChangeQueueOptions {
   /** Budget of one state change from the moment it is queued: waiting here plus waiting for the table lock. */
@@ -27,14 +30,13 @@ export interface StateChangeQueue {
  * the trading_state table lock, and a burst starves everything else that needs the pool (the
  * panic exit's own steps, audit rows). FIFO; each change has a deadline.
  */
-export function createStateChangeQueue ({ timeoutMs, maxWaiting = 1000 }: StateChangeQueueOptions): StateChangeQueue {
+export function createStateChangeQueue({ timeoutMs, maxWaiting = 1000 }: StateChangeQueueOptions): StateChangeQueue {
   if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs must be > 0, got ${timeoutMs}`)
   /** Changes waiting for their turn (denque); one whose budget ran out stays, marked done, until it reaches the front. */
   const waiters = new Denque<Turn>()
   let running = false
   let size = 0
-  const busy = (why: string): TradingBusyError =>
-    new TradingBusyError(`trading state change not started: ${why}; retry shortly`, Math.min(timeoutMs, 1000))
+  const busy = (why: string): TradingBusyError => new TradingBusyError(`trading state change not started: ${why}; retry shortly`, Math.min(timeoutMs, 1000))
 
   /** Hands the turn to the first change still waiting, or frees it. */
   const next = (): void => {
@@ -47,11 +49,23 @@ export function createStateChangeQueue ({ timeoutMs, maxWaiting = 1000 }: StateC
     running = false
   }
 
-  const waitTurn = (): Promise<boolean> => new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => { if (!turn.done) { turn.done = true; resolve(false) } }, timeoutMs)
-    const turn: Turn = { done: false, start: () => { clearTimeout(timer); resolve(true) } }
-    waiters.push(turn)
-  })
+  const waitTurn = (): Promise<boolean> =>
+    new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        if (!turn.done) {
+          turn.done = true
+          resolve(false)
+        }
+      }, timeoutMs)
+      const turn: Turn = {
+        done: false,
+        start: () => {
+          clearTimeout(timer)
+          resolve(true)
+        },
+      }
+      waiters.push(turn)
+    })
 
   const run = async <T>(fn: (lockTimeoutMs: number) => Promise<T>): Promise<T> => {
     if (size >= maxWaiting) throw busy(`${size} changes are already queued`)
@@ -65,8 +79,17 @@ export function createStateChangeQueue ({ timeoutMs, maxWaiting = 1000 }: StateC
         const left = deadline - Date.now()
         if (left <= 0) throw busy(`waited ${timeoutMs} ms behind other state changes`)
         return await fn(left)
-      } finally { next() }
-    } finally { size-- }
+      } finally {
+        next()
+      }
+    } finally {
+      size--
+    }
   }
-  return { run, get size () { return size } }
+  return {
+    run,
+    get size() {
+      return size
+    },
+  }
 }

@@ -11,12 +11,12 @@ export interface StateChangeOptions {
 }
 
 /** Runs fn through the queue (when given) with the lock timeout to use. */
-export async function queued<T> (opts: StateChangeOptions, fn: (lockTimeoutMs: number | undefined) => Promise<T>): Promise<T> {
+export async function queued<T>(opts: StateChangeOptions, fn: (lockTimeoutMs: number | undefined) => Promise<T>): Promise<T> {
   if (!opts.queue) return fn(opts.lockTimeoutMs)
   return opts.queue.run((left) => fn(opts.lockTimeoutMs === undefined ? left : Math.min(left, opts.lockTimeoutMs)))
 }
 
 /** fn in a transaction that holds the trading_state table lock (`lockTradingState(tx, 'update')`). */
-export async function withStateLock<T> (db: Db, opts: StateChangeOptions, fn: (tx: DbClient, before: TradingStateRow) => Promise<T>): Promise<T> {
+export async function withStateLock<T>(db: Db, opts: StateChangeOptions, fn: (tx: DbClient, before: TradingStateRow) => Promise<T>): Promise<T> {
   return queued(opts, (lockTimeoutMs) => withTransaction(db, async (tx) => fn(tx, await lockTradingState(tx, 'update', lockTimeoutMs))))
 }

@@ -7,6 +7,6 @@ import { placeOrderInTx, type OrderOutcome, type OrderRequest } from './place-or
  * decision, mirrored into the forecast's features.llm.policy when the decision carries a policy
  * record) and the broker fill commit together. Denied orders are stored with status `denied`.
  */
-export async function submitOrder (db: Db, req: OrderRequest): Promise<OrderOutcome> {
+export async function submitOrder(db: Db, req: OrderRequest): Promise<OrderOutcome> {
   return withTransaction(db, (tx) => placeOrderInTx(tx, req))
 }

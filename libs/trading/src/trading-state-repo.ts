@@ -35,7 +35,7 @@ const STATE_COLS = 'state, reason, changed_by, changed_at, exit_id'
  * placement after the change commits sees the new state. With `lockTimeoutMs`, the wait for these
  * locks is bounded (lock_timeout, for the rest of the transaction): TradingBusyError after it.
  */
-export async function lockTradingState (tx: DbClient, mode: 'share' | 'update', lockTimeoutMs?: number): Promise<TradingStateRow> {
+export async function lockTradingState(tx: DbClient, mode: 'share' | 'update', lockTimeoutMs?: number): Promise<TradingStateRow> {
   try {
     if (lockTimeoutMs !== undefined) await tx.query("SELECT set_config('lock_timeout', $1, true)", [`${Math.max(1, Math.ceil(lockTimeoutMs))}ms`])
     if (mode === 'update') await tx.query('LOCK TABLE trading_state IN EXCLUSIVE MODE')
@@ -51,24 +51,31 @@ export async function lockTradingState (tx: DbClient, mode: 'share' | 'update', 
   }
 }
 
-export async function readTradingState (q: Db | DbClient): Promise<TradingStateRow> {
+export async function readTradingState(q: Db | DbClient): Promise<TradingStateRow> {
   const row = (await q.query<TradingStateRow>(`SELECT ${STATE_COLS} FROM trading_state WHERE id`)).rows[0]
   if (!row) throw new TradingInvariantError('trading_state has no row: run the migrations')
   return row
 }
 
-export async function writeTradingState (tx: DbClient, s: { state: TradingStateName, reason: string, actor: string, exitId: string | null }): Promise<TradingStateRow> {
+export async function writeTradingState(
+  tx: DbClient,
+  s: { state: TradingStateName; reason: string; actor: string; exitId: string | null },
+): Promise<TradingStateRow> {
   const { rows } = await tx.query<TradingStateRow>(
     `UPDATE trading_state SET state = $1, reason = $2, changed_by = $3, exit_id = $4, changed_at = clock_timestamp()
-     WHERE id RETURNING ${STATE_COLS}`, [s.state, s.reason, s.actor, s.exitId])
+     WHERE id RETURNING ${STATE_COLS}`,
+    [s.state, s.reason, s.actor, s.exitId],
+  )
   return rows[0] as TradingStateRow
 }
 
-export async function writeAudit (tx: Db | DbClient, a: { actor: string, action: string, reason: string | null, details: Record<string, unknown> }): Promise<void> {
-  await tx.query('INSERT INTO audit_log (actor, action, reason, details) VALUES ($1, $2, $3, $4)',
-    [a.actor, a.action, a.reason, JSON.stringify(a.details)])
+export async function writeAudit(
+  tx: Db | DbClient,
+  a: { actor: string; action: string; reason: string | null; details: Record<string, unknown> },
+): Promise<void> {
+  await tx.query('INSERT INTO audit_log (actor, action, reason, details) VALUES ($1, $2, $3, $4)', [a.actor, a.action, a.reason, JSON.stringify(a.details)])
 }
 
-export async function readPanicExit (q: Db | DbClient, exitId: string): Promise<PanicExitRow | null> {
+export async function readPanicExit(q: Db | DbClient, exitId: string): Promise<PanicExitRow | null> {
   return (await q.query<PanicExitRow>('SELECT * FROM panic_exits WHERE exit_id = $1', [exitId])).rows[0] ?? null
 }

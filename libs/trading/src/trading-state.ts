@@ -3,10 +3,7 @@ import { PanicExitRunningError, ResumeAcknowledgementRequiredError, TradingInput
 import { panicRunLock } from './lock-keys'
 import { listOpenPositions } from './positions-repo'
 import { withStateLock, type StateChangeOptions } from './state-change'
-import {
-  readPanicExit, readTradingState, writeAudit, writeTradingState,
-  type PanicExitRow, type TradingStateRow,
-} from './trading-state-repo'
+import { readPanicExit, readTradingState, writeAudit, writeTradingState, type PanicExitRow, type TradingStateRow } from './trading-state-repo'
 import type { TradingStateName } from './trading-types'
 
 export interface TradingStateView extends TradingStateRow {
@@ -14,7 +11,10 @@ export interface TradingStateView extends TradingStateRow {
   exit: PanicExitRow | null
 }
 
-export interface StateChange { actor: string, reason: string }
+export interface StateChange {
+  actor: string
+  reason: string
+}
 
 export interface ResumeChange extends StateChange {
   /**
@@ -24,13 +24,13 @@ export interface ResumeChange extends StateChange {
   acknowledgeOpenPositions?: boolean
 }
 
-function requireChange (c: StateChange): void {
+function requireChange(c: StateChange): void {
   if (!c.actor?.trim()) throw new TradingInputError('actor is required')
   if (!c.reason?.trim()) throw new TradingInputError('reason is required')
 }
 
 /** The current state (GET /strategist/state). It lives in Postgres, so it survives restarts. */
-export async function getTradingState (db: Db): Promise<TradingStateView> {
+export async function getTradingState(db: Db): Promise<TradingStateView> {
   const row = await readTradingState(db)
   return { ...row, exit: row.exit_id ? await readPanicExit(db, row.exit_id) : null }
 }
@@ -39,13 +39,18 @@ export async function getTradingState (db: Db): Promise<TradingStateView> {
  * Sets HALTED or REDUCING by hand (audited). ACTIVE goes through resume(). Leaving HALTED releases
  * its panic exit: the next panic exit starts a new one.
  */
-export async function setTradingState (db: Db, change: StateChange & { state: TradingStateName }, opts: StateChangeOptions = {}): Promise<TradingStateRow> {
+export async function setTradingState(db: Db, change: StateChange & { state: TradingStateName }, opts: StateChangeOptions = {}): Promise<TradingStateRow> {
   if (change.state === 'ACTIVE') return resume(db, change, opts)
   requireChange(change)
   return withStateLock(db, opts, async (tx, before) => {
     const exitId = change.state === 'HALTED' ? before.exit_id : null
     const after = await writeTradingState(tx, { state: change.state, reason: change.reason, actor: change.actor, exitId })
-    await writeAudit(tx, { actor: change.actor, action: 'trading.set_state', reason: change.reason, details: { from: before.state, to: after.state, exit_id: exitId } })
+    await writeAudit(tx, {
+      actor: change.actor,
+      action: 'trading.set_state',
+      reason: change.reason,
+      details: { from: before.state, to: after.state, exit_id: exitId },
+    })
     return after
   })
 }
@@ -57,14 +62,17 @@ export async function setTradingState (db: Db, change: StateChange & { state: Tr
  * an exit that did not finish (`failed`), refused with ResumeAcknowledgementRequiredError listing
  * the positions still open, unless `acknowledgeOpenPositions` is true; the audit row keeps them.
  */
-export async function resume (db: Db, change: ResumeChange, opts: StateChangeOptions = {}): Promise<TradingStateRow> {
+export async function resume(db: Db, change: ResumeChange, opts: StateChangeOptions = {}): Promise<TradingStateRow> {
   requireChange(change)
-  const seen = (await db.query<{ exit_id: string | null, running: boolean | null }>(
-    `SELECT ts.exit_id, CASE WHEN pe.status = 'running' THEN NOT ${panicRunLock('pg_try_advisory_xact_lock', 'ts.exit_id')} ELSE false END AS running
-     FROM trading_state ts LEFT JOIN panic_exits pe ON pe.exit_id = ts.exit_id WHERE ts.id`)).rows[0]
+  const seen = (
+    await db.query<{ exit_id: string | null; running: boolean | null }>(
+      `SELECT ts.exit_id, CASE WHEN pe.status = 'running' THEN NOT ${panicRunLock('pg_try_advisory_xact_lock', 'ts.exit_id')} ELSE false END AS running
+     FROM trading_state ts LEFT JOIN panic_exits pe ON pe.exit_id = ts.exit_id WHERE ts.id`,
+    )
+  ).rows[0]
   if (seen?.exit_id && seen.running === true) throw new PanicExitRunningError(seen.exit_id)
   return withStateLock(db, opts, async (tx, before) => {
-    let unfinished: { exit_id: string, status: string, open_positions: Array<{ symbol: string, qty: number }> } | null = null
+    let unfinished: { exit_id: string; status: string; open_positions: Array<{ symbol: string; qty: number }> } | null = null
     if (before.exit_id) {
       // The run lock first, then the status: a runner that has just finished committed its status
       // before unlocking, so `running` read after a free lock means the runner is gone.
@@ -75,7 +83,8 @@ export async function resume (db: Db, change: ResumeChange, opts: StateChangeOpt
         await tx.query(
           `UPDATE panic_exits SET status = 'failed', finished_at = clock_timestamp(),
              report = report || jsonb_build_object('abandoned', $2::text) WHERE exit_id = $1 AND status = 'running'`,
-          [exit.exit_id, `runner gone; closed by resume from ${change.actor}`])
+          [exit.exit_id, `runner gone; closed by resume from ${change.actor}`],
+        )
       }
       if (exit && exit.status !== 'done') {
         const open = (await listOpenPositions(tx)).map((p) => ({ symbol: p.symbol, qty: p.qty }))
@@ -88,7 +97,12 @@ export async function resume (db: Db, change: ResumeChange, opts: StateChangeOpt
       actor: change.actor,
       action: 'trading.resume',
       reason: change.reason,
-      details: { from: before.state, to: 'ACTIVE', exit_id: before.exit_id, ...(unfinished ? { unfinished_exit: unfinished.status, acknowledged_open_positions: unfinished.open_positions } : {}) },
+      details: {
+        from: before.state,
+        to: 'ACTIVE',
+        exit_id: before.exit_id,
+        ...(unfinished ? { unfinished_exit: unfinished.status, acknowledged_open_positions: unfinished.open_positions } : {}),
+      },
     })
     return after
   })

@@ -26,26 +26,37 @@ export interface TestDecision {
  * never imports libs/llm): a failed risk check denies; a risk-reducing order is
  * reduce_only_allowed; otherwise allow (with `qty`) or deny as told.
  */
-export function testDecide (o: TestDecision = {}): DecideOrder {
+export function testDecide(o: TestDecision = {}): DecideOrder {
   return (risk, order) => {
     if (o.calls) o.calls.n++
     const base = {
-      requested_qty: order.qty, mode: o.mode ?? 'enforce' as const, gate_disabled: o.gateDisabled ?? false, warn: o.warn ?? null,
-      risk_reducing: risk.riskReducing, would: o.would ?? null, checks: risk.checks,
+      requested_qty: order.qty,
+      mode: o.mode ?? ('enforce' as const),
+      gate_disabled: o.gateDisabled ?? false,
+      warn: o.warn ?? null,
+      risk_reducing: risk.riskReducing,
+      would: o.would ?? null,
+      checks: risk.checks,
     }
     const policy = o.policy ?? null
     const failed = risk.checks.find((c) => !c.pass)
     if (!risk.pass) return { decision: { ...base, effective: 'deny', qty: 0, reason_code: failed?.code ?? 'RISK_DENIED', fail_reason: 'risk_denied' }, policy }
-    if (risk.riskReducing) return { decision: { ...base, effective: 'reduce_only_allowed', qty: order.qty, reason_code: 'RISK_REDUCING', fail_reason: null }, policy }
+    if (risk.riskReducing)
+      return { decision: { ...base, effective: 'reduce_only_allowed', qty: order.qty, reason_code: 'RISK_REDUCING', fail_reason: null }, policy }
     if (o.deny) return { decision: { ...base, effective: 'deny', qty: 0, reason_code: 'TEST_DENY', fail_reason: o.failReason ?? 'llm_denied' }, policy }
     return { decision: { ...base, effective: 'allow', qty: o.qty ?? order.qty, reason_code: 'TEST_ALLOW', fail_reason: o.failReason ?? null }, policy }
   }
 }
 
 /** A pino logger writing JSON lines into `lines`. */
-export function memoryLogger (): { logger: Logger, lines: Array<Record<string, unknown>> } {
+export function memoryLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
   const lines: Array<Record<string, unknown>> = []
-  const sink = new Writable({ write (chunk: Buffer, _enc, cb) { lines.push(JSON.parse(chunk.toString())); cb() } })
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      lines.push(JSON.parse(chunk.toString()))
+      cb()
+    },
+  })
   return { logger: pino({ level: 'info' }, sink), lines }
 }
 
@@ -55,20 +66,22 @@ export const testLimits = (env: Record<string, string> = {}): RiskLimits =>
   loadRiskLimits({ RISK_SYMBOL_ALLOWLIST: 'SPX,AAA,BBB', RISK_MAX_ORDERS_PER_MIN: '100000', ...env })
 
 /** Back to ACTIVE with no orders, positions, exits or audit rows. */
-export async function resetTrading (db: Db): Promise<void> {
+export async function resetTrading(db: Db): Promise<void> {
   await db.query(`UPDATE trading_state SET state = 'ACTIVE', exit_id = NULL, reason = 'test reset', changed_by = 'test'`)
   await db.query('DELETE FROM orders; DELETE FROM positions; DELETE FROM panic_exits; DELETE FROM audit_log')
 }
 
 let seq = 0
 /** A forecast row (orders.forecast_id references forecasts), optionally with a features.llm object. */
-export async function insertForecast (db: Db, opts: { symbol?: string, realizedReturn?: number | null, withLlm?: boolean } = {}): Promise<number> {
+export async function insertForecast(db: Db, opts: { symbol?: string; realizedReturn?: number | null; withLlm?: boolean } = {}): Promise<number> {
   seq += 1
   const asof = new Date(Date.UTC(2020, 0, 1) + seq * 86_400_000 + Math.floor(Math.random() * 1e6) * 1000)
   const features = opts.withLlm ? { llm: { model: 'Lexi', policy: { placeholder: true } } } : {}
   const { rows } = await db.query<{ id: number }>(
     `INSERT INTO forecasts (symbol, asof, horizon, model_version, mu, sigma, p_up, q05, q95, features, realized_return, resolved_at)
      VALUES ($1, $2, 1, 'test', 0.001, 0.01, 0.55, -0.015, 0.017, $3, $4, CASE WHEN $4::float8 IS NULL THEN NULL ELSE now() END)
-     RETURNING id`, [opts.symbol ?? 'SPX', asof, JSON.stringify(features), opts.realizedReturn ?? null])
+     RETURNING id`,
+    [opts.symbol ?? 'SPX', asof, JSON.stringify(features), opts.realizedReturn ?? null],
+  )
   return rows[0]!.id
 }

@@ -21,7 +21,17 @@ const logger = quietLogger()
 const limits = testLimits({ RISK_SYMBOL_ALLOWLIST: 'SPX,DIA' })
 const now = new Date('2024-03-01T21:00:00Z')
 const order = (symbol: string, side: 'buy' | 'sell', qty: number): OrderRequest => ({
-  symbol, side, qty, refPrice: 100, lastClose: 100, priceTs: now, now, decide: testDecide(), limits, broker, logger,
+  symbol,
+  side,
+  qty,
+  refPrice: 100,
+  lastClose: 100,
+  priceTs: now,
+  now,
+  decide: testDecide(),
+  limits,
+  broker,
+  logger,
 })
 
 beforeEach(async () => {
@@ -33,7 +43,7 @@ beforeEach(async () => {
 })
 
 /** Another session holding DIA's position row FOR UPDATE, as in the issue's drill. */
-async function lockDia (): Promise<PoolClient> {
+async function lockDia(): Promise<PoolClient> {
   const c = await db.pool.connect()
   await c.query('BEGIN')
   await c.query("SELECT 1 FROM positions WHERE symbol = 'DIA' FOR UPDATE")
@@ -41,10 +51,12 @@ async function lockDia (): Promise<PoolClient> {
 }
 
 /** Waits until `n` sessions wait for a lock (the placements are really stuck, not yet started). */
-async function waitingForLocks (n: number): Promise<void> {
+async function waitingForLocks(n: number): Promise<void> {
   const deadline = Date.now() + 5000
   while (Date.now() < deadline) {
-    const { rows } = await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")
+    const { rows } = await db.pool.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+    )
     if (rows[0]!.n >= n) return
     await new Promise((r) => setTimeout(r, 20))
   }
@@ -68,7 +80,9 @@ describe('the kill switch always wins', () => {
       expect(out.order).toMatchObject({ status: 'denied', symbol: 'DIA' })
       expect(out.verdict.reason_code).toBe('RISK_STATE_HALTED')
       await start.done
-    } finally { locker.release() }
+    } finally {
+      locker.release()
+    }
     const filledAfter = await db.pool.query(`SELECT count(*)::int AS n FROM orders o, panic_exits p
       WHERE o.status = 'filled' AND o.mode <> 'reduce_only' AND o.created_at > p.created_at`)
     expect(filledAfter.rows[0].n).toBe(0)
@@ -87,11 +101,15 @@ describe('the kill switch always wins', () => {
       const start = await startPanicExit(db.pool, { reason: 'drill', actor: 'ops', broker, logger, limits, lockTimeoutMs: 5000 })
       expect(performance.now() - t0).toBeLessThan(1000)
       expect(start.state).toBe('HALTED')
-      await stalled.query('COMMIT').catch((err: unknown) => { stalledErr = err })
+      await stalled.query('COMMIT').catch((err: unknown) => {
+        stalledErr = err
+      })
       expect(stalledErr).not.toBeNull()
       const done = await start.done
       expect(done.status).toBe('done')
-    } finally { stalled.release(stalledErr as Error ?? undefined) }
+    } finally {
+      stalled.release((stalledErr as Error) ?? undefined)
+    }
     // The stalled buy of 7 never committed; the exit flattened the 5 that had.
     expect((await db.pool.query("SELECT count(*)::int AS n FROM orders WHERE symbol = 'SPX' AND qty = 7")).rows[0].n).toBe(0)
     expect((await getPosition(db.pool, 'SPX'))!.qty).toBe(0)
@@ -119,6 +137,8 @@ describe('the kill switch always wins', () => {
 
     expect(await resume(db.pool, { actor: 'ops', reason: 'venue back', acknowledgeOpenPositions: true })).toMatchObject({ state: 'ACTIVE' })
     const audit = (await db.pool.query("SELECT details FROM audit_log WHERE action = 'trading.resume'")).rows
-    expect(audit).toEqual([{ details: { from: 'HALTED', to: 'ACTIVE', exit_id: exitId, unfinished_exit: 'failed', acknowledged_open_positions: [{ symbol: 'DIA', qty: -20 }] } }])
+    expect(audit).toEqual([
+      { details: { from: 'HALTED', to: 'ACTIVE', exit_id: exitId, unfinished_exit: 'failed', acknowledged_open_positions: [{ symbol: 'DIA', qty: -20 }] } },
+    ])
   })
 })

@@ -5,9 +5,15 @@ import { loadRiskLimits, riskEnvSchema } from '../src/limits'
 describe('riskEnvSchema', () => {
   test('an empty env gives the documented defaults', () => {
     expect(loadRiskLimits({})).toEqual({
-      RISK_SYMBOL_ALLOWLIST: ['SPX'], RISK_LOT_SIZE: 1, RISK_MAX_QTY: 1000, RISK_MAX_ORDER_NOTIONAL: 250_000,
-      RISK_MAX_POSITION_NOTIONAL: 1_000_000, RISK_MAX_PRICE_AGE_MS: 345_600_000, RISK_COLLAR_BPS: 500,
-      RISK_MAX_ORDERS_PER_MIN: 600, PAPER_SLIPPAGE_BPS: 1,
+      RISK_SYMBOL_ALLOWLIST: ['SPX'],
+      RISK_LOT_SIZE: 1,
+      RISK_MAX_QTY: 1000,
+      RISK_MAX_ORDER_NOTIONAL: 250_000,
+      RISK_MAX_POSITION_NOTIONAL: 1_000_000,
+      RISK_MAX_PRICE_AGE_MS: 345_600_000,
+      RISK_COLLAR_BPS: 500,
+      RISK_MAX_ORDERS_PER_MIN: 600,
+      PAPER_SLIPPAGE_BPS: 1,
     })
   })
 
@@ -18,7 +24,11 @@ describe('riskEnvSchema', () => {
   })
 
   test.each([
-    ['RISK_LOT_SIZE', '0'], ['RISK_MAX_QTY', 'lots'], ['RISK_MAX_ORDERS_PER_MIN', '1.5'], ['PAPER_SLIPPAGE_BPS', '-1'], ['RISK_SYMBOL_ALLOWLIST', ','],
+    ['RISK_LOT_SIZE', '0'],
+    ['RISK_MAX_QTY', 'lots'],
+    ['RISK_MAX_ORDERS_PER_MIN', '1.5'],
+    ['PAPER_SLIPPAGE_BPS', '-1'],
+    ['RISK_SYMBOL_ALLOWLIST', ','],
   ])('rejects %s=%s naming the variable', (key, value) => {
     const r = riskEnvSchema.safeParse({ [key]: value })
     expect(r.success).toBe(false)

@@ -18,12 +18,23 @@ const logger = quietLogger()
 const limits = testLimits()
 const now = new Date('2024-03-01T21:00:00Z')
 const buy = (symbol: string, qty: number, o: Partial<OrderRequest> = {}): OrderRequest => ({
-  symbol, side: 'buy', qty, refPrice: 100, lastClose: 100, priceTs: now, now, decide: testDecide(), limits, broker, logger, ...o,
+  symbol,
+  side: 'buy',
+  qty,
+  refPrice: 100,
+  lastClose: 100,
+  priceTs: now,
+  now,
+  decide: testDecide(),
+  limits,
+  broker,
+  logger,
+  ...o,
 })
 const panic = (b: Broker = broker, actor = 'ops@desk') => panicExit(db.pool, { reason: 'venue incident', actor, broker: b, logger, limits })
 
 /** Long SPX, long AAA, short BBB (via a sell), plus one open order; bars for SPX and AAA only. */
-async function seed (): Promise<void> {
+async function seed(): Promise<void> {
   await db.pool.query(`INSERT INTO market_bars (symbol, ts, open, high, low, close, volume) VALUES
     ('SPX', '2024-03-01T21:00:00Z', 100, 101, 99, 101, 1), ('AAA', '2024-03-01T21:00:00Z', 100, 101, 99, 99, 1)
     ON CONFLICT DO NOTHING`)
@@ -31,10 +42,16 @@ async function seed (): Promise<void> {
   await submitOrder(db.pool, buy('AAA', 3))
   await submitOrder(db.pool, buy('BBB', 4, { side: 'sell' }))
   await db.pool.query(`INSERT INTO orders (symbol, side, qty, ref_price, status) VALUES ('SPX', 'buy', 1, 100, 'open')`)
-  expect((await listOpenPositions(db.pool)).map((p) => [p.symbol, p.qty])).toEqual([['AAA', 3], ['BBB', -4], ['SPX', 5]])
+  expect((await listOpenPositions(db.pool)).map((p) => [p.symbol, p.qty])).toEqual([
+    ['AAA', 3],
+    ['BBB', -4],
+    ['SPX', 5],
+  ])
 }
 
-beforeEach(async () => { await resetTrading(db.pool) })
+beforeEach(async () => {
+  await resetTrading(db.pool)
+})
 
 describe('panicExit', () => {
   test('two concurrent calls share one exit_id, flatten all three positions and leave the state HALTED', { timeout: 15_000 }, async () => {
@@ -48,8 +65,11 @@ describe('panicExit', () => {
     expect(state.exit).toMatchObject({ status: 'done' })
     expect((await db.pool.query('SELECT count(*)::int AS n FROM panic_exits')).rows[0].n).toBe(1)
 
-    const { rows } = await db.pool.query(`SELECT symbol, side, qty, status, mode, risk_reducing, gate->>'reason_code' AS code
-      FROM orders WHERE exit_id = $1 ORDER BY symbol`, [a.exit_id])
+    const { rows } = await db.pool.query(
+      `SELECT symbol, side, qty, status, mode, risk_reducing, gate->>'reason_code' AS code
+      FROM orders WHERE exit_id = $1 ORDER BY symbol`,
+      [a.exit_id],
+    )
     expect(rows).toEqual([
       { symbol: 'AAA', side: 'sell', qty: 3, status: 'filled', mode: 'reduce_only', risk_reducing: true, code: 'RISK_REDUCING' },
       { symbol: 'BBB', side: 'buy', qty: 4, status: 'filled', mode: 'reduce_only', risk_reducing: true, code: 'RISK_REDUCING' },
@@ -57,7 +77,11 @@ describe('panicExit', () => {
     ])
     const report = (a.created ? a : b).report as PanicReport
     expect(report.cancel.cancelled).toHaveLength(1)
-    expect(report.flatten.orders.map((o) => [o.symbol, o.price_source])).toEqual([['AAA', 'last_bar'], ['BBB', 'avg_price'], ['SPX', 'last_bar']])
+    expect(report.flatten.orders.map((o) => [o.symbol, o.price_source])).toEqual([
+      ['AAA', 'last_bar'],
+      ['BBB', 'avg_price'],
+      ['SPX', 'last_bar'],
+    ])
     expect((await db.pool.query("SELECT count(*)::int AS n FROM orders WHERE status = 'open'")).rows[0].n).toBe(0)
     expect((await db.pool.query("SELECT actor, action FROM audit_log WHERE action = 'trading.panic_exit'")).rows).toHaveLength(1)
   })
@@ -86,11 +110,14 @@ describe('panicExit', () => {
 
     expect(a.exit_id).toBe(b.exit_id)
     const haltedAt = (await db.pool.query('SELECT created_at FROM panic_exits WHERE exit_id = $1', [a.exit_id])).rows[0].created_at as Date
-    const { rows } = await db.pool.query(`SELECT
+    const { rows } = await db.pool.query(
+      `SELECT
         count(*) FILTER (WHERE status = 'filled' AND created_at < $1)::int AS filled_before,
         count(*) FILTER (WHERE status = 'filled' AND created_at > $1)::int AS filled_after,
         count(*) FILTER (WHERE status = 'denied' AND created_at > $1 AND gate->>'reason_code' = 'RISK_STATE_HALTED')::int AS halted_denials
-      FROM orders WHERE mode <> 'reduce_only'`, [haltedAt])
+      FROM orders WHERE mode <> 'reduce_only'`,
+      [haltedAt],
+    )
     expect(rows[0].filled_before).toBeGreaterThanOrEqual(20)
     expect(rows[0].filled_after).toBe(0)
     expect(rows[0].halted_denials).toBeGreaterThanOrEqual(8)
@@ -100,7 +127,13 @@ describe('panicExit', () => {
 
   test('a failing step is reported, the state stays HALTED, and a repeat call retries the same exit', { timeout: 15_000 }, async () => {
     await seed()
-    const flaky: Broker = { ...broker, submit: async (o, tx) => { if (o.symbol === 'AAA') throw new Error('AAA venue down'); return broker.submit(o, tx) } }
+    const flaky: Broker = {
+      ...broker,
+      submit: async (o, tx) => {
+        if (o.symbol === 'AAA') throw new Error('AAA venue down')
+        return broker.submit(o, tx)
+      },
+    }
     const first = await panic(flaky)
     expect(first).toMatchObject({ state: 'HALTED', status: 'failed', created: true })
     const report = first.report as PanicReport
@@ -134,8 +167,16 @@ describe('panicExit', () => {
   test('resume is refused while the exit is still flattening', { timeout: 15_000 }, async () => {
     await seed()
     let release!: () => void
-    const gate = new Promise<void>((r) => { release = r })
-    const slow: Broker = { ...broker, positions: async (tx) => { await gate; return broker.positions(tx) } }
+    const gate = new Promise<void>((r) => {
+      release = r
+    })
+    const slow: Broker = {
+      ...broker,
+      positions: async (tx) => {
+        await gate
+        return broker.positions(tx)
+      },
+    }
     const started = await startPanicExit(db.pool, { reason: 'test', actor: 'ops', broker: slow, logger, limits })
     expect(started).toMatchObject({ state: 'HALTED', created: true })
     await expect(resume(db.pool, { actor: 'ops', reason: 'too early' })).rejects.toBeInstanceOf(PanicExitRunningError)
@@ -147,7 +188,9 @@ describe('panicExit', () => {
   test('the HALTED state and its exit survive a restart (a fresh pool reads them from Postgres)', { timeout: 15_000 }, async () => {
     const { exit_id } = await panic()
     const fresh = createPool({ connectionString: db.url, max: 2 })
-    afterAll(async () => { await fresh.end() })
+    afterAll(async () => {
+      await fresh.end()
+    })
     expect(await getTradingState(fresh)).toMatchObject({ state: 'HALTED', exit_id, exit: { exit_id, status: 'done' } })
     expect((await submitOrder(fresh, buy('SPX', 1))).order).toMatchObject({ status: 'denied' })
   })

@@ -7,13 +7,19 @@ import { resetTrading } from './fixtures'
 const db = await testDatabase()
 const broker = createPaperBroker({ db: db.pool, slippageBps: 25 })
 
-async function orderRow (side: 'buy' | 'sell', qty: number, status = 'proposed'): Promise<number> {
-  const { rows } = await db.pool.query<{ id: number }>(
-    'INSERT INTO orders (symbol, side, qty, ref_price, status) VALUES ($1, $2, $3, 200, $4) RETURNING id', ['SPX', side, qty, status])
+async function orderRow(side: 'buy' | 'sell', qty: number, status = 'proposed'): Promise<number> {
+  const { rows } = await db.pool.query<{ id: number }>('INSERT INTO orders (symbol, side, qty, ref_price, status) VALUES ($1, $2, $3, 200, $4) RETURNING id', [
+    'SPX',
+    side,
+    qty,
+    status,
+  ])
   return rows[0]!.id
 }
 
-beforeEach(async () => { await resetTrading(db.pool) })
+beforeEach(async () => {
+  await resetTrading(db.pool)
+})
 
 test('without a caller transaction it fills in its own, updating the order row and the position together', async () => {
   const id = await orderRow('buy', 4)
@@ -43,5 +49,8 @@ test('cancel closes an open order once and leaves filled orders alone', async ()
   expect(await broker.cancel(open)).toBe(true)
   expect(await broker.cancel(open)).toBe(false)
   expect(await broker.cancel(filled)).toBe(false)
-  expect((await db.pool.query('SELECT status FROM orders WHERE id = ANY($1) ORDER BY id', [[open, filled]])).rows.map((r) => r.status)).toEqual(['cancelled', 'filled'])
+  expect((await db.pool.query('SELECT status FROM orders WHERE id = ANY($1) ORDER BY id', [[open, filled]])).rows.map((r) => r.status)).toEqual([
+    'cancelled',
+    'filled',
+  ])
 })

@@ -7,10 +7,20 @@ import { testLimits } from './fixtures'
 
 const now = new Date('2024-03-01T21:00:00Z')
 const limits = testLimits({ RISK_MAX_ORDERS_PER_MIN: '10' })
-const order = (o: Partial<RiskOrder> = {}): RiskOrder => ({ symbol: 'SPX', side: 'buy', qty: 10, refPrice: 5000, lastClose: 5000, priceTs: new Date('2024-03-01T20:00:00Z'), ...o })
+const order = (o: Partial<RiskOrder> = {}): RiskOrder => ({
+  symbol: 'SPX',
+  side: 'buy',
+  qty: 10,
+  refPrice: 5000,
+  lastClose: 5000,
+  priceTs: new Date('2024-03-01T20:00:00Z'),
+  ...o,
+})
 const ctx = (c: Partial<RiskContext> = {}): RiskContext => ({ state: 'ACTIVE', positionQty: 0, panic: false, recentOrders: 0, now, ...c })
 const failures = (o: Partial<RiskOrder>, c: Partial<RiskContext> = {}) =>
-  runRiskChecks(order(o), ctx(c), limits).checks.filter((x) => !x.pass).map((x) => `${x.code}: ${x.reason}`)
+  runRiskChecks(order(o), ctx(c), limits)
+    .checks.filter((x) => !x.pass)
+    .map((x) => `${x.code}: ${x.reason}`)
 
 describe('runRiskChecks', () => {
   test('a sound order passes all eight checks and records each', () => {
@@ -37,9 +47,20 @@ describe('runRiskChecks', () => {
   })
 
   test('a risk-reducing order passes in REDUCING and skips price, collar, notional and throttle checks', () => {
-    const r = runRiskChecks(order({ side: 'sell', qty: 5, refPrice: null, symbol: 'OLD' }), ctx({ state: 'REDUCING', positionQty: 5, recentOrders: 99 }), limits)
+    const r = runRiskChecks(
+      order({ side: 'sell', qty: 5, refPrice: null, symbol: 'OLD' }),
+      ctx({ state: 'REDUCING', positionQty: 5, recentOrders: 99 }),
+      limits,
+    )
     expect(r).toMatchObject({ pass: true, riskReducing: true })
-    expect(r.checks.filter((c) => c.code === 'SKIPPED').map((c) => c.check)).toEqual(['symbol', 'price_freshness', 'collar', 'order_notional', 'position_notional', 'throttle'])
+    expect(r.checks.filter((c) => c.code === 'SKIPPED').map((c) => c.check)).toEqual([
+      'symbol',
+      'price_freshness',
+      'collar',
+      'order_notional',
+      'position_notional',
+      'throttle',
+    ])
   })
 
   test('HALTED allows only a panic exit reduce-only order', () => {

@@ -11,17 +11,30 @@ const broker = createPaperBroker({ db: db.pool, slippageBps: 0 })
 const now = new Date('2024-03-01T21:00:00Z')
 
 /** One order through placement; `gate` is what the policy gate decided (shadow unless said otherwise). */
-async function order (o: Partial<OrderRequest> & { realizedReturn: number | null, gate?: TestDecision }): Promise<void> {
+async function order(o: Partial<OrderRequest> & { realizedReturn: number | null; gate?: TestDecision }): Promise<void> {
   const { realizedReturn, gate, ...rest } = o
   const forecastId = await insertForecast(db.pool, { symbol: rest.symbol ?? 'SPX', realizedReturn })
   await submitOrder(db.pool, {
-    forecastId, symbol: 'SPX', side: 'buy', qty: 10, refPrice: 100, lastClose: 100, priceTs: now, now,
-    decide: testDecide({ mode: 'shadow', would: 'would_allow', ...gate }), limits: testLimits(), broker, logger: quietLogger(), ...rest,
+    forecastId,
+    symbol: 'SPX',
+    side: 'buy',
+    qty: 10,
+    refPrice: 100,
+    lastClose: 100,
+    priceTs: now,
+    now,
+    decide: testDecide({ mode: 'shadow', would: 'would_allow', ...gate }),
+    limits: testLimits(),
+    broker,
+    logger: quietLogger(),
+    ...rest,
   })
 }
 const wouldDeny = (failReason: string): TestDecision => ({ would: 'would_deny', failReason })
 
-beforeEach(async () => { await resetTrading(db.pool) })
+beforeEach(async () => {
+  await resetTrading(db.pool)
+})
 
 test('splits filled shadow orders by would_allow / would_deny with realized P&L of resolved forecasts', async () => {
   await order({ realizedReturn: 0.02 }) //                   +20

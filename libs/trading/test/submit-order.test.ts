@@ -14,11 +14,23 @@ const db = await testDatabase()
 const broker = createPaperBroker({ db: db.pool, slippageBps: 10 })
 const now = new Date('2024-03-01T21:00:00Z')
 const req = (o: Partial<OrderRequest> = {}): OrderRequest => ({
-  symbol: 'SPX', side: 'buy', qty: 10, refPrice: 5000, lastClose: 5000, priceTs: '2024-03-01T20:00:00Z', now,
-  decide: testDecide(), limits: testLimits(), broker, logger: quietLogger(), ...o,
+  symbol: 'SPX',
+  side: 'buy',
+  qty: 10,
+  refPrice: 5000,
+  lastClose: 5000,
+  priceTs: '2024-03-01T20:00:00Z',
+  now,
+  decide: testDecide(),
+  limits: testLimits(),
+  broker,
+  logger: quietLogger(),
+  ...o,
 })
 
-beforeEach(async () => { await resetTrading(db.pool) })
+beforeEach(async () => {
+  await resetTrading(db.pool)
+})
 
 describe('submitOrder', () => {
   test('an allowed order fills at ref + slippage and moves the position in the same transaction', async () => {
@@ -28,7 +40,14 @@ describe('submitOrder', () => {
     expect(order.fill_price).toBeCloseTo(5005, 6)
     expect(order.gate).toMatchObject({ effective: 'allow', reason_code: 'TEST_ALLOW', checks: verdict.checks })
     expect(verdict.checks?.map((c) => [c.check, c.code])).toEqual([
-      ['state', 'OK'], ['symbol', 'OK'], ['qty', 'OK'], ['price_freshness', 'OK'], ['collar', 'OK'], ['order_notional', 'OK'], ['position_notional', 'OK'], ['throttle', 'OK'],
+      ['state', 'OK'],
+      ['symbol', 'OK'],
+      ['qty', 'OK'],
+      ['price_freshness', 'OK'],
+      ['collar', 'OK'],
+      ['order_notional', 'OK'],
+      ['position_notional', 'OK'],
+      ['throttle', 'OK'],
     ])
     expect(await getPosition(db.pool, 'SPX')).toMatchObject({ qty: 10, avg_price: order.fill_price })
   })
@@ -40,7 +59,7 @@ describe('submitOrder', () => {
     expect(await getPosition(db.pool, 'SPX')).toMatchObject({ qty: 0 })
   })
 
-  test('the decision\'s smaller quantity is what fills', async () => {
+  test("the decision's smaller quantity is what fills", async () => {
     const { order } = await submitOrder(db.pool, req({ qty: 7, decide: testDecide({ qty: 3 }) }))
     expect(order).toMatchObject({ status: 'filled', qty: 3 })
     expect(await getPosition(db.pool, 'SPX')).toMatchObject({ qty: 3 })
@@ -76,7 +95,13 @@ describe('submitOrder', () => {
   })
 
   test('a broker failure rejects the order but keeps its row and the position unchanged', async () => {
-    const failing: Broker = { ...broker, name: 'failing', submit: async () => { throw new Error('venue down') } }
+    const failing: Broker = {
+      ...broker,
+      name: 'failing',
+      submit: async () => {
+        throw new Error('venue down')
+      },
+    }
     const { order } = await submitOrder(db.pool, req({ broker: failing }))
     expect(order).toMatchObject({ status: 'rejected' })
     expect(order.gate).toMatchObject({ broker_error: { message: 'venue down' } })
@@ -85,7 +110,9 @@ describe('submitOrder', () => {
 
   test('a broker that fails after writing is rolled back to the savepoint: rejected row kept, position unchanged', async () => {
     const partial: Broker = {
-      name: 'partial', cancel: broker.cancel, positions: broker.positions,
+      name: 'partial',
+      cancel: broker.cancel,
+      positions: broker.positions,
       submit: async (o, tx) => {
         await tx!.query('UPDATE positions SET qty = qty + $2 WHERE symbol = $1', [o.symbol, o.qty])
         throw new Error('venue dropped the ack')
@@ -97,7 +124,13 @@ describe('submitOrder', () => {
   })
 
   test('a database error inside an atomic broker submit fails the whole placement and keeps nothing', async () => {
-    const broken: Broker = { ...broker, submit: async (_o, tx) => { await tx!.query('SELECT 1 / 0'); throw new Error('unreachable') } }
+    const broken: Broker = {
+      ...broker,
+      submit: async (_o, tx) => {
+        await tx!.query('SELECT 1 / 0')
+        throw new Error('unreachable')
+      },
+    }
     const forecastId = await insertForecast(db.pool)
     await expect(submitOrder(db.pool, req({ forecastId, broker: broken }))).rejects.toMatchObject({ code: '22012' })
     expect((await db.pool.query('SELECT count(*)::int AS n FROM orders')).rows[0].n).toBe(0)
@@ -108,15 +141,22 @@ describe('submitOrder', () => {
 
 describe('round trips', () => {
   /** placeOrderInTx on a real pooled client whose statements are recorded. */
-  async function statementsOf (r: OrderRequest): Promise<string[]> {
+  async function statementsOf(r: OrderRequest): Promise<string[]> {
     const client = await db.pool.connect()
     const seen: string[] = []
-    const tx = { query: (text: string, values?: unknown[]) => { seen.push(text.trim().split(/\s+/).slice(0, 3).join(' ')); return client.query(text, values) } } as unknown as DbClient
+    const tx = {
+      query: (text: string, values?: unknown[]) => {
+        seen.push(text.trim().split(/\s+/).slice(0, 3).join(' '))
+        return client.query(text, values)
+      },
+    } as unknown as DbClient
     try {
       await client.query('BEGIN')
       await placeOrderInTx(tx, r)
       await client.query('COMMIT')
-    } finally { client.release() }
+    } finally {
+      client.release()
+    }
     return seen
   }
 
@@ -154,10 +194,12 @@ describe('what the decision says about the gate', () => {
 })
 
 describe('placement guards the decision', () => {
-  const allowAnyway = (o: { qty?: number, effective?: 'allow' | 'reduce_only_allowed' } = {}): OrderRequest['decide'] => (_risk, order) => ({
-    decision: { effective: o.effective ?? 'allow', qty: o.qty ?? order.qty, reason_code: 'BROKEN', mode: 'enforce', gate_disabled: false, warn: null },
-    policy: null,
-  })
+  const allowAnyway =
+    (o: { qty?: number; effective?: 'allow' | 'reduce_only_allowed' } = {}): OrderRequest['decide'] =>
+    (_risk, order) => ({
+      decision: { effective: o.effective ?? 'allow', qty: o.qty ?? order.qty, reason_code: 'BROKEN', mode: 'enforce', gate_disabled: false, warn: null },
+      policy: null,
+    })
   const orders = async (): Promise<number> => (await db.pool.query('SELECT count(*)::int AS n FROM orders')).rows[0].n
 
   test('a decision that allows what the risk checks deny, more than was asked, or reduce-only on a new position places nothing', async () => {
@@ -181,7 +223,10 @@ describe('one order per forecast', () => {
     const forecastId = await insertForecast(db.pool)
     const first = await submitOrder(db.pool, req({ forecastId }))
     const again = await Promise.all([submitOrder(db.pool, req({ forecastId, qty: 20 })), submitOrder(db.pool, req({ forecastId, qty: 30 }))])
-    expect(again.map((a) => [a.duplicate, a.order.id])).toEqual([[true, first.order.id], [true, first.order.id]])
+    expect(again.map((a) => [a.duplicate, a.order.id])).toEqual([
+      [true, first.order.id],
+      [true, first.order.id],
+    ])
     expect((await db.pool.query('SELECT count(*)::int AS n FROM orders WHERE forecast_id = $1', [forecastId])).rows[0].n).toBe(1)
     expect(await getPosition(db.pool, 'SPX')).toMatchObject({ qty: 10 })
   })
@@ -197,10 +242,11 @@ describe('one order per forecast', () => {
     expect(await getPosition(db.pool, 'SPX')).toMatchObject({ qty: 10 })
   })
 
-  test('writes the decision\'s policy record into forecasts.features.llm.policy with the order, and nothing without one', async () => {
+  test("writes the decision's policy record into forecasts.features.llm.policy with the order, and nothing without one", async () => {
     const forecastId = await insertForecast(db.pool, { withLlm: true })
     await submitOrder(db.pool, req({ forecastId, decide: testDecide({ policy: { effective: 'allow', marker: 7 } }) }))
-    const read = async (id: number): Promise<unknown> => (await db.pool.query("SELECT features->'llm'->'policy' AS policy FROM forecasts WHERE id = $1", [id])).rows[0].policy
+    const read = async (id: number): Promise<unknown> =>
+      (await db.pool.query("SELECT features->'llm'->'policy' AS policy FROM forecasts WHERE id = $1", [id])).rows[0].policy
     expect(await read(forecastId)).toEqual({ effective: 'allow', marker: 7 })
     const other = await insertForecast(db.pool, { withLlm: true })
     await submitOrder(db.pool, req({ forecastId: other }))

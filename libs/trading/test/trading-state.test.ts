@@ -5,7 +5,9 @@ import { getTradingState, resume, setTradingState } from '../src/trading-state'
 import { resetTrading } from './fixtures'
 
 const db = await testDatabase()
-beforeEach(async () => { await resetTrading(db.pool) })
+beforeEach(async () => {
+  await resetTrading(db.pool)
+})
 
 test('starts ACTIVE; every change is audited with actor, action and reason', async () => {
   expect(await getTradingState(db.pool)).toMatchObject({ state: 'ACTIVE', exit_id: null, exit: null })
@@ -33,8 +35,13 @@ test('a change that cannot get the trading_state lock within lockTimeoutMs is re
     await holder.query('BEGIN')
     await holder.query('SELECT state FROM trading_state WHERE id FOR SHARE') // an order placement that does not finish
     const t0 = Date.now()
-    await expect(setTradingState(db.pool, { state: 'HALTED', actor: 'ops', reason: 'feed outage' }, { lockTimeoutMs: 200 })).rejects.toBeInstanceOf(TradingBusyError)
-    await expect(resume(db.pool, { actor: 'ops', reason: 'feed back' }, { lockTimeoutMs: 200 })).rejects.toMatchObject({ code: 'TRADING_ERR_BUSY', statusCode: 503 })
+    await expect(setTradingState(db.pool, { state: 'HALTED', actor: 'ops', reason: 'feed outage' }, { lockTimeoutMs: 200 })).rejects.toBeInstanceOf(
+      TradingBusyError,
+    )
+    await expect(resume(db.pool, { actor: 'ops', reason: 'feed back' }, { lockTimeoutMs: 200 })).rejects.toMatchObject({
+      code: 'TRADING_ERR_BUSY',
+      statusCode: 503,
+    })
     expect(Date.now() - t0).toBeLessThan(3000)
   } finally {
     await holder.query('ROLLBACK')

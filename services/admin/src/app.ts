@@ -5,7 +5,18 @@ import type { Logger } from 'pino'
 import { Registry } from 'prom-client'
 import type { Db } from '@pulsetrade/db'
 import type { LlmClient } from '@pulsetrade/llm'
-import { configureApp, createAuthFailureThrottle, dbReadiness, llmReadiness, openApiOptions, openApiRoute, opsRoutes, serverOptions, tokenAuth, type NamedToken } from '@pulsetrade/http'
+import {
+  configureApp,
+  createAuthFailureThrottle,
+  dbReadiness,
+  llmReadiness,
+  openApiOptions,
+  openApiRoute,
+  opsRoutes,
+  serverOptions,
+  tokenAuth,
+  type NamedToken,
+} from '@pulsetrade/http'
 import type { Broker } from '@pulsetrade/trading'
 import { auditAuthFailure, installAuditLog } from './audit-log'
 import type { AdminConfig } from './config'
@@ -26,15 +37,17 @@ export interface AdminDeps {
 export const MIN_TOKEN_LENGTH = 16
 
 /** ADMIN_TOKEN acts as `admin`; ADMIN_TOKENS entries as their names (or fingerprints). */
-export function adminTokens (config: Pick<AdminConfig, 'ADMIN_TOKEN' | 'ADMIN_TOKENS'>): NamedToken[] {
+export function adminTokens(config: Pick<AdminConfig, 'ADMIN_TOKEN' | 'ADMIN_TOKENS'>): NamedToken[] {
   const tokens: NamedToken[] = [{ name: 'admin', token: config.ADMIN_TOKEN }, ...(config.ADMIN_TOKENS ?? [])]
   for (const t of tokens) {
     if (t.token.length < MIN_TOKEN_LENGTH || /\s/.test(t.token)) {
-      throw new ConfigError([{
-        name: t.name === 'admin' ? 'ADMIN_TOKEN' : 'ADMIN_TOKENS',
-        received: `<${t.token.length} characters, hidden>`,
-        expected: `admin tokens must have at least ${MIN_TOKEN_LENGTH} characters and no whitespace`,
-      }])
+      throw new ConfigError([
+        {
+          name: t.name === 'admin' ? 'ADMIN_TOKEN' : 'ADMIN_TOKENS',
+          received: `<${t.token.length} characters, hidden>`,
+          expected: `admin tokens must have at least ${MIN_TOKEN_LENGTH} characters and no whitespace`,
+        },
+      ])
     }
   }
   return tokens
@@ -45,13 +58,16 @@ export function adminTokens (config: Pick<AdminConfig, 'ADMIN_TOKEN' | 'ADMIN_TO
  * behind `Authorization: Bearer <admin token>` and written to audit_log with the token's name as
  * the actor; failed authentications are audited and throttled per address. Ops routes stay open.
  */
-export function buildApp (deps: AdminDeps): FastifyInstance {
+export function buildApp(deps: AdminDeps): FastifyInstance {
   const { config } = deps
   const tokens = adminTokens(config)
   const app: FastifyInstance = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, ...serverOptions({ bodyLimit: deps.config.HTTP_BODY_LIMIT }) })
   const registry = new Registry()
   configureApp(app, { registry })
-  app.register(swagger, openApiOptions({ title: 'PulseTrade admin', version: '1.0.0', description: 'LLM replay, prompts and the strategist controls', bearerAuth: true }))
+  app.register(
+    swagger,
+    openApiOptions({ title: 'PulseTrade admin', version: '1.0.0', description: 'LLM replay, prompts and the strategist controls', bearerAuth: true }),
+  )
   app.register(openApiRoute)
   app.register(opsRoutes, { checks: [dbReadiness(deps.db), llmReadiness(deps.llm)], registries: [registry, ...(deps.metrics ?? [])] })
   app.register(async (secured) => {
@@ -60,8 +76,13 @@ export function buildApp (deps: AdminDeps): FastifyInstance {
     installAuditLog(secured, deps.db)
     secured.register(llmAdminRoutes, { db: deps.db, llm: deps.llm, prompts: deps.prompts })
     secured.register(strategistRoutes, {
-      db: deps.db, broker: deps.broker, limits: config, logger: deps.logger, enablePanicExit: config.ENABLE_PANIC_EXIT,
-      lockTimeoutMs: config.STRATEGIST_LOCK_TIMEOUT_MS, flattenLockTimeoutMs: config.PANIC_FLATTEN_LOCK_TIMEOUT_MS,
+      db: deps.db,
+      broker: deps.broker,
+      limits: config,
+      logger: deps.logger,
+      enablePanicExit: config.ENABLE_PANIC_EXIT,
+      lockTimeoutMs: config.STRATEGIST_LOCK_TIMEOUT_MS,
+      flattenLockTimeoutMs: config.PANIC_FLATTEN_LOCK_TIMEOUT_MS,
     })
   })
   return app

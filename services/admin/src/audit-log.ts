@@ -23,7 +23,7 @@ const storable = (s: string): string => s.replace(/\u0000|[\ud800-\udbff](?![\ud
  * or keys per level and 4 levels (deeper values become a `[depth > 4: …]` note), every string made
  * storable. Recursion is bounded by the depth, whatever the caller sent.
  */
-function bounded (v: unknown, depth = 0): unknown {
+function bounded(v: unknown, depth = 0): unknown {
   if (typeof v === 'string') return storable(v.length > MAX_DETAIL ? `${v.slice(0, MAX_DETAIL)}…` : v)
   if (v === null || typeof v !== 'object') return v
   const isArray = Array.isArray(v)
@@ -39,7 +39,7 @@ function bounded (v: unknown, depth = 0): unknown {
 }
 
 /** The request fields worth recording (never headers: they hold the token; query values with secret-looking names redacted). */
-function requestDetails (req: FastifyRequest): Record<string, unknown> {
+function requestDetails(req: FastifyRequest): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   if (req.body !== undefined) out.body = bounded(req.body)
   const query = req.query
@@ -47,9 +47,18 @@ function requestDetails (req: FastifyRequest): Record<string, unknown> {
   return out
 }
 
-async function insertAudit (db: Db, req: FastifyRequest, row: { actor: string, action: string, reason: string | null, details: Record<string, unknown> }): Promise<void> {
+async function insertAudit(
+  db: Db,
+  req: FastifyRequest,
+  row: { actor: string; action: string; reason: string | null; details: Record<string, unknown> },
+): Promise<void> {
   try {
-    await db.query('INSERT INTO audit_log (actor, action, reason, details) VALUES ($1, $2, $3, $4)', [row.actor, row.action, row.reason, JSON.stringify(row.details)])
+    await db.query('INSERT INTO audit_log (actor, action, reason, details) VALUES ($1, $2, $3, $4)', [
+      row.actor,
+      row.action,
+      row.reason,
+      JSON.stringify(row.details),
+    ])
   } catch (err) {
     req.log.error({ err, action: row.action }, 'audit_log write failed')
   }
@@ -61,7 +70,7 @@ async function insertAudit (db: Db, req: FastifyRequest, row: { actor: string, a
  * parse or validate (the row then records what could be read). The actor is the name of the token
  * that authenticated the request. Register after the auth hook.
  */
-export function installAuditLog (app: FastifyInstance, db: Db): void {
+export function installAuditLog(app: FastifyInstance, db: Db): void {
   app.addHook('onSend', async (req, reply, payload) => {
     const action = req.routeOptions.config.audit
     if (action === undefined || req.principal === undefined) return payload
@@ -78,8 +87,8 @@ export function installAuditLog (app: FastifyInstance, db: Db): void {
  * (actor `anonymous`, the presented token only as a fingerprint), and an address over its limit of
  * failures one `auth.throttled` row per window (not one per request: a flood must not fill the table).
  */
-export function auditAuthFailure (db: Db) {
-  return async (req: FastifyRequest, failure: AuthFailure, d: { presented: string | null, firstThrottled: boolean }): Promise<void> => {
+export function auditAuthFailure(db: Db) {
+  return async (req: FastifyRequest, failure: AuthFailure, d: { presented: string | null; firstThrottled: boolean }): Promise<void> => {
     if (failure === 'throttled' && !d.firstThrottled) return
     const details = {
       failure,

@@ -4,10 +4,15 @@ import { ApiError, NotFoundError } from '@pulsetrade/http'
 import { LlmInputsSchema, PolicyDecisionSchema, RationaleSchema, type LlmClient, type PromptRegistry } from '@pulsetrade/llm'
 
 export const REPLAYABLE = ['rationale', 'policy'] as const
-export type ReplayablePrompt = typeof REPLAYABLE[number]
+export type ReplayablePrompt = (typeof REPLAYABLE)[number]
 const SCHEMAS: Record<ReplayablePrompt, z.ZodType> = { rationale: RationaleSchema, policy: PolicyDecisionSchema }
 
-export interface ReplayRequest { id: number, force: boolean, prompt?: ReplayablePrompt | undefined, version?: string | undefined }
+export interface ReplayRequest {
+  id: number
+  force: boolean
+  prompt?: ReplayablePrompt | undefined
+  version?: string | undefined
+}
 
 export interface ReplayResult {
   prompt: string
@@ -15,7 +20,7 @@ export interface ReplayResult {
   hash: string
   arm: string | null
   bucket: number | null
-  recorded: { version: string, hash: string } | null
+  recorded: { version: string; hash: string } | null
   /** The hash used differs from the one recorded on the row (null when nothing was recorded). */
   drift: boolean | null
   cached: boolean
@@ -25,21 +30,25 @@ export interface ReplayResult {
   raw: string
   finish_reason: string | null
   latency_ms: number
-  error: { code: string, message: string } | null
+  error: { code: string; message: string } | null
 }
 
 export class NotReplayableError extends ApiError {
   override code = 'API_ERR_NOT_REPLAYABLE'
-  constructor (message: string) { super(409, message) }
+  constructor(message: string) {
+    super(409, message)
+  }
 }
 
 export class UnknownPromptVersionError extends ApiError {
   override code = 'API_ERR_UNKNOWN_VERSION'
-  constructor (message: string) { super(400, message) }
+  constructor(message: string) {
+    super(400, message)
+  }
 }
 
-const recordedRef = (r: unknown): { version: string, hash: string } | null => {
-  const o = r as { version?: unknown, hash?: unknown } | null | undefined
+const recordedRef = (r: unknown): { version: string; hash: string } | null => {
+  const o = r as { version?: unknown; hash?: unknown } | null | undefined
   return typeof o?.version === 'string' && typeof o.hash === 'string' ? { version: o.version, hash: o.hash } : null
 }
 
@@ -48,7 +57,10 @@ const recordedRef = (r: unknown): { version: string, hash: string } | null => {
  * the client: the recorded version unless one is given, the same A/B unit key, the response cache
  * unless `force` (which reaches Lexi and overwrites the cached entry).
  */
-export async function replayForecast (deps: { db: Db, llm: Pick<LlmClient, 'structured'>, prompts: PromptRegistry }, req: ReplayRequest): Promise<ReplayResult[]> {
+export async function replayForecast(
+  deps: { db: Db; llm: Pick<LlmClient, 'structured'>; prompts: PromptRegistry },
+  req: ReplayRequest,
+): Promise<ReplayResult[]> {
   const row = (await deps.db.query<{ llm: Record<string, unknown> | null }>("SELECT features->'llm' AS llm FROM forecasts WHERE id = $1", [req.id])).rows[0]
   if (row === undefined) throw new NotFoundError(`forecast ${req.id} not found`)
   const inputs = LlmInputsSchema.safeParse(row.llm?.inputs)

@@ -16,6 +16,9 @@ const db = createPool({ connectionString: config.DATABASE_URL, applicationName: 
 const llm = createLlmClient({ ...clientOptionsFromEnv(config), logger, db })
 const broker = createPaperBroker({ db, slippageBps: config.PAPER_SLIPPAGE_BPS })
 const app = buildApp({ config, db, llm, prompts, broker, logger, metrics: [llm.metrics] })
-app.addHook('onClose', async () => { await llm.close(); await db.end() })
+app.addHook('onClose', async () => {
+  await llm.close()
+  await db.end()
+})
 gracefulShutdown(app, { logger })
 await app.listen({ host: config.HOST, port: config.PORT })

@@ -5,8 +5,14 @@ import { auth, buildTestApp, PROMPTS_PATH, TOKEN } from './build-test-app'
 
 const db = await testDatabase()
 // Failures are throttled per address (issue 15); this file's 30 refusals stay under a high limit.
-const { app } = buildTestApp(db, 'http://127.0.0.1:1/v1', { ENABLE_PANIC_EXIT: '1', LLM_AB_BUCKETS: 'rationale:1.0.0=90,1.1.0=10', ADMIN_AUTH_MAX_FAILURES: '1000' })
-afterAll(async () => { await app.close() })
+const { app } = buildTestApp(db, 'http://127.0.0.1:1/v1', {
+  ENABLE_PANIC_EXIT: '1',
+  LLM_AB_BUCKETS: 'rationale:1.0.0=90,1.1.0=10',
+  ADMIN_AUTH_MAX_FAILURES: '1000',
+})
+afterAll(async () => {
+  await app.close()
+})
 
 const ROUTES: Array<[string, string, object?]> = [
   ['POST', '/llm/admin/replay', { id: 1 }],
@@ -20,7 +26,13 @@ const ROUTES: Array<[string, string, object?]> = [
 describe('admin authentication', () => {
   test.each(ROUTES)('%s %s answers 401 without a valid bearer token, and each refusal is audited as auth.failed', async (method, url, payload) => {
     await db.pool.query('DELETE FROM audit_log')
-    for (const headers of [{}, { authorization: 'Bearer wrong-token-wrong-token' }, { authorization: `Bearer ${TOKEN.toUpperCase()}` }, { authorization: `Bearer ${TOKEN.slice(0, -1)}` }, { authorization: TOKEN }]) {
+    for (const headers of [
+      {},
+      { authorization: 'Bearer wrong-token-wrong-token' },
+      { authorization: `Bearer ${TOKEN.toUpperCase()}` },
+      { authorization: `Bearer ${TOKEN.slice(0, -1)}` },
+      { authorization: TOKEN },
+    ]) {
       const res = await app.inject({ method: method as 'GET', url, headers, ...(payload === undefined ? {} : { payload }) })
       expect(res.statusCode).toBe(401)
     }
@@ -43,7 +55,10 @@ describe('GET /llm/admin/prompts and /llm/admin/shadow-report', () => {
     const registry = loadPromptRegistry(PROMPTS_PATH)
     const byName = Object.fromEntries(res.json().prompts.map((p: { name: string }) => [p.name, p]))
     expect(Object.keys(byName).sort()).toEqual(registry.names().sort())
-    expect(byName.rationale.arms).toEqual([{ version: '1.0.0', weight: 90 }, { version: '1.1.0', weight: 10 }])
+    expect(byName.rationale.arms).toEqual([
+      { version: '1.0.0', weight: 90 },
+      { version: '1.1.0', weight: 10 },
+    ])
     expect(byName.policy.arms).toBeNull()
     expect(byName.policy.active).toBe(registry.active('policy').version)
     expect(byName.policy.versions[0]).toMatchObject({ version: '1.0.0', hash: registry.get('policy', '1.0.0').hash, active: true })

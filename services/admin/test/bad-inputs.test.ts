@@ -4,7 +4,9 @@ import { auth, buildTestApp } from './build-test-app'
 
 const db = await testDatabase()
 const { app } = buildTestApp(db, 'http://127.0.0.1:1/v1', { ENABLE_PANIC_EXIT: '1', HTTP_BODY_LIMIT: '4096' })
-afterAll(async () => { await app.close() })
+afterAll(async () => {
+  await app.close()
+})
 
 /** [case, method, url, body, text the 400 message must contain] */
 const CASES: Array<[string, 'GET' | 'POST', string, unknown, string]> = [

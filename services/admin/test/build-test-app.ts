@@ -22,17 +22,30 @@ export const as = (name: string): { authorization: string } => ({ authorization:
  * `extra.wrapBroker` may wrap the paper broker (e.g. to hold a panic exit's steps); `extra.logger`
  * replaces the silent logger.
  */
-export function buildTestApp (
-  db: TestDatabase, baseURL: string, env: Record<string, string> = {}, prompts?: LoadedPromptRegistry,
-  extra: { wrapBroker?: (paper: Broker) => Broker, logger?: Logger } = {},
-): { app: FastifyInstance, llm: LlmClientInstance } {
-  const config = loadConfig({ DATABASE_URL: db.url, LLM_BASE_URL: baseURL, LOG_LEVEL: 'silent', LLM_TIMEOUT_MS: '5000', ADMIN_TOKEN: TOKEN, ADMIN_TOKENS: NAMED.map((n) => `${n}=${tokenOf(n)}`).join(','), ...env })
+export function buildTestApp(
+  db: TestDatabase,
+  baseURL: string,
+  env: Record<string, string> = {},
+  prompts?: LoadedPromptRegistry,
+  extra: { wrapBroker?: (paper: Broker) => Broker; logger?: Logger } = {},
+): { app: FastifyInstance; llm: LlmClientInstance } {
+  const config = loadConfig({
+    DATABASE_URL: db.url,
+    LLM_BASE_URL: baseURL,
+    LOG_LEVEL: 'silent',
+    LLM_TIMEOUT_MS: '5000',
+    ADMIN_TOKEN: TOKEN,
+    ADMIN_TOKENS: NAMED.map((n) => `${n}=${tokenOf(n)}`).join(','),
+    ...env,
+  })
   const logger = extra.logger ?? pino({ level: 'silent' })
   const llm = createLlmClient({ baseURL: config.LLM_BASE_URL, timeoutMs: config.LLM_TIMEOUT_MS, maxRetries: config.LLM_MAX_RETRIES, db: db.pool, logger })
   const registry = prompts ?? loadPromptRegistry(PROMPTS_PATH, { abBuckets: config.LLM_AB_BUCKETS })
   const paper = createPaperBroker({ db: db.pool, slippageBps: config.PAPER_SLIPPAGE_BPS })
   const broker = extra.wrapBroker ? extra.wrapBroker(paper) : paper
   const app = buildApp({ config, db: db.pool, llm, prompts: registry, broker, logger, metrics: [llm.metrics] })
-  app.addHook('onClose', async () => { await llm.close() })
+  app.addHook('onClose', async () => {
+    await llm.close()
+  })
   return { app, llm }
 }

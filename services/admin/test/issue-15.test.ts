@@ -10,13 +10,16 @@ import { as, auth, buildTestApp, TOKEN } from './build-test-app'
 
 const db = await testDatabase()
 const apps: Array<{ close: () => Promise<unknown> }> = []
-afterAll(async () => { await Promise.all(apps.map((a) => a.close())) })
-function app (env: Record<string, string> = {}, logger?: Logger) {
+afterAll(async () => {
+  await Promise.all(apps.map((a) => a.close()))
+})
+function app(env: Record<string, string> = {}, logger?: Logger) {
   const built = buildTestApp(db, 'http://127.0.0.1:1/v1', { ENABLE_PANIC_EXIT: '1', ...env }, undefined, logger ? { logger } : {})
   apps.push(built.app)
   return built.app
 }
-const audit = async (action: string) => (await db.pool.query('SELECT actor, action, reason, details FROM audit_log WHERE action = $1 ORDER BY id', [action])).rows
+const audit = async (action: string) =>
+  (await db.pool.query('SELECT actor, action, reason, details FROM audit_log WHERE action = $1 ORDER BY id', [action])).rows
 
 beforeEach(async () => {
   await db.pool.query(`UPDATE trading_state SET state = 'ACTIVE', exit_id = NULL`)
@@ -26,7 +29,12 @@ beforeEach(async () => {
 describe('audit rows', () => {
   test('a 20,000-deep JSON body still gets its audit row (it overflowed the stack before)', async () => {
     const deep = `{"reason":${'['.repeat(20_000)}${']'.repeat(20_000)}}`
-    const res = await app().inject({ method: 'POST', url: '/strategist/resume', headers: { ...as('ops.alice'), 'content-type': 'application/json' }, payload: deep })
+    const res = await app().inject({
+      method: 'POST',
+      url: '/strategist/resume',
+      headers: { ...as('ops.alice'), 'content-type': 'application/json' },
+      payload: deep,
+    })
     expect(res.statusCode).toBe(400)
     const rows = await audit('strategist.resume')
     expect(rows).toHaveLength(1)
@@ -35,7 +43,12 @@ describe('audit rows', () => {
   })
 
   test('a body that does not parse still gets its audit row', async () => {
-    const res = await app().inject({ method: 'POST', url: '/strategist/panic-exit', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"reason": "half' })
+    const res = await app().inject({
+      method: 'POST',
+      url: '/strategist/panic-exit',
+      headers: { ...auth, 'content-type': 'application/json' },
+      payload: '{"reason": "half',
+    })
     expect(res.statusCode).toBe(400)
     expect(await audit('strategist.panic_exit')).toMatchObject([{ actor: 'admin', details: { status: 400 } }])
   })
@@ -48,7 +61,16 @@ describe('audit rows', () => {
 
   test('a token in the query string is redacted from the log line and never stored', async () => {
     const lines: string[] = []
-    const logger = createLogger({ LOG_LEVEL: 'info', LOG_PRETTY: false }, 'admin', new Writable({ write (c: Buffer, _e, cb) { lines.push(c.toString()); cb() } }))
+    const logger = createLogger(
+      { LOG_LEVEL: 'info', LOG_PRETTY: false },
+      'admin',
+      new Writable({
+        write(c: Buffer, _e, cb) {
+          lines.push(c.toString())
+          cb()
+        },
+      }),
+    )
     const a = app({}, logger)
     const secret = 'query-secret-0123456789'
     const res = await a.inject({ method: 'GET', url: `/strategist/state?token=${secret}&access_token=${secret}`, headers: auth })
@@ -75,7 +97,10 @@ describe('failed authentications', () => {
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0)
     const failed = await audit('auth.failed')
     expect(failed).toHaveLength(3)
-    expect(failed[0]).toMatchObject({ actor: 'anonymous', details: { failure: 'invalid', route: '/strategist/state', status: 401, presented: expect.stringMatching(/^token:[0-9a-f]{12}$/) } })
+    expect(failed[0]).toMatchObject({
+      actor: 'anonymous',
+      details: { failure: 'invalid', route: '/strategist/state', status: 401, presented: expect.stringMatching(/^token:[0-9a-f]{12}$/) },
+    })
     expect(JSON.stringify(failed)).not.toContain('wrong-token')
     expect(await audit('auth.throttled')).toHaveLength(1) // one row per window, not one per request
     expect(await audit('strategist.state')).toHaveLength(0)
@@ -100,7 +125,12 @@ describe('resume', () => {
     const a = app()
     const refused = await a.inject({ method: 'POST', url: '/strategist/resume', headers: auth, payload: { reason: 'venue back' } })
     expect(refused.statusCode).toBe(409)
-    expect(refused.json()).toMatchObject({ code: 'TRADING_ERR_ACK_REQUIRED', exit_id: 'px_test', exit_status: 'failed', open_positions: [{ symbol: 'DIA', qty: -20 }] })
+    expect(refused.json()).toMatchObject({
+      code: 'TRADING_ERR_ACK_REQUIRED',
+      exit_id: 'px_test',
+      exit_status: 'failed',
+      open_positions: [{ symbol: 'DIA', qty: -20 }],
+    })
     expect(refused.json().message).toContain('acknowledge_open_positions')
     const ok = await a.inject({ method: 'POST', url: '/strategist/resume', headers: auth, payload: { reason: 'venue back', acknowledge_open_positions: true } })
     expect(ok.statusCode).toBe(200)
@@ -112,7 +142,9 @@ describe('request ids', () => {
   test('a caller id that is too long or not plain is replaced; a plain one is kept', async () => {
     const ids: string[] = []
     const a = app()
-    a.addHook('onRequest', async (req) => { ids.push(req.id) })
+    a.addHook('onRequest', async (req) => {
+      ids.push(req.id)
+    })
     for (const id of ['x'.repeat(65), 'a b', 'id\u0000', '<script>', 'ok-id_1.2:3']) {
       await a.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': id } })
     }
@@ -123,7 +155,9 @@ describe('request ids', () => {
   test('generated ids are unique across restarts (two fresh apps do not both start at req-1)', async () => {
     const first: string[] = []
     for (const a of [app(), app()]) {
-      a.addHook('onRequest', async (req) => { first.push(req.id) })
+      a.addHook('onRequest', async (req) => {
+        first.push(req.id)
+      })
       await a.inject({ method: 'GET', url: '/healthz' })
     }
     expect(first[0]).not.toBe(first[1])
@@ -139,7 +173,11 @@ describe('start-up', () => {
     ['ADMIN_TOKENS', { ADMIN_TOKEN: TOKEN, ADMIN_TOKENS: 'bob=abcdefgh ijklmnopqrs' }],
   ])('a token containing whitespace is refused (%s)', (name, env) => {
     let err: unknown
-    try { loadConfig({ ...base, ...env }) } catch (e) { err = e }
+    try {
+      loadConfig({ ...base, ...env })
+    } catch (e) {
+      err = e
+    }
     expect(err).toBeInstanceOf(ConfigError)
     expect((err as ConfigError).issues.map((i) => i.name)).toEqual([name])
     expect((err as Error).message).not.toContain('ijklmnopqrs')

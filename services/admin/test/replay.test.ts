@@ -14,14 +14,16 @@ let forecastId: number
 const apps: Array<{ close: () => Promise<unknown> }> = []
 
 const inputs: LlmInputs = {
-  symbol: 'SPX', asof: '2020-01-31T00:00:00.000Z', horizon: 1,
+  symbol: 'SPX',
+  asof: '2020-01-31T00:00:00.000Z',
+  horizon: 1,
   forecast: { mu: -0.0002, sigma: 0.0073, p_up: 0.489, q05: -0.0122, q95: 0.0118 },
   signals: { ret_1: -0.0179, ret_5: -0.0215, ret_20: -0.01, vol_20: 0.0074, rsi_14: 42.7, zscore_20: -1.65, volume_ratio: 1.25 },
   order: { side: 'sell', qty: 3, ref_price: 3225.52, notional: 9676.56 },
 }
 
 /** Writes a forecast the way the worker does: real client calls (policy at temperature 0 lands in llm_cache). */
-async function seedForecastWithRealCalls (): Promise<number> {
+async function seedForecastWithRealCalls(): Promise<number> {
   const prompts = loadPromptRegistry(PROMPTS_PATH)
   const llm = createLlmClient({ baseURL: `${sim.url}/v1`, timeoutMs: 5000, db: db.pool, logger: pino({ level: 'silent' }) })
   const unitKey = `${inputs.symbol}|${inputs.asof}`
@@ -32,10 +34,14 @@ async function seedForecastWithRealCalls (): Promise<number> {
     llm.structured(policyPrompt, PolicyDecisionSchema),
   ])
   await llm.close()
-  const features = { llm: { model: 'Lexi', inputs, rationale, policy: { ...policy, mode: 'enforce', gate_disabled: false, effective: 'allow', would: null, fail_reason: null } } }
+  const features = {
+    llm: { model: 'Lexi', inputs, rationale, policy: { ...policy, mode: 'enforce', gate_disabled: false, effective: 'allow', would: null, fail_reason: null } },
+  }
   const { rows } = await db.pool.query<{ id: number }>(
     `INSERT INTO forecasts (symbol, asof, horizon, model_version, mu, sigma, p_up, q05, q95, features)
-     VALUES ('SPX', $1, 1, 'ewma-rm-1', -0.0002, 0.0073, 0.489, -0.0122, 0.0118, $2) RETURNING id`, [inputs.asof, JSON.stringify(features)])
+     VALUES ('SPX', $1, 1, 'ewma-rm-1', -0.0002, 0.0073, 0.489, -0.0122, 0.0118, $2) RETURNING id`,
+    [inputs.asof, JSON.stringify(features)],
+  )
   return rows[0]!.id
 }
 
@@ -43,10 +49,16 @@ beforeAll(async () => {
   sim = await startLexiSim({ port: 0, fixedLatencyMs: 0 })
   forecastId = await seedForecastWithRealCalls()
 })
-afterAll(async () => { await Promise.all(apps.map((a) => a.close())); await sim.close() })
-beforeEach(() => { sim.resetFaults(); sim.resetStats() })
+afterAll(async () => {
+  await Promise.all(apps.map((a) => a.close()))
+  await sim.close()
+})
+beforeEach(() => {
+  sim.resetFaults()
+  sim.resetStats()
+})
 
-function app (prompts?: Parameters<typeof buildTestApp>[3]) {
+function app(prompts?: Parameters<typeof buildTestApp>[3]) {
   const built = buildTestApp(db, `${sim.url}/v1`, {}, prompts)
   apps.push(built.app)
   return built.app
@@ -70,13 +82,17 @@ describe('POST /llm/admin/replay', () => {
     expect(res.json()).toMatchObject({ cached: false, force: true, drift: false })
     expect(sim.stats().requests).toBeGreaterThanOrEqual(1)
     // This prompt's own cache row (another test may have cached an edited version's): still one, overwritten.
-    const hits = (await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM llm_cache WHERE prompt = 'policy' AND hash = $1", [res.json().hash])).rows[0]!.n
+    const hits = (await db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM llm_cache WHERE prompt = 'policy' AND hash = $1", [res.json().hash]))
+      .rows[0]!.n
     expect(hits).toBe(1)
   })
 
   test('an edited prompt version shows drift:true', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'prompts-'))
-    const edited = readFileSync(PROMPTS_PATH, 'utf8').replace('You are the pre-trade reviewer of PulseTrade', 'You are the senior pre-trade reviewer of PulseTrade')
+    const edited = readFileSync(PROMPTS_PATH, 'utf8').replace(
+      'You are the pre-trade reviewer of PulseTrade',
+      'You are the senior pre-trade reviewer of PulseTrade',
+    )
     expect(edited).not.toBe(readFileSync(PROMPTS_PATH, 'utf8'))
     writeFileSync(path.join(dir, 'llm_prompts.yaml'), edited)
     const prompts = loadPromptRegistry(path.join(dir, 'llm_prompts.yaml'), { verifyLock: false })

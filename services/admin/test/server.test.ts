@@ -24,7 +24,9 @@ describe('loadConfig', () => {
   })
 
   test('ADMIN_TOKEN is required', () => {
-    expect(() => loadConfig({ DATABASE_URL: base.DATABASE_URL })).toThrow(/^ADMIN_TOKEN \(unset\): expected a token of at least 16 visible ASCII characters, without spaces$/)
+    expect(() => loadConfig({ DATABASE_URL: base.DATABASE_URL })).toThrow(
+      /^ADMIN_TOKEN \(unset\): expected a token of at least 16 visible ASCII characters, without spaces$/,
+    )
   })
 })
 
@@ -38,13 +40,27 @@ describe('server.ts', () => {
 
   test('serves the strategist state behind the token and exits 0 on SIGTERM', async () => {
     // No LLM is needed for these routes; LLM_BASE_URL points at a closed port.
-    const proc = await startServiceProcess(ENTRY, { DATABASE_URL: db.url, ADMIN_TOKEN: TOKEN, LLM_BASE_URL: 'http://127.0.0.1:1/v1', LLM_PROMPTS_PATH: PROMPTS_PATH, LOG_LEVEL: 'warn' })
+    const proc = await startServiceProcess(ENTRY, {
+      DATABASE_URL: db.url,
+      ADMIN_TOKEN: TOKEN,
+      LLM_BASE_URL: 'http://127.0.0.1:1/v1',
+      LLM_PROMPTS_PATH: PROMPTS_PATH,
+      LOG_LEVEL: 'warn',
+    })
     try {
       expect((await fetch(`${proc.url}/strategist/state`)).status).toBe(401)
       const res = await fetch(`${proc.url}/strategist/state`, { headers: { authorization: `Bearer ${TOKEN}` } })
       expect(res.status).toBe(200)
       expect(await res.json()).toMatchObject({ state: 'ACTIVE' })
-      expect((await fetch(`${proc.url}/strategist/panic-exit`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: '{"reason":"drill"}' })).status).toBe(404)
+      expect(
+        (
+          await fetch(`${proc.url}/strategist/panic-exit`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+            body: '{"reason":"drill"}',
+          })
+        ).status,
+      ).toBe(404)
     } finally {
       expect((await proc.stop('SIGTERM')).code).toBe(0)
     }

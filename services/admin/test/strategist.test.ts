@@ -6,19 +6,21 @@ import { as, auth, buildTestApp } from './build-test-app'
 // A database per test: panic exits and resumes change trading_state, so no test starts from another's.
 let db: TestDatabase
 const apps: Array<{ close: () => Promise<unknown> }> = []
-beforeEach(async () => { db = await createTestDatabase(inject('pgAdminUrl'), inject('pgTemplate'), runPrefix()) })
+beforeEach(async () => {
+  db = await createTestDatabase(inject('pgAdminUrl'), inject('pgTemplate'), runPrefix())
+})
 afterEach(async () => {
   await Promise.all(apps.splice(0).map((a) => a.close()))
   await db.drop()
 })
-function app (env: Record<string, string> = {}) {
+function app(env: Record<string, string> = {}) {
   // The strategist routes never call the LLM; nothing needs to listen there.
   const built = buildTestApp(db, 'http://127.0.0.1:1/v1', env)
   apps.push(built.app)
   return built.app
 }
 
-async function openPositions (symbols: string[]): Promise<void> {
+async function openPositions(symbols: string[]): Promise<void> {
   for (const s of symbols) {
     await db.pool.query("INSERT INTO market_bars (symbol, ts, open, high, low, close) VALUES ($1, now() - interval '1 hour', 100, 101, 99, 100)", [s])
     await db.pool.query('INSERT INTO positions (symbol, qty, avg_price) VALUES ($1, 10, 100)', [s])
@@ -34,7 +36,7 @@ describe('strategist routes', () => {
     const enabled = app({ ENABLE_PANIC_EXIT: '1' })
     const anonymous = await enabled.inject({ method: 'POST', url: '/strategist/panic-exit', payload: { reason: 'drill' } })
     expect(anonymous.statusCode).toBe(401)
-    expect((await db.pool.query("SELECT state FROM trading_state")).rows[0].state).toBe('ACTIVE')
+    expect((await db.pool.query('SELECT state FROM trading_state')).rows[0].state).toBe('ACTIVE')
   })
 
   test('panic exit halts at once (202), repeats give the same exit_id, resume re-arms; all audited', async () => {
@@ -84,7 +86,9 @@ describe('strategist routes', () => {
       holder.release()
     }
     expect((await db.pool.query('SELECT state, exit_id FROM trading_state')).rows[0]).toEqual(before)
-    const audit = (await db.pool.query("SELECT action, (details->>'status')::int AS status FROM audit_log WHERE actor = 'ops.busy' AND id > $1 ORDER BY action", [since])).rows
+    const audit = (
+      await db.pool.query("SELECT action, (details->>'status')::int AS status FROM audit_log WHERE actor = 'ops.busy' AND id > $1 ORDER BY action", [since])
+    ).rows
     expect(audit).toEqual([{ action: 'strategist.resume', status: 503 }])
   })
 
@@ -100,9 +104,13 @@ describe('strategist routes', () => {
       expect(performance.now() - t0).toBeLessThan(1000)
       expect(panic.statusCode).toBe(202)
       expect(panic.json()).toMatchObject({ state: 'HALTED', created: true })
-      await holder.query('ROLLBACK').catch((err: unknown) => { lost = err })
+      await holder.query('ROLLBACK').catch((err: unknown) => {
+        lost = err
+      })
       expect(lost).not.toBeNull() // its session was ended
-    } finally { holder.release((lost as Error | null) ?? undefined) }
+    } finally {
+      holder.release((lost as Error | null) ?? undefined)
+    }
     expect((await db.pool.query('SELECT state FROM trading_state')).rows[0].state).toBe('HALTED')
   })
 

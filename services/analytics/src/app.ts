@@ -25,7 +25,7 @@ export interface AnalyticsDeps {
 }
 
 /** The analytics service (port 8002): recent forecasts with a summary, LLM quality per prompt version. */
-export function buildApp (deps: AnalyticsDeps): FastifyInstance {
+export function buildApp(deps: AnalyticsDeps): FastifyInstance {
   const app: FastifyInstance = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, ...serverOptions({ bodyLimit: deps.config.HTTP_BODY_LIMIT }) })
   const registry = new Registry()
   configureApp(app, { registry })

@@ -11,7 +11,9 @@ export interface ReadAccessOptions {
 
 export class ForbiddenError extends ApiError {
   override code = 'API_ERR_FORBIDDEN'
-  constructor (message: string) { super(403, message) }
+  constructor(message: string) {
+    super(403, message)
+  }
 }
 
 const LOOPBACK = /^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1|::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/
@@ -24,7 +26,7 @@ export const isLoopback = (address: string | undefined): boolean => address !== 
  * summary, so strangers get nothing. With a token: bearer auth. Without: loopback peers only
  * (403 naming the knobs), unless ANALYTICS_PUBLIC=1.
  */
-export function readAccess (opts: ReadAccessOptions): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+export function readAccess(opts: ReadAccessOptions): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
   if (opts.token !== undefined) return bearerAuth(opts.token)
   if (opts.public) return async () => {}
   return async (request) => {

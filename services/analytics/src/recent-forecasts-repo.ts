@@ -21,8 +21,8 @@ export interface RecentForecast {
   fail_reason: string | null
   rationale: string | null
   confidence: number | null
-  valid: { rationale: boolean | null, policy: boolean | null }
-  versions: { rationale: string | null, policy: string | null }
+  valid: { rationale: boolean | null; policy: boolean | null }
+  versions: { rationale: string | null; policy: string | null }
 }
 
 interface Row extends Omit<RecentForecast, 'asof' | 'created_at' | 'valid' | 'versions'> {
@@ -35,7 +35,7 @@ interface Row extends Omit<RecentForecast, 'asof' | 'created_at' | 'valid' | 've
 }
 
 /** Most recent forecasts first (by asof, then id), optionally for one symbol. */
-export async function listRecentForecasts (db: Db, opts: { limit: number, symbol?: string | undefined }): Promise<RecentForecast[]> {
+export async function listRecentForecasts(db: Db, opts: { limit: number; symbol?: string | undefined }): Promise<RecentForecast[]> {
   const { rows } = await db.query<Row>(
     `SELECT f.id, f.symbol, f.asof, f.horizon, f.model_version, f.mu, f.sigma, f.p_up, f.realized_return, f.created_at,
             l->'inputs'->'order'->>'side'                 AS side,
@@ -54,7 +54,8 @@ export async function listRecentForecasts (db: Db, opts: { limit: number, symbol
       WHERE ($2::text IS NULL OR f.symbol = $2)
       ORDER BY f.asof DESC, f.id DESC
       LIMIT $1`,
-    [opts.limit, opts.symbol ?? null])
+    [opts.limit, opts.symbol ?? null],
+  )
   return rows.map(({ asof, created_at, rationale_valid, policy_valid, rationale_version, policy_version, ...r }) => ({
     ...r,
     asof: asof.toISOString(),

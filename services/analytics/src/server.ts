@@ -13,6 +13,9 @@ const prompts = configOrExit('analytics', () => loadPromptRegistry(config.LLM_PR
 const db = createPool({ connectionString: config.DATABASE_URL, applicationName: 'pulsetrade-analytics' })
 const llm = createLlmClient({ ...clientOptionsFromEnv(config), logger, db })
 const app = buildApp({ config, db, llm, prompts, logger, metrics: [llm.metrics] })
-app.addHook('onClose', async () => { await llm.close(); await db.end() })
+app.addHook('onClose', async () => {
+  await llm.close()
+  await db.end()
+})
 gracefulShutdown(app, { logger })
 await app.listen({ host: config.HOST, port: config.PORT })

@@ -51,7 +51,11 @@ const promptRow = (r: RecentForecast) => ({
   realized_return: r.realized_return,
 })
 
-interface Window { startedAt: number, result: Promise<SummaryOutcome>, done: SummaryOutcome | null }
+interface Window {
+  startedAt: number
+  result: Promise<SummaryOutcome>
+  done: SummaryOutcome | null
+}
 
 /**
  * One summary of the latest forecasts per window, whatever the queries ask for: the first request
@@ -61,12 +65,12 @@ interface Window { startedAt: number, result: Promise<SummaryOutcome>, done: Sum
  * when there is one, else `timeout`. So /analytics/* costs at most one Lexi call per window, however
  * many requests with however many distinct parameters arrive.
  */
-export function createSummarizer (opts: SummarizerOptions): Summarizer {
+export function createSummarizer(opts: SummarizerOptions): Summarizer {
   const now = opts.now ?? Date.now
   let current: Window | null = null
   let previousOk: SummaryOutcome | null = null
 
-  async function compute (): Promise<SummaryOutcome> {
+  async function compute(): Promise<SummaryOutcome> {
     const at = now()
     try {
       const rows = await opts.loadRows()
@@ -91,16 +95,18 @@ export function createSummarizer (opts: SummarizerOptions): Summarizer {
   }
 
   return {
-    async summarize (spentMs = 0) {
+    async summarize(spentMs = 0) {
       const t = now()
       if (current === null || t - current.startedAt >= opts.windowMs) current = start(t)
       const w = current
       if (w.done !== null) return { ...w.done, cached: true }
       const budgetMs = Math.floor(opts.timeoutMs - spentMs)
-      const late = (): SummaryOutcome => previousOk !== null ? { ...previousOk, cached: true } : { summary: '', status: 'timeout', cached: false, at: null }
+      const late = (): SummaryOutcome => (previousOk !== null ? { ...previousOk, cached: true } : { summary: '', status: 'timeout', cached: false, at: null })
       if (budgetMs <= 0) return late()
       let timer: NodeJS.Timeout | undefined
-      const gaveUp = new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), budgetMs) })
+      const gaveUp = new Promise<null>((resolve) => {
+        timer = setTimeout(() => resolve(null), budgetMs)
+      })
       try {
         return (await Promise.race([w.result, gaveUp])) ?? late()
       } finally {

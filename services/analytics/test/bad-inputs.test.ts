@@ -5,7 +5,9 @@ import { buildTestApp } from './build-test-app'
 
 const db = await testDatabase()
 const { app } = buildTestApp(db, `http://127.0.0.1:${await freePort()}/v1`)
-afterAll(async () => { await app.close() })
+afterAll(async () => {
+  await app.close()
+})
 
 /** [case, url, text the 400 message must contain] */
 const CASES: Array<[string, string, string]> = [

@@ -9,7 +9,7 @@ import { loadConfig } from '../src/config'
 export const PROMPTS_PATH = fileURLToPath(new URL('../../../configs/llm_prompts.yaml', import.meta.url))
 
 /** The analytics app wired as server.ts does it, against a test database and an LLM base URL. */
-export function buildTestApp (db: TestDatabase, baseURL: string, env: Record<string, string> = {}): { app: FastifyInstance, llm: LlmClientInstance } {
+export function buildTestApp(db: TestDatabase, baseURL: string, env: Record<string, string> = {}): { app: FastifyInstance; llm: LlmClientInstance } {
   const config = loadConfig({ DATABASE_URL: db.url, LLM_BASE_URL: baseURL, LOG_LEVEL: 'silent', LLM_TIMEOUT_MS: '5000', ...env })
   const logger = pino({ level: 'silent' })
   const llm = createLlmClient({
@@ -19,6 +19,8 @@ export function buildTestApp (db: TestDatabase, baseURL: string, env: Record<str
   })
   const prompts = loadPromptRegistry(PROMPTS_PATH)
   const app = buildApp({ config, db: db.pool, llm, prompts, logger, metrics: [llm.metrics] })
-  app.addHook('onClose', async () => { await llm.close() })
+  app.addHook('onClose', async () => {
+    await llm.close()
+  })
   return { app, llm }
 }

@@ -14,7 +14,8 @@ beforeAll(async () => {
     const err = i === 3 ? 'LLM_ERR_TIMEOUT' : i === 7 ? 'LLM_ERR_UNREACHABLE' : null
     await db.pool.query(
       'INSERT INTO llm_calls (prompt, version, latency_ms, prompt_tokens, completion_tokens, ok, error_code) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      ['policy', '1.0.0', i * 10, 100, 20, err === null, err])
+      ['policy', '1.0.0', i * 10, 100, 20, err === null, err],
+    )
   }
   for (let i = 1; i <= 4; i++) {
     await db.pool.query("INSERT INTO llm_calls (prompt, version, latency_ms, ok) VALUES ('rationale', '1.1.0', 200, true)")
@@ -24,7 +25,9 @@ beforeAll(async () => {
   await seedForecasts(db.pool, 2, { decision: 'deny', version: '1.1.0', start: new Date('2021-01-01T00:00:00Z') })
   await seedForecasts(db.pool, 1, { validJson: false, version: '1.1.0', start: new Date('2022-01-01T00:00:00Z') })
 })
-afterAll(async () => { await app.close() })
+afterAll(async () => {
+  await app.close()
+})
 
 test('GET /analytics/llm reports calls, latency percentiles, errors, JSON validity and decisions per prompt version', async () => {
   const res = await app.inject({ method: 'GET', url: '/analytics/llm?window=24h' })
@@ -33,9 +36,15 @@ test('GET /analytics/llm reports calls, latency percentiles, errors, JSON validi
   expect(body.window_seconds).toBe(86_400)
   const policy = body.versions.find((v: { prompt: string }) => v.prompt === 'policy')
   expect(policy).toMatchObject({
-    version: '1.0.0', calls: 10, calls_ok: 8, tokens: { prompt: 1000, completion: 200 },
+    version: '1.0.0',
+    calls: 10,
+    calls_ok: 8,
+    tokens: { prompt: 1000, completion: 200 },
     errors: { LLM_ERR_TIMEOUT: 1, LLM_ERR_UNREACHABLE: 1 },
-    results: 6, valid_json: 5, decisions: { allow: 3, deny: 2, none: 1 }, effective: { allow: 3, deny: 3 },
+    results: 6,
+    valid_json: 5,
+    decisions: { allow: 3, deny: 2, none: 1 },
+    effective: { allow: 3, deny: 3 },
   })
   expect(policy.latency_ms.p50).toBeCloseTo(55)
   expect(policy.latency_ms.p95).toBeCloseTo(95.5)
@@ -60,9 +69,11 @@ test('the effective mix counts each policy value on its own: only deny is a deni
     const features = { llm: { ...llm, policy: { ...llm.policy, version: '2.0.0', effective } } }
     await db.pool.query(
       `INSERT INTO forecasts (symbol, asof, horizon, model_version, mu, sigma, p_up, q05, q95, features)
-       VALUES ('SPX', $1, 1, 'ewma-rm-1', 0, 0.01, 0.5, -0.01, 0.01, $2)`, [asof, JSON.stringify(features)])
+       VALUES ('SPX', $1, 1, 'ewma-rm-1', 0, 0.01, 0.5, -0.01, 0.01, $2)`,
+      [asof, JSON.stringify(features)],
+    )
   }
   const body = (await app.inject({ method: 'GET', url: '/analytics/llm?window=24h' })).json()
-  const policy = body.versions.find((v: { prompt: string, version: string }) => v.prompt === 'policy' && v.version === '2.0.0')
+  const policy = body.versions.find((v: { prompt: string; version: string }) => v.prompt === 'policy' && v.version === '2.0.0')
   expect(policy.effective).toEqual({ allow: 1, deny: 2, reduce_only_allowed: 1, no_order: 1, pending: 1 })
 })

@@ -14,8 +14,11 @@ beforeAll(async () => {
   await seedForecasts(db.pool, 3, { symbol: 'SPX', decision: 'allow' })
 })
 const apps: Array<{ close: () => Promise<unknown> }> = []
-afterAll(async () => { await Promise.all(apps.map((a) => a.close())); await sim.close() })
-function app (env: Record<string, string> = {}) {
+afterAll(async () => {
+  await Promise.all(apps.map((a) => a.close()))
+  await sim.close()
+})
+function app(env: Record<string, string> = {}) {
   const built = buildTestApp(db, `${sim.url}/v1`, env)
   apps.push(built.app)
   return built.app

@@ -12,7 +12,9 @@ beforeAll(async () => {
   await seedForecasts(db.pool, 10, { symbol: 'SPX', decision: 'deny', start: new Date('2021-01-01T00:00:00Z') })
   await seedForecasts(db.pool, 5, { symbol: 'AAPL', validJson: false })
 })
-afterAll(async () => { await sim.close() })
+afterAll(async () => {
+  await sim.close()
+})
 beforeEach(async () => {
   await sim.resetFaults()
   // A summary call of an earlier test may still be running (a wedged one resumes now): let it end,
@@ -25,8 +27,10 @@ beforeEach(async () => {
 })
 
 const apps: Array<{ close: () => Promise<unknown> }> = []
-afterAll(async () => { await Promise.all(apps.map((a) => a.close())) })
-function app (env: Record<string, string> = {}) {
+afterAll(async () => {
+  await Promise.all(apps.map((a) => a.close()))
+})
+function app(env: Record<string, string> = {}) {
   const built = buildTestApp(db, `${sim.url}/v1`, env)
   apps.push(built.app)
   return built.app
@@ -43,8 +47,16 @@ describe('GET /analytics/recent', () => {
     expect(asofs).toEqual([...asofs].sort().reverse())
     expect(asofs[0]).toBe('2021-01-10T00:00:00.000Z')
     expect(body.items[0]).toMatchObject({
-      symbol: 'SPX', side: 'buy', decision: 'deny', effective: 'deny', mode: 'enforce', fail_reason: 'llm_denied',
-      rationale: 'Mild upside for SPX.', confidence: 0.6, valid: { rationale: true, policy: true }, versions: { rationale: '1.0.0', policy: '1.0.0' },
+      symbol: 'SPX',
+      side: 'buy',
+      decision: 'deny',
+      effective: 'deny',
+      mode: 'enforce',
+      fail_reason: 'llm_denied',
+      rationale: 'Mild upside for SPX.',
+      confidence: 0.6,
+      valid: { rationale: true, policy: true },
+      versions: { rationale: '1.0.0', policy: '1.0.0' },
     })
     expect(body.summary_status).toBe('ok')
     expect(body.summary.length).toBeGreaterThan(0)
@@ -64,7 +76,14 @@ describe('GET /analytics/recent', () => {
     const res = await recent(app(), 'symbol=AAPL&limit=50')
     const items = res.json().items
     expect(items).toHaveLength(5)
-    expect(items[0]).toMatchObject({ symbol: 'AAPL', decision: null, effective: 'deny', fail_reason: 'invalid_json', rationale: null, valid: { rationale: false, policy: false } })
+    expect(items[0]).toMatchObject({
+      symbol: 'AAPL',
+      decision: null,
+      effective: 'deny',
+      fail_reason: 'invalid_json',
+      rationale: null,
+      valid: { rationale: false, policy: false },
+    })
   })
 
   test('answers within the timeout + 100 ms with an empty summary when Lexi is wedged', async () => {

@@ -10,8 +10,12 @@ import { seedForecasts } from './seed-forecasts'
 const ENTRY = fileURLToPath(new URL('../src/server.ts', import.meta.url))
 const db = await testDatabase()
 let sim: LexiSim
-beforeAll(async () => { sim = await startLexiSim({ port: 0, fixedLatencyMs: 0 }) })
-afterAll(async () => { await sim.close() })
+beforeAll(async () => {
+  sim = await startLexiSim({ port: 0, fixedLatencyMs: 0 })
+})
+afterAll(async () => {
+  await sim.close()
+})
 
 describe('loadConfig', () => {
   test('applies the documented defaults', () => {
@@ -31,7 +35,11 @@ describe('server.ts', () => {
   test('serves /analytics/recent and exits 0 on SIGTERM', async () => {
     await seedForecasts(db.pool, 3)
     const proc = await startServiceProcess(ENTRY, {
-      DATABASE_URL: db.url, LLM_BASE_URL: `${sim.url}/v1`, LLM_PROMPTS_PATH: PROMPTS_PATH, LOG_LEVEL: 'warn', ANALYTICS_SUMMARY_TIMEOUT_MS: '5000',
+      DATABASE_URL: db.url,
+      LLM_BASE_URL: `${sim.url}/v1`,
+      LLM_PROMPTS_PATH: PROMPTS_PATH,
+      LOG_LEVEL: 'warn',
+      ANALYTICS_SUMMARY_TIMEOUT_MS: '5000',
     })
     try {
       const res = await fetch(`${proc.url}/analytics/recent?limit=2`)

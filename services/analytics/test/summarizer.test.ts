@@ -5,19 +5,49 @@ import { PROMPTS_PATH } from './build-test-app'
 import type { RecentForecast } from '../src/recent-forecasts-repo'
 
 /** A fake LlmClient.structured: answers per `mode`, records calls and whether they were aborted. */
-function fakeLlm (mode: 'ok' | 'hang' | 'invalid' | 'circuit') {
-  const calls: Array<{ timeoutMs: number | undefined, aborted: () => boolean }> = []
-  const structured = (async (_p: RenderedPrompt, _s: unknown, opts?: { timeoutMs?: number, signal?: AbortSignal }) => {
+function fakeLlm(mode: 'ok' | 'hang' | 'invalid' | 'circuit') {
+  const calls: Array<{ timeoutMs: number | undefined; aborted: () => boolean }> = []
+  const structured = (async (_p: RenderedPrompt, _s: unknown, opts?: { timeoutMs?: number; signal?: AbortSignal }) => {
     calls.push({ timeoutMs: opts?.timeoutMs, aborted: () => opts?.signal?.aborted === true })
-    const base = { prompt: 'summary', version: '1.0.0', hash: 'h', arm: null, bucket: null, repaired: false, cached: false, raw: '', finish_reason: 'stop', latency_ms: 1, usage: { prompt_tokens: 1, completion_tokens: 1 }, request_id: null }
+    const base = {
+      prompt: 'summary',
+      version: '1.0.0',
+      hash: 'h',
+      arm: null,
+      bucket: null,
+      repaired: false,
+      cached: false,
+      raw: '',
+      finish_reason: 'stop',
+      latency_ms: 1,
+      usage: { prompt_tokens: 1, completion_tokens: 1 },
+      request_id: null,
+    }
     if (mode === 'hang') await new Promise((resolve) => opts?.signal?.addEventListener('abort', resolve))
     if (mode === 'ok') return { ...base, ok: true, valid_json: true, parsed: { summary: `summary #${calls.length}`, highlights: [] }, error: null }
     if (mode === 'invalid') return { ...base, ok: false, valid_json: false, parsed: null, error: { code: 'LLM_ERR_INVALID_JSON', message: 'bad' } }
-    return { ...base, ok: false, valid_json: false, parsed: null, error: { code: mode === 'circuit' ? 'LLM_ERR_CIRCUIT_OPEN' : 'LLM_ERR_ABORTED', message: 'x' } }
+    return {
+      ...base,
+      ok: false,
+      valid_json: false,
+      parsed: null,
+      error: { code: mode === 'circuit' ? 'LLM_ERR_CIRCUIT_OPEN' : 'LLM_ERR_ABORTED', message: 'x' },
+    }
   }) as unknown as LlmClient['structured']
   return { llm: { structured }, calls }
 }
-const prompts = { render: (name: string) => ({ prompt: name, version: '1.0.0', hash: 'h', arm: null, bucket: null, messages: [], sampling: { temperature: 0, top_p: 1, max_tokens: 10 }, jsonSchema: null }) }
+const prompts = {
+  render: (name: string) => ({
+    prompt: name,
+    version: '1.0.0',
+    hash: 'h',
+    arm: null,
+    bucket: null,
+    messages: [],
+    sampling: { temperature: 0, top_p: 1, max_tokens: 10 },
+    jsonSchema: null,
+  }),
+}
 const rows = (ids: number[]) => ids.map((id) => ({ id, symbol: 'SPX', asof: '2020-01-01T00:00:00.000Z' }) as RecentForecast)
 
 test('the active summary prompt tells the model the row cap the summarizer applies', () => {
@@ -48,7 +78,13 @@ describe('createSummarizer', () => {
     let clock = 1_000_000
     const { llm, calls } = fakeLlm('ok')
     let loads = 0
-    const s = make(llm, { now: () => clock, loadRows: async () => { loads++; return rows([1, 2]) } })
+    const s = make(llm, {
+      now: () => clock,
+      loadRows: async () => {
+        loads++
+        return rows([1, 2])
+      },
+    })
     const first = await Promise.all(Array.from({ length: 50 }, () => s.summarize()))
     expect(first.every((o) => o.summary === 'summary #1' && o.status === 'ok' && !o.cached && o.at === 1_000_000)).toBe(true)
     clock += 59_999
@@ -73,7 +109,7 @@ describe('createSummarizer', () => {
     expect(await make(fakeLlm('circuit').llm).summarize()).toMatchObject({ status: 'unreachable' })
   })
 
-  test('while a new window\'s call runs past a request\'s budget, the last good summary is served', async () => {
+  test("while a new window's call runs past a request's budget, the last good summary is served", async () => {
     let clock = 0
     let hang = false
     const { llm: okLlm } = fakeLlm('ok')
@@ -94,7 +130,12 @@ describe('createSummarizer', () => {
 
   test('the summary call runs in the batch class', async () => {
     let cls: unknown
-    const llm = { structured: (async (_p: unknown, _s: unknown, o?: { priorityClass?: string }) => { cls = o?.priorityClass; return { ok: false, valid_json: false, parsed: null, error: { code: 'LLM_ERR_UPSTREAM', message: 'x' } } }) as unknown as LlmClient['structured'] }
+    const llm = {
+      structured: (async (_p: unknown, _s: unknown, o?: { priorityClass?: string }) => {
+        cls = o?.priorityClass
+        return { ok: false, valid_json: false, parsed: null, error: { code: 'LLM_ERR_UPSTREAM', message: 'x' } }
+      }) as unknown as LlmClient['structured'],
+    }
     await make(llm).summarize()
     expect(cls).toBe('batch')
   })

@@ -23,7 +23,7 @@ export interface ApiDeps {
 }
 
 /** The api service (port 8001): /llm/health and /llm/chat. Never listens and never reads env. */
-export function buildApp (deps: ApiDeps): FastifyInstance {
+export function buildApp(deps: ApiDeps): FastifyInstance {
   const { config } = deps
   const app: FastifyInstance = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, ...serverOptions({ bodyLimit: config.HTTP_BODY_LIMIT }) })
   const registry = new Registry()

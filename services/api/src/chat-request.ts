@@ -32,34 +32,44 @@ export const CONTROL_MARKER = /<\|[^|<>\s]{1,64}\|>/
 const BAD_CHARS = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
 
 /** A caller's text: non-empty, no NUL or lone surrogate, no chat-template control marker (each a 400 naming the field). */
-const CallerText = z.string().min(1).superRefine((s, ctx) => {
-  if (BAD_CHARS.test(s)) ctx.addIssue({ code: 'custom', message: 'must not contain NUL characters or unpaired UTF-16 surrogates' })
-  const m = CONTROL_MARKER.exec(s)
-  if (m) ctx.addIssue({ code: 'custom', message: `must not contain chat-template control markers (found ${JSON.stringify(m[0])})` })
-})
+const CallerText = z
+  .string()
+  .min(1)
+  .superRefine((s, ctx) => {
+    if (BAD_CHARS.test(s)) ctx.addIssue({ code: 'custom', message: 'must not contain NUL characters or unpaired UTF-16 surrogates' })
+    const m = CONTROL_MARKER.exec(s)
+    if (m) ctx.addIssue({ code: 'custom', message: `must not contain chat-template control markers (found ${JSON.stringify(m[0])})` })
+  })
 
 /**
  * POST /llm/chat body: `messages` or `prompt` (exactly one), optional sampling and `stream`. Only
  * `user` and `assistant` messages: the system prompt is ours (the `chat` prompt version).
  */
-export function chatBodySchema (limits: ChatLimits, defaults: ChatDefaults) {
+export function chatBodySchema(limits: ChatLimits, defaults: ChatDefaults) {
   const Message = z.strictObject({
     role: z.enum(['user', 'assistant'], { error: 'expected "user" or "assistant" (the system prompt is the service\'s own)' }),
     content: CallerText,
   })
   const maxTokens = Math.min(limits.maxContextTokens, defaults.max_tokens)
-  return z.strictObject({
-    messages: z.array(Message).min(1).max(limits.maxMessages).optional(),
-    prompt: CallerText.optional(),
-    temperature: z.number().min(0).max(2).optional(),
-    top_p: z.number().gt(0).max(1).optional(),
-    max_tokens: z.number().int().min(1).max(maxTokens, { error: `at most ${maxTokens} (LLM_MAX_OUTPUT_TOKENS; a request may lower it, not raise it)` }).optional(),
-    stream: z.boolean().default(false),
-  }).superRefine((b, ctx) => {
-    if ((b.messages === undefined) === (b.prompt === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['messages'], message: 'send exactly one of "messages" or "prompt"' })
-    }
-  })
+  return z
+    .strictObject({
+      messages: z.array(Message).min(1).max(limits.maxMessages).optional(),
+      prompt: CallerText.optional(),
+      temperature: z.number().min(0).max(2).optional(),
+      top_p: z.number().gt(0).max(1).optional(),
+      max_tokens: z
+        .number()
+        .int()
+        .min(1)
+        .max(maxTokens, { error: `at most ${maxTokens} (LLM_MAX_OUTPUT_TOKENS; a request may lower it, not raise it)` })
+        .optional(),
+      stream: z.boolean().default(false),
+    })
+    .superRefine((b, ctx) => {
+      if ((b.messages === undefined) === (b.prompt === undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['messages'], message: 'send exactly one of "messages" or "prompt"' })
+      }
+    })
 }
 export type ChatBody = z.infer<ReturnType<typeof chatBodySchema>>
 
@@ -70,7 +80,7 @@ export type ChatBody = z.infer<ReturnType<typeof chatBodySchema>>
  * the version's `seed` and `stop` are kept. The other prompts (rationale, policy, summary, health)
  * are not built here and keep their own versioned sampling. Throws 413 over CHAT_MAX_CHARS.
  */
-export function buildChatRequest (body: ChatBody, prompts: Pick<PromptRegistry, 'render'>, limits: ChatLimits, defaults: ChatDefaults): ChatRequest {
+export function buildChatRequest(body: ChatBody, prompts: Pick<PromptRegistry, 'render'>, limits: ChatLimits, defaults: ChatDefaults): ChatRequest {
   const user: ChatMessage[] = body.messages ?? [{ role: 'user', content: body.prompt ?? '' }]
   const chars = user.reduce((n, m) => n + m.content.length, 0)
   if (chars > limits.maxChars) {

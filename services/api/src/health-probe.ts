@@ -16,7 +16,7 @@ export interface HealthSnapshot {
   checked_at: number
   error: string | null
   /** The client's own queue when the probe ended (null when the client does not say). */
-  queue: { in_flight: number, waiting: number } | null
+  queue: { in_flight: number; waiting: number } | null
   /** The client's upstream-failure count when the probe ended: a later failure makes a success stale. */
   failures: number
 }
@@ -34,7 +34,7 @@ export interface HealthProbeOptions {
 }
 
 export interface HealthProbe {
-  check: () => Promise<{ snapshot: HealthSnapshot, cached: boolean }>
+  check: () => Promise<{ snapshot: HealthSnapshot; cached: boolean }>
 }
 
 const describe = (err: unknown): string => (err instanceof Error ? err.message : String(err)) || 'unknown error'
@@ -45,22 +45,40 @@ const describe = (err: unknown): string => (err instanceof Error ? err.message :
  * as any real call of the same client sees an upstream failure, so a dead Lexi never looks healthy
  * for the rest of the TTL.
  */
-export function createHealthProbe (opts: HealthProbeOptions): HealthProbe {
+export function createHealthProbe(opts: HealthProbeOptions): HealthProbe {
   const now = opts.now ?? Date.now
   const failures = (): number => opts.llm.upstreamFailures?.() ?? 0
   let last: HealthSnapshot | null = null
   let inflight: Promise<HealthSnapshot> | null = null
 
-  async function probe (): Promise<HealthSnapshot> {
+  async function probe(): Promise<HealthSnapshot> {
     const started = now()
     try {
       const r = await opts.llm.health(opts.prompts.render('health', {}), { timeoutMs: opts.timeoutMs })
       const state: HealthState = r.state ?? (r.ok ? 'ok' : 'down')
       const error = state !== 'down' ? null : (r.error ?? `reply was ${JSON.stringify(r.reply ?? '')}`)
-      return { ok: state !== 'down', state, model: r.model || opts.model, latency_ms: Math.round(r.latency_ms), checked_at: now(), error, queue: r.queue ?? null, failures: failures() }
+      return {
+        ok: state !== 'down',
+        state,
+        model: r.model || opts.model,
+        latency_ms: Math.round(r.latency_ms),
+        checked_at: now(),
+        error,
+        queue: r.queue ?? null,
+        failures: failures(),
+      }
     } catch (err) {
       // health() reports failures in its result; a throw here is a bug or a render error.
-      return { ok: false, state: 'down', model: opts.model, latency_ms: now() - started, checked_at: now(), error: describe(err), queue: null, failures: failures() }
+      return {
+        ok: false,
+        state: 'down',
+        model: opts.model,
+        latency_ms: now() - started,
+        checked_at: now(),
+        error: describe(err),
+        queue: null,
+        failures: failures(),
+      }
     }
   }
 
@@ -70,9 +88,16 @@ export function createHealthProbe (opts: HealthProbeOptions): HealthProbe {
   }
 
   return {
-    async check () {
+    async check() {
       if (last !== null && fresh(last)) return { snapshot: last, cached: true }
-      inflight ??= probe().then((s) => { last = s; return s }).finally(() => { inflight = null })
+      inflight ??= probe()
+        .then((s) => {
+          last = s
+          return s
+        })
+        .finally(() => {
+          inflight = null
+        })
       return { snapshot: await inflight, cached: false }
     },
   }

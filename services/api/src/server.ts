@@ -13,7 +13,10 @@ const prompts = configOrExit('api', () => loadPromptRegistry(config.LLM_PROMPTS_
 const db = createPool({ connectionString: config.DATABASE_URL, applicationName: 'pulsetrade-api' })
 const llm = createLlmClient({ ...clientOptionsFromEnv(config), healthTimeoutMs: config.LLM_HEALTH_TIMEOUT_MS, logger, db })
 const app = buildApp({ config, db, llm, prompts, logger, metrics: [llm.metrics] })
-app.addHook('onClose', async () => { await llm.close(); await db.end() })
+app.addHook('onClose', async () => {
+  await llm.close()
+  await db.end()
+})
 gracefulShutdown(app, { logger })
 await app.listen({ host: config.HOST, port: config.PORT })
 // Warm the probe (connection, code paths) so the first operator check does not pay for a cold start.

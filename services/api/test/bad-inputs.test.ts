@@ -6,7 +6,9 @@ import { buildTestApp, chatAuth } from './build-test-app'
 const db = await testDatabase()
 // Nothing listens upstream: a malformed request must be refused before any LLM call.
 const { app } = buildTestApp(db, `http://127.0.0.1:${await freePort()}/v1`, { CHAT_RATE_LIMIT_PER_MIN: '1000' })
-afterAll(async () => { await app.close() })
+afterAll(async () => {
+  await app.close()
+})
 
 const msg = (m: object) => ({ messages: [{ role: 'user', content: 'hi', ...m }] })
 

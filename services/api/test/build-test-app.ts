@@ -13,8 +13,20 @@ export const CHAT_TOKEN = 'chat-test-token-0123456789'
 export const chatAuth = { authorization: `Bearer ${CHAT_TOKEN}` }
 
 /** The api app wired as server.ts does it, against a test database and an LLM base URL. */
-export function buildTestApp (db: TestDatabase, baseURL: string, env: Record<string, string> = {}, now?: () => number): { app: FastifyInstance, llm: LlmClientInstance } {
-  const config = loadConfig({ DATABASE_URL: db.url, LLM_BASE_URL: baseURL, LOG_LEVEL: 'silent', LLM_TIMEOUT_MS: '5000', CHAT_TOKENS: `tester=${CHAT_TOKEN}`, ...env })
+export function buildTestApp(
+  db: TestDatabase,
+  baseURL: string,
+  env: Record<string, string> = {},
+  now?: () => number,
+): { app: FastifyInstance; llm: LlmClientInstance } {
+  const config = loadConfig({
+    DATABASE_URL: db.url,
+    LLM_BASE_URL: baseURL,
+    LOG_LEVEL: 'silent',
+    LLM_TIMEOUT_MS: '5000',
+    CHAT_TOKENS: `tester=${CHAT_TOKEN}`,
+    ...env,
+  })
   const logger = pino({ level: 'silent' })
   const llm = createLlmClient({
     ...clientOptionsFromEnv(config),
@@ -24,6 +36,8 @@ export function buildTestApp (db: TestDatabase, baseURL: string, env: Record<str
   })
   const prompts = loadPromptRegistry(PROMPTS_PATH)
   const app = buildApp({ config, db: db.pool, llm, prompts, logger, metrics: [llm.metrics], ...(now === undefined ? {} : { now }) })
-  app.addHook('onClose', async () => { await llm.close() })
+  app.addHook('onClose', async () => {
+    await llm.close()
+  })
   return { app, llm }
 }

@@ -31,7 +31,7 @@ afterAll(async () => {
 })
 const chat = (payload: object) => app.inject({ method: 'POST', url: '/llm/chat', headers: chatAuth, payload })
 
-test('LLM_ERR_RATE_LIMIT is 503 with the upstream\'s Retry-After', async () => {
+test("LLM_ERR_RATE_LIMIT is 503 with the upstream's Retry-After", async () => {
   retryAfter = '3'
   const res = await chat({ prompt: 'Explain RSI in one line.' })
   expect(res.statusCode).toBe(503)
@@ -40,7 +40,7 @@ test('LLM_ERR_RATE_LIMIT is 503 with the upstream\'s Retry-After', async () => {
   expect(hits).toBeGreaterThan(0)
 })
 
-test('without a Retry-After from the upstream the table\'s wait is sent', async () => {
+test("without a Retry-After from the upstream the table's wait is sent", async () => {
   retryAfter = null
   const res = await chat({ prompt: 'Explain RSI in one line.' })
   expect(res.statusCode).toBe(503)

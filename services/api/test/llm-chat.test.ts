@@ -7,13 +7,22 @@ import { buildTestApp, chatAuth } from './build-test-app'
 
 const db = await testDatabase()
 let sim: LexiSim
-beforeAll(async () => { sim = await startLexiSim({ port: 0, fixedLatencyMs: 0 }) })
-afterAll(async () => { await sim.close() })
-beforeEach(() => { sim.resetFaults(); sim.resetStats() })
+beforeAll(async () => {
+  sim = await startLexiSim({ port: 0, fixedLatencyMs: 0 })
+})
+afterAll(async () => {
+  await sim.close()
+})
+beforeEach(() => {
+  sim.resetFaults()
+  sim.resetStats()
+})
 
 const apps: Array<{ close: () => Promise<unknown> }> = []
-afterAll(async () => { await Promise.all(apps.map((a) => a.close())) })
-function app (env: Record<string, string> = {}, baseURL = `${sim.url}/v1`) {
+afterAll(async () => {
+  await Promise.all(apps.map((a) => a.close()))
+})
+function app(env: Record<string, string> = {}, baseURL = `${sim.url}/v1`) {
   const built = buildTestApp(db, baseURL, env)
   apps.push(built.app)
   return built.app
@@ -66,7 +75,12 @@ describe('POST /llm/chat', () => {
   })
 
   test('more characters than CHAT_MAX_CHARS is a 413 naming the limit', async () => {
-    const res = await chat(app({ CHAT_MAX_CHARS: '100' }), { messages: [{ role: 'user', content: 'x'.repeat(60) }, { role: 'user', content: 'y'.repeat(60) }] })
+    const res = await chat(app({ CHAT_MAX_CHARS: '100' }), {
+      messages: [
+        { role: 'user', content: 'x'.repeat(60) },
+        { role: 'user', content: 'y'.repeat(60) },
+      ],
+    })
     expect(res.statusCode).toBe(413)
     expect(res.json()).toMatchObject({ code: 'API_ERR_PAYLOAD_TOO_LARGE', limit: 100 })
     expect(res.json().message).toContain('CHAT_MAX_CHARS')
@@ -107,17 +121,27 @@ describe('POST /llm/chat', () => {
 
 describe('POST /llm/chat streaming over a real socket', () => {
   let slow: LexiSim
-  beforeAll(async () => { slow = await startLexiSim({ port: 0, itlBaseMs: 20, itlPerSeqMs: 0, jitterSigma: 0, textTokens: [400, 400] }) })
-  afterAll(async () => { await slow.close() })
+  beforeAll(async () => {
+    slow = await startLexiSim({ port: 0, itlBaseMs: 20, itlPerSeqMs: 0, jitterSigma: 0, textTokens: [400, 400] })
+  })
+  afterAll(async () => {
+    await slow.close()
+  })
 
   test('a client that goes away mid-stream aborts the upstream request', async () => {
     const a = app({}, `${slow.url}/v1`)
     await a.listen({ port: 0, host: '127.0.0.1' })
     const { port } = a.server.address() as { port: number }
     const firstFrame = await new Promise<string>((resolve, reject) => {
-      const req = request({ port, host: '127.0.0.1', method: 'POST', path: '/llm/chat', headers: { 'content-type': 'application/json', ...chatAuth } }, (res) => {
-        res.once('data', (chunk: Buffer) => { req.destroy(); resolve(chunk.toString()) })
-      })
+      const req = request(
+        { port, host: '127.0.0.1', method: 'POST', path: '/llm/chat', headers: { 'content-type': 'application/json', ...chatAuth } },
+        (res) => {
+          res.once('data', (chunk: Buffer) => {
+            req.destroy()
+            resolve(chunk.toString())
+          })
+        },
+      )
       req.on('error', () => {})
       setTimeout(() => reject(new Error('no frame within 3 s')), 3000).unref()
       req.end(JSON.stringify({ prompt: 'Write a long essay.', max_tokens: 400, stream: true }))

@@ -6,13 +6,22 @@ import { buildTestApp } from './build-test-app'
 
 const db = await testDatabase()
 let sim: LexiSim
-beforeAll(async () => { sim = await startLexiSim({ port: 0, fixedLatencyMs: 0 }) })
-afterAll(async () => { await sim.close() })
-beforeEach(() => { sim.resetFaults(); sim.resetStats() })
+beforeAll(async () => {
+  sim = await startLexiSim({ port: 0, fixedLatencyMs: 0 })
+})
+afterAll(async () => {
+  await sim.close()
+})
+beforeEach(() => {
+  sim.resetFaults()
+  sim.resetStats()
+})
 
 const apps: Array<{ close: () => Promise<unknown> }> = []
-afterAll(async () => { await Promise.all(apps.map((a) => a.close())) })
-function app (env: Record<string, string> = {}, baseURL = `${sim.url}/v1`, now?: () => number) {
+afterAll(async () => {
+  await Promise.all(apps.map((a) => a.close()))
+})
+function app(env: Record<string, string> = {}, baseURL = `${sim.url}/v1`, now?: () => number) {
   const built = buildTestApp(db, baseURL, env, now)
   apps.push(built.app)
   return built.app

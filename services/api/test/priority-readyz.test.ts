@@ -10,15 +10,22 @@ import { buildTestApp, chatAuth } from './build-test-app'
  */
 const db = await testDatabase()
 let sim: LexiSim
-beforeAll(async () => { sim = await startLexiSim({ port: 0, fixedLatencyMs: 0 }) })
-afterAll(async () => { await sim.close() })
+beforeAll(async () => {
+  sim = await startLexiSim({ port: 0, fixedLatencyMs: 0 })
+})
+afterAll(async () => {
+  await sim.close()
+})
 
 test('LLM_PRIORITY_SCHEDULING=1 against an fcfs Lexi: calls succeed and /readyz says priorities are refused', async () => {
   const { app, llm } = buildTestApp(db, `${sim.url}/v1`, { LLM_PRIORITY_SCHEDULING: '1' })
   try {
     const before = await app.inject({ method: 'GET', url: '/readyz' })
     expect(before.json().checks.llm.detail).toBeUndefined()
-    const r = await llm.chat({ messages: [{ role: 'user', content: 'hi' }], sampling: { temperature: 0.5, top_p: 1, max_tokens: 4 } }, { priorityClass: 'interactive' })
+    const r = await llm.chat(
+      { messages: [{ role: 'user', content: 'hi' }], sampling: { temperature: 0.5, top_p: 1, max_tokens: 4 } },
+      { priorityClass: 'interactive' },
+    )
     expect(r.text.length).toBeGreaterThan(0)
     const ready = await app.inject({ method: 'GET', url: '/readyz' })
     expect(ready.statusCode).toBe(200)

@@ -9,8 +9,12 @@ import { PROMPTS_PATH } from './build-test-app'
 const ENTRY = fileURLToPath(new URL('../src/server.ts', import.meta.url))
 const db = await testDatabase()
 let sim: LexiSim
-beforeAll(async () => { sim = await startLexiSim({ port: 0, fixedLatencyMs: 0 }) })
-afterAll(async () => { await sim.close() })
+beforeAll(async () => {
+  sim = await startLexiSim({ port: 0, fixedLatencyMs: 0 })
+})
+afterAll(async () => {
+  await sim.close()
+})
 
 describe('loadConfig', () => {
   test('applies the documented defaults', () => {
@@ -27,7 +31,11 @@ describe('loadConfig', () => {
   ])('a bad %s stops it with one line naming the variable', (name, value, text) => {
     const env = { DATABASE_URL: 'postgres://u@h:5432/d', [name]: value }
     expect(() => loadConfig(env)).toThrow(text)
-    try { loadConfig(env) } catch (err) { expect((err as Error).message).not.toContain('\n') }
+    try {
+      loadConfig(env)
+    } catch (err) {
+      expect((err as Error).message).not.toContain('\n')
+    }
   })
 
   test('DATABASE_URL is required', () => {
@@ -38,14 +46,17 @@ describe('loadConfig', () => {
 describe('server.ts', () => {
   test('serves /llm/health, /readyz and /docs/json, and exits 0 on SIGTERM', async () => {
     const proc = await startServiceProcess(ENTRY, {
-      DATABASE_URL: db.url, LLM_BASE_URL: `${sim.url}/v1`, LLM_PROMPTS_PATH: PROMPTS_PATH, LOG_LEVEL: 'warn',
+      DATABASE_URL: db.url,
+      LLM_BASE_URL: `${sim.url}/v1`,
+      LLM_PROMPTS_PATH: PROMPTS_PATH,
+      LOG_LEVEL: 'warn',
     })
     try {
       const health = await fetch(`${proc.url}/llm/health`)
       expect(health.status).toBe(200)
       expect(await health.json()).toMatchObject({ ok: true, model: 'Lexi' })
       expect((await fetch(`${proc.url}/readyz`)).status).toBe(200)
-      const doc = await (await fetch(`${proc.url}/docs/json`)).json() as { paths: Record<string, unknown> }
+      const doc = (await (await fetch(`${proc.url}/docs/json`)).json()) as { paths: Record<string, unknown> }
       expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/llm/health', '/llm/chat', '/healthz', '/readyz']))
       expect(await (await fetch(`${proc.url}/metrics`)).text()).toContain('llm_health_ok 1')
     } finally {

@@ -13,7 +13,7 @@ export interface ForecastAppDeps {
   /** Registries /metrics prints besides the app's own (the worker's, the LLM client's). */
   metrics?: Registry[]
   /** The worker's counters, for GET /status. */
-  status: () => { done: number, failed: number, stopping: boolean }
+  status: () => { done: number; failed: number; stopping: boolean }
 }
 
 const StatusBody = z.object({ done: z.number(), failed: z.number(), stopping: z.boolean() })
@@ -23,7 +23,7 @@ const StatusBody = z.object({ done: z.number(), failed: z.number(), stopping: z.
  * optional: the worker keeps writing rows while Lexi is down) and /metrics, plus GET /status.
  * Never listens and never reads env.
  */
-export function buildApp (deps: ForecastAppDeps): FastifyInstance {
+export function buildApp(deps: ForecastAppDeps): FastifyInstance {
   const app: FastifyInstance = Fastify({ loggerInstance: deps.logger as FastifyBaseLogger, ...serverOptions() })
   const registry = new Registry()
   configureApp(app, { registry })

@@ -11,7 +11,10 @@ export const ForecastEnv = z.object({
   ...commonEnv.llm,
   ...commonEnv.gate,
   /** The primary model of the live pipeline (forecasts.model_version comes from it). */
-  FORECAST_MODEL: envField.oneOf(MODEL_NAMES).transform((v) => v as ModelName).default('ewma'),
+  FORECAST_MODEL: envField
+    .oneOf(MODEL_NAMES)
+    .transform((v) => v as ModelName)
+    .default('ewma'),
   /** Forecast horizon in bars. */
   FORECAST_HORIZON: envField.int({ min: 1, max: 250 }).default(1),
   /** Bars of history (the asof bar included) before a bar is forecast. */
@@ -31,7 +34,10 @@ export const ForecastEnv = z.object({
   FORECAST_MIN_EDGE: envField.number({ min: 0, max: 0.5 }).default(0.01),
   FORECAST_FULL_EDGE: envField.number({ min: 0, aboveMin: true, max: 0.5 }).default(0.1),
   /** Clock for the price-freshness check: the bar's own time (replay of history) or the wall clock (live). */
-  FORECAST_ORDER_CLOCK: envField.oneOf(['bar', 'wall'] as const).transform((v) => v as 'bar' | 'wall').default('bar'),
+  FORECAST_ORDER_CLOCK: envField
+    .oneOf(['bar', 'wall'] as const)
+    .transform((v) => v as 'bar' | 'wall')
+    .default('bar'),
   /**
    * Outage recovery (docs/forecast.md "Outages"): while Lexi is unreachable, bars older than
    * RISK_MAX_PRICE_AGE_MS (wall clock) wait without a row; 0 writes them fail-closed like live bars.
@@ -53,7 +59,7 @@ export const ForecastEnv = z.object({
 export type ForecastConfig = z.output<typeof ForecastEnv> & { risk: z.output<typeof riskEnvSchema> }
 
 /** The forecast worker's settings. Pure; a bad value throws a one-line ConfigError naming the variable. */
-export function loadConfig (env: Env): ForecastConfig {
+export function loadConfig(env: Env): ForecastConfig {
   const config = loadEnv(ForecastEnv, env)
   const risk = loadEnv(riskEnvSchema, env)
   return { ...config, risk }

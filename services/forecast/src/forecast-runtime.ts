@@ -1,7 +1,15 @@
 import { hostname } from 'node:os'
 import { randomBytes } from 'node:crypto'
 import type { Db } from '@pulsetrade/db'
-import { DEFAULT_SPRT, clientOptionsFromEnv, createCanaryMonitor, createLlmClient, loadPromptRegistry, type CanaryMonitor, type LlmClient } from '@pulsetrade/llm'
+import {
+  DEFAULT_SPRT,
+  clientOptionsFromEnv,
+  createCanaryMonitor,
+  createLlmClient,
+  loadPromptRegistry,
+  type CanaryMonitor,
+  type LlmClient,
+} from '@pulsetrade/llm'
 import { createPaperBroker } from '@pulsetrade/trading'
 import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
@@ -28,7 +36,7 @@ export interface ForecastRuntime {
  * broker and the order placement: libs/trading's risk checks → libs/llm's gate → fill, once per
  * order in one transaction (place-gated-order.ts).
  */
-export function createForecastRuntime (deps: {
+export function createForecastRuntime(deps: {
   config: ForecastConfig
   db: Db
   logger: Logger
@@ -48,11 +56,17 @@ export function createForecastRuntime (deps: {
   const loaded = loadPromptRegistry(fromRepo(config.LLM_PROMPTS_PATH), { abBuckets: config.LLM_AB_BUCKETS, logger })
   // Split prompts: outcomes counted per version in Postgres; a stopped arm is served by the active version.
   const canary = loaded.names().some((n) => loaded.arms(n) !== null)
-    ? createCanaryMonitor({ db, registry: loaded, logger, pollMs: config.LLM_CANARY_POLL_MS, sprt: { ...DEFAULT_SPRT, alpha: config.LLM_CANARY_ALPHA, minSamples: config.LLM_CANARY_MIN_SAMPLES } })
+    ? createCanaryMonitor({
+        db,
+        registry: loaded,
+        logger,
+        pollMs: config.LLM_CANARY_POLL_MS,
+        sprt: { ...DEFAULT_SPRT, alpha: config.LLM_CANARY_ALPHA, minSamples: config.LLM_CANARY_MIN_SAMPLES },
+      })
     : null
   canary?.start()
   const registry = canary?.registry ?? loaded
-  const mode = config.LLM_SHADOW_MODE ? 'shadow' as const : 'enforce' as const
+  const mode = config.LLM_SHADOW_MODE ? ('shadow' as const) : ('enforce' as const)
   const gateDisabled = config.ORDER_GATE_DISABLED
   const lotSize = config.risk.RISK_LOT_SIZE
   const model = createModelRegistry()[config.FORECAST_MODEL]
@@ -60,7 +74,15 @@ export function createForecastRuntime (deps: {
 
   // Risk → gate → placement once per order; the verdict is orders.gate and features.llm.policy.
   const placeOrder = createOrderPlacer({
-    db, broker, limits: config.risk, mode, gateDisabled, lotSize, clock: config.FORECAST_ORDER_CLOCK, logger, ...(deps.gate ? { gate: deps.gate } : {}),
+    db,
+    broker,
+    limits: config.risk,
+    mode,
+    gateDisabled,
+    lotSize,
+    clock: config.FORECAST_ORDER_CLOCK,
+    logger,
+    ...(deps.gate ? { gate: deps.gate } : {}),
     requireGrounded: config.LLM_GATE_REQUIRE_GROUNDED,
   })
 
@@ -72,10 +94,18 @@ export function createForecastRuntime (deps: {
     horizon: config.FORECAST_HORIZON,
     minBars: config.FORECAST_MIN_BARS,
     sizing: { minEdge: config.FORECAST_MIN_EDGE, fullEdge: config.FORECAST_FULL_EDGE, targetNotional: config.FORECAST_TARGET_NOTIONAL, lotSize },
-    enrich: observedBy(canary, createEnricher({
-      client: llm, registry, model: config.LLM_MODEL, mode, gateDisabled,
-      diagnose: llm.diagnose, policySamples: config.LLM_POLICY_SAMPLES,
-    })),
+    enrich: observedBy(
+      canary,
+      createEnricher({
+        client: llm,
+        registry,
+        model: config.LLM_MODEL,
+        mode,
+        gateDisabled,
+        diagnose: llm.diagnose,
+        policySamples: config.LLM_POLICY_SAMPLES,
+      }),
+    ),
     placeOrder,
     workerId: `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`,
     leaseMs: config.FORECAST_LEASE_MS,
@@ -90,11 +120,19 @@ export function createForecastRuntime (deps: {
     outage: createOutageOptions({ client: llm, registry, pause: config.FORECAST_OUTAGE_PAUSE, maxPriceAgeMs: config.risk.RISK_MAX_PRICE_AGE_MS }),
     reenrichConcurrency: config.FORECAST_REENRICH_CONCURRENCY,
   })
-  return { worker, llm, canary, close: async () => { await canary?.close(); await llm.close() } }
+  return {
+    worker,
+    llm,
+    canary,
+    close: async () => {
+      await canary?.close()
+      await llm.close()
+    },
+  }
 }
 
 /** The enricher, with each call's outcome counted by the canary monitor (when a prompt is split). */
-function observedBy (canary: CanaryMonitor | null, enrich: EnrichForecast): EnrichForecast {
+function observedBy(canary: CanaryMonitor | null, enrich: EnrichForecast): EnrichForecast {
   if (canary === null) return enrich
   return async (inputs) => {
     const f = await enrich(inputs)

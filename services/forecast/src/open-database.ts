@@ -1,13 +1,24 @@
 import { APP_DATABASE, createPool, ensureDatabase, migrate, startEmbeddedPostgres, type Db } from '@pulsetrade/db'
 import type { Logger } from 'pino'
 
-export interface OpenDatabase { db: Db, url: string, close: () => Promise<void> }
+export interface OpenDatabase {
+  db: Db
+  url: string
+  close: () => Promise<void>
+}
 
 /**
  * The worker's Postgres: DATABASE_URL when set, else the embedded Postgres of `make run` (started
  * or reused). Applies pending migrations (safe when several workers start at once).
  */
-export async function openDatabase (o: { databaseUrl: string | undefined, embeddedPort: number, embeddedDataDir?: string, poolMax: number, logger: Logger, name: string }): Promise<OpenDatabase> {
+export async function openDatabase(o: {
+  databaseUrl: string | undefined
+  embeddedPort: number
+  embeddedDataDir?: string
+  poolMax: number
+  logger: Logger
+  name: string
+}): Promise<OpenDatabase> {
   let url = o.databaseUrl
   let stopEmbedded: (() => Promise<void>) | null = null
   if (!url) {

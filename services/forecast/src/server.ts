@@ -27,7 +27,7 @@ const database = await openDatabase({
 })
 const { db } = database
 
-if (await createBarsRepo(db).count() === 0) {
+if ((await createBarsRepo(db).count()) === 0) {
   const file = config.FORECAST_BOOTSTRAP_CSV ? fromRepo(config.FORECAST_BOOTSTRAP_CSV) : BUNDLED_CSV
   const r = await importBarsFile(db, file, { symbol: config.FORECAST_BOOTSTRAP_SYMBOL })
   logger.info({ file, inserted: r.inserted, symbol: config.FORECAST_BOOTSTRAP_SYMBOL }, 'market_bars was empty: imported the bootstrap file')

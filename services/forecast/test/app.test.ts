@@ -7,9 +7,21 @@ import { buildApp } from '../src/app'
 const db = await testDatabase()
 const workerMetrics = new Registry()
 new Counter({ name: 'forecast_rows_written_total', help: 'rows', registers: [workerMetrics] }).inc(3)
-const down = { models: async () => { throw new Error('connect ECONNREFUSED 127.0.0.1:8008') } }
-const app = buildApp({ db: db.pool, llm: down, logger: pino({ level: 'silent' }), metrics: [workerMetrics], status: () => ({ done: 7, failed: 1, stopping: false }) })
-afterAll(async () => { await app.close() })
+const down = {
+  models: async () => {
+    throw new Error('connect ECONNREFUSED 127.0.0.1:8008')
+  },
+}
+const app = buildApp({
+  db: db.pool,
+  llm: down,
+  logger: pino({ level: 'silent' }),
+  metrics: [workerMetrics],
+  status: () => ({ done: 7, failed: 1, stopping: false }),
+})
+afterAll(async () => {
+  await app.close()
+})
 
 test('/healthz answers while the worker runs', async () => {
   const res = await app.inject({ method: 'GET', url: '/healthz' })

@@ -10,26 +10,38 @@ const NOW = Date.parse('2026-12-07T12:00:00Z')
 const result = (ok: boolean, code: string | null, message = 'x', cause: string | null = null) => ({ ok, error: code == null ? null : { code, cause, message } })
 const features = (policy: ReturnType<typeof result>, rationale = result(true, null)) => ({ policy, rationale }) as never
 
-function setup (o: Partial<OutageOptions> = {}) {
+function setup(o: Partial<OutageOptions> = {}) {
   let down = true
   let mayProbe = false
   let probes = 0
   let answer: (ok: boolean) => void = () => {}
   const registry = new Registry()
   const metrics = createForecastMetrics(registry)
-  const pause = createBacklogPause({
-    pause: true,
-    maxPriceAgeMs: 4 * DAY,
-    lexiDown: () => down,
-    mayProbe: () => mayProbe,
-    probe: () => { probes++; return new Promise<boolean>((resolve) => { answer = resolve }) },
-    now: () => NOW,
-    ...o,
-  }, { logger: pino({ level: 'silent' }), metrics })
+  const pause = createBacklogPause(
+    {
+      pause: true,
+      maxPriceAgeMs: 4 * DAY,
+      lexiDown: () => down,
+      mayProbe: () => mayProbe,
+      probe: () => {
+        probes++
+        return new Promise<boolean>((resolve) => {
+          answer = resolve
+        })
+      },
+      now: () => NOW,
+      ...o,
+    },
+    { logger: pino({ level: 'silent' }), metrics },
+  )
   const gauge = async (): Promise<number | undefined> => (await registry.getSingleMetric('forecast_backlog_paused')?.get())?.values[0]?.value
   return {
-    pause, gauge,
-    set: (s: { down?: boolean, mayProbe?: boolean }) => { down = s.down ?? down; mayProbe = s.mayProbe ?? mayProbe },
+    pause,
+    gauge,
+    set: (s: { down?: boolean; mayProbe?: boolean }) => {
+      down = s.down ?? down
+      mayProbe = s.mayProbe ?? mayProbe
+    },
     probes: () => probes,
     answer: (ok: boolean) => answer(ok),
   }
@@ -50,7 +62,9 @@ test('only an outage failure of a bar too old to trade is held; live bars, answe
   expect(pause.shouldHold(new Date(NOW - 60_000), features(result(false, 'LLM_ERR_UNREACHABLE')))).toBe(false)
   expect(pause.active()).toBe(false)
   // A failed rationale alone is an outage too.
-  expect(pause.shouldHold(old, features(result(true, null), result(false, 'LLM_ERR_CIRCUIT_OPEN', 'circuit open for x after 5 consecutive connection failures')))).toBe(true)
+  expect(
+    pause.shouldHold(old, features(result(true, null), result(false, 'LLM_ERR_CIRCUIT_OPEN', 'circuit open for x after 5 consecutive connection failures'))),
+  ).toBe(true)
   expect(pause.active()).toBe(true)
   expect(await gauge()).toBe(1)
 })

@@ -18,7 +18,9 @@ test('the walk-forward scores a perfect oracle and the baseline as expected', ()
   const bars = makeBars(200, 3)
   // An oracle that peeks at the next bar: only possible when the backtest hands it future bars.
   const peeks: ForecastModel = {
-    name: 'peek', version: 'peek-1', lookback: 300,
+    name: 'peek',
+    version: 'peek-1',
+    lookback: 300,
     forecast: (history) => {
       const i = bars.findIndex((b) => b.ts.getTime() === history[history.length - 1]?.ts.getTime())
       const r = Math.log((bars[i + 1]?.close ?? 1) / (bars[i]?.close ?? 1))
@@ -26,7 +28,9 @@ test('the walk-forward scores a perfect oracle and the baseline as expected', ()
     },
   }
   const sawFuture: ForecastModel = {
-    name: 'check', version: 'check-1', lookback: 300,
+    name: 'check',
+    version: 'check-1',
+    lookback: 300,
     forecast: (history) => {
       const last = history[history.length - 1]
       if (history.some((b) => last && b.ts > last.ts)) throw new Error('look-ahead')

@@ -2,7 +2,7 @@ import type { Bar } from '../src/bars/bar'
 import { createSeededRandom } from '../src/bars/seeded-random'
 
 /** A deterministic geometric random walk of `n` daily bars starting 2001-01-01. */
-export function makeBars (n: number, seed = 1, { drift = 0.0002, vol = 0.01, start = 100 } = {}): Bar[] {
+export function makeBars(n: number, seed = 1, { drift = 0.0002, vol = 0.01, start = 100 } = {}): Bar[] {
   const rand = createSeededRandom(seed)
   const out: Bar[] = []
   let close = start

@@ -36,8 +36,10 @@ try {
   const cpu = process.cpuUsage(cpu0)
   await rt.close()
   const ideal = 64 / (latencyMs / 1000) / 2
-  process.stdout.write(`${s.done} bars in ${s.seconds.toFixed(1)} s: ${s.perSecond.toFixed(2)} bars/s; ideal ${ideal.toFixed(2)} bars/s ` +
-    `(64 slots / ${latencyMs} ms / 2 calls); ratio ${(s.perSecond / ideal).toFixed(3)}; worker CPU ${((cpu.user + cpu.system) / 1000 / s.done).toFixed(1)} ms/bar\n`)
+  process.stdout.write(
+    `${s.done} bars in ${s.seconds.toFixed(1)} s: ${s.perSecond.toFixed(2)} bars/s; ideal ${ideal.toFixed(2)} bars/s ` +
+      `(64 slots / ${latencyMs} ms / 2 calls); ratio ${(s.perSecond / ideal).toFixed(3)}; worker CPU ${((cpu.user + cpu.system) / 1000 / s.done).toFixed(1)} ms/bar\n`,
+  )
 } finally {
   await db.end()
   await sim.close()

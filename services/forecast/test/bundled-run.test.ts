@@ -7,8 +7,12 @@ import { eligibleAsofs, spawnForecast, within, workerEnv } from './forecast-harn
 const db = await testDatabase()
 let sim: LexiSim
 
-beforeAll(async () => { sim = await startLexiSim({ port: 0, fixedLatencyMs: 0 }) })
-afterAll(async () => { await sim?.close() })
+beforeAll(async () => {
+  sim = await startLexiSim({ port: 0, fixedLatencyMs: 0 })
+})
+afterAll(async () => {
+  await sim?.close()
+})
 
 test('run --once over the bundled file writes one forecast per eligible bar, each passing the features.llm contract; a second run writes nothing', async () => {
   const env = workerEnv(db.url, sim.url)
@@ -22,8 +26,9 @@ test('run --once over the bundled file writes one forecast per eligible bar, eac
   expect(await within(900_000, 'first run', first.exited), first.output()).toBe(0)
   expect(first.output()).toMatch(/forecast ewma-rm-1: \d+ bars in .* bars\/s\).*queue: 5045 done, 0 pending, 0 failed/)
 
-  const rows = await db.pool.query<{ asof: Date, llm: unknown, realized: number | null }>(
-    "SELECT asof, features->'llm' AS llm, realized_return AS realized FROM forecasts ORDER BY asof")
+  const rows = await db.pool.query<{ asof: Date; llm: unknown; realized: number | null }>(
+    "SELECT asof, features->'llm' AS llm, realized_return AS realized FROM forecasts ORDER BY asof",
+  )
   expect(rows.rows.map((r) => r.asof.toISOString())).toEqual(eligible)
   const failures = rows.rows.flatMap((r) => {
     const parsed = FeaturesLlmSchema.safeParse(r.llm)

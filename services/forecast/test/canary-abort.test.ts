@@ -12,7 +12,9 @@ let sim: LexiSim
 beforeAll(async () => {
   sim = await startLexiSim({ port: 0, fixedLatencyMs: 0, faults: { invalid_json: 0.3, json_fault_match: 'You audit one model forecast' } })
 })
-afterAll(async () => { await sim?.close() })
+afterAll(async () => {
+  await sim?.close()
+})
 
 const db = testDatabase()
 
@@ -24,13 +26,19 @@ test('a 30% invalid-JSON arm is stopped in every process, audited, and no foreca
   const b = createForecastRuntime({ config: testConfig(env), db: pool, logger: pino({ level: 'silent' }), metrics: new Registry() })
   try {
     await Promise.all([a.worker.runOnce(), b.worker.runOnce()])
-    await a.canary!.tick(); await b.canary!.tick()
+    await a.canary!.tick()
+    await b.canary!.tick()
     expect(a.canary!.isStopped('rationale', '1.1.0')).toBe(true)
     expect(b.canary!.isStopped('rationale', '1.1.0')).toBe(true)
     expect(a.canary!.isStopped('rationale', '1.0.0')).toBe(false)
-  } finally { await a.close(); await b.close() }
+  } finally {
+    await a.close()
+    await b.close()
+  }
 
-  const stops = await pool.query<{ version: string, evidence: { arm: { n: number, failed: number }, control_version: string } }>('SELECT version, evidence FROM llm_arm_stops')
+  const stops = await pool.query<{ version: string; evidence: { arm: { n: number; failed: number }; control_version: string } }>(
+    'SELECT version, evidence FROM llm_arm_stops',
+  )
   expect(stops.rows).toHaveLength(1)
   expect(stops.rows[0]!.version).toBe('1.1.0')
   expect(stops.rows[0]!.evidence.control_version).toBe('1.0.0')
@@ -40,9 +48,11 @@ test('a 30% invalid-JSON arm is stopped in every process, audited, and no foreca
   expect(audit.rows).toHaveLength(1)
 
   // No forecast lost: every job done with a forecast; after the stop the control served the rationale.
-  const jobs = await pool.query<{ status: string, n: string }>('SELECT status, count(*) AS n FROM forecast_jobs GROUP BY status')
+  const jobs = await pool.query<{ status: string; n: string }>('SELECT status, count(*) AS n FROM forecast_jobs GROUP BY status')
   expect(jobs.rows.every((r) => r.status === 'done')).toBe(true)
-  const f = await pool.query<{ version: string, ok: boolean }>("SELECT features->'llm'->'rationale'->>'version' AS version, (features->'llm'->'rationale'->>'ok')::boolean AS ok FROM forecasts ORDER BY asof")
+  const f = await pool.query<{ version: string; ok: boolean }>(
+    "SELECT features->'llm'->'rationale'->>'version' AS version, (features->'llm'->'rationale'->>'ok')::boolean AS ok FROM forecasts ORDER BY asof",
+  )
   expect(f.rows.length).toBe(Number(jobs.rows.reduce((s, r) => s + Number(r.n), 0)))
   const tail = f.rows.slice(-50)
   expect(tail.every((r) => r.version === '1.0.0' && r.ok)).toBe(true)

@@ -9,7 +9,7 @@ const db = await testDatabase()
 const env = { DATABASE_URL: db.url, LOG_LEVEL: 'error' }
 const dir = mkdtempSync(path.join(tmpdir(), 'forecast-cli-'))
 
-const run = async (args: string[]): Promise<{ code: number | string, out: string }> => {
+const run = async (args: string[]): Promise<{ code: number | string; out: string }> => {
   const p = spawnForecast(args, env)
   const code = await within(120_000, `forecast ${args.join(' ')}`, p.exited)
   return { code, out: p.output() }
@@ -40,8 +40,14 @@ test('backtest prints the metrics table of every model against the random walk f
   const { code, out } = await run(['backtest'])
   expect(code, out).toBe(0)
   expect(out).toMatch(/walk-forward backtest: SPX, horizon 1 bar\(s\), forecasts 2000-03-29 … 2020-04-16/)
-  expect(out).toMatch(/\| model \| version\s+\| n\s+\| hit rate \| 95% CI \(Wilson\)\s+\| MAE\s+\| MAE \/ RW \| Brier\s+\| Brier skill vs RW \| 90% coverage \|/)
-  for (const [model, version] of [['rw', 'rw-1'], ['ewma', 'ewma-rm-1'], ['ar1', 'ar1-250-1']]) {
+  expect(out).toMatch(
+    /\| model \| version\s+\| n\s+\| hit rate \| 95% CI \(Wilson\)\s+\| MAE\s+\| MAE \/ RW \| Brier\s+\| Brier skill vs RW \| 90% coverage \|/,
+  )
+  for (const [model, version] of [
+    ['rw', 'rw-1'],
+    ['ewma', 'ewma-rm-1'],
+    ['ar1', 'ar1-250-1'],
+  ]) {
     expect(out).toMatch(new RegExp(`\\| ${model}\\s+\\| ${version}\\s+\\| 5044 \\| \\d+\\.\\d\\d%\\s+\\| \\d+\\.\\d\\d% – \\d+\\.\\d\\d% \\|`))
   }
   expect(out).toMatch(/\| rw\s+\| rw-1\s+\| 5044 \| 53\.49% /) // share of up days: the random walk always says "up"

@@ -44,11 +44,16 @@ describe('createEnricher', () => {
     expect(back.policy.fail_reason).toBe('circuit_open')
   })
 
-  test('a circuit opened by timeouts is recorded as timeout from the error\'s cause field, whatever its message says, without a diagnosis', async () => {
+  test("a circuit opened by timeouts is recorded as timeout from the error's cause field, whatever its message says, without a diagnosis", async () => {
     let diagnosed = 0
-    const diagnose = async () => { diagnosed++; return 'unreachable' as const }
+    const diagnose = async () => {
+      diagnosed++
+      return 'unreachable' as const
+    }
     for (const failMessage of ['circuit open for lexi:8008/v1 after 5 consecutive timeouts', 'the breaker tripped on lexi (5 time-outs)', '']) {
-      const f = await createEnricher({ ...opts, client: fakeLlm({ failCode: 'LLM_ERR_CIRCUIT_OPEN', failCause: 'LLM_ERR_TIMEOUT', failMessage }), diagnose })(unit.inputs)
+      const f = await createEnricher({ ...opts, client: fakeLlm({ failCode: 'LLM_ERR_CIRCUIT_OPEN', failCause: 'LLM_ERR_TIMEOUT', failMessage }), diagnose })(
+        unit.inputs,
+      )
       expect(FeaturesLlmSchema.safeParse(f).success).toBe(true)
       expect(f.policy).toMatchObject({ fail_reason: 'timeout', error: { code: 'LLM_ERR_CIRCUIT_OPEN', cause: 'LLM_ERR_TIMEOUT' } })
       expect(f.rationale.error).toMatchObject({ code: 'LLM_ERR_CIRCUIT_OPEN', cause: 'LLM_ERR_TIMEOUT' })
@@ -56,7 +61,7 @@ describe('createEnricher', () => {
     expect(diagnosed).toBe(0)
   })
 
-  test('shadow mode is recorded; what it would have done is the gate\'s to say, at placement', async () => {
+  test("shadow mode is recorded; what it would have done is the gate's to say, at placement", async () => {
     const f = await createEnricher({ ...opts, mode: 'shadow', client: fakeLlm({ failCode: 'LLM_ERR_UNREACHABLE' }) })(unit.inputs)
     expect(f.policy).toMatchObject({ mode: 'shadow', effective: 'pending', would: null, fail_reason: 'unreachable' })
   })

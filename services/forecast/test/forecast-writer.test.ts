@@ -20,9 +20,11 @@ const bars = makeBars(80, 2, { drift: 0.004 })
 const enrich = createEnricher({ client: fakeLlm(), registry: fakeRegistry(), model: 'Lexi', mode: 'enforce', gateDisabled: false })
 
 /** Each test's own database, bars, jobs, order recorder and writer: no state is shared between tests. */
-async function setup () {
+async function setup() {
   const db = await createTestDatabase(inject('pgAdminUrl'), inject('pgTemplate'), runPrefix())
-  onTestFinished(async () => { await db.drop() })
+  onTestFinished(async () => {
+    await db.drop()
+  })
   await createBarsRepo(db.pool).insert(bars.map((b) => ({ symbol: 'W', ...b })))
   const jobs = createJobsRepo(db.pool, { workerId: 'w', leaseMs: 60_000 })
   await jobs.enqueue({ modelVersion: model.version, horizon: 1, minBars: 61 })
@@ -30,19 +32,35 @@ async function setup () {
   const broker = { failNext: false }
   /** Records calls and writes a real orders row, as submitOrder would (one per forecast). */
   const placeOrder: PlaceOrder = async ({ forecastId, features }) => {
-    if (broker.failNext) { broker.failNext = false; throw new Error('broker down') }
+    if (broker.failNext) {
+      broker.failNext = false
+      throw new Error('broker down')
+    }
     placed.push(forecastId)
     const o = features.inputs.order!
-    await db.pool.query("INSERT INTO orders (forecast_id, symbol, side, qty, ref_price, status) VALUES ($1, $2, $3, $4, $5, 'denied')",
-      [forecastId, features.inputs.symbol, o.side, o.qty, o.ref_price])
+    await db.pool.query("INSERT INTO orders (forecast_id, symbol, side, qty, ref_price, status) VALUES ($1, $2, $3, $4, $5, 'denied')", [
+      forecastId,
+      features.inputs.symbol,
+      o.side,
+      o.qty,
+      o.ref_price,
+    ])
     return 'denied'
   }
-  const writer = createForecastWriter({ db: db.pool, jobs, placeOrder, logger: pino({ level: 'silent' }), metrics: createForecastMetrics(new Registry()), flushMs: 5, flushMax: 100 })
+  const writer = createForecastWriter({
+    db: db.pool,
+    jobs,
+    placeOrder,
+    logger: pino({ level: 'silent' }),
+    metrics: createForecastMetrics(new Registry()),
+    flushMs: 5,
+    flushMax: 100,
+  })
   const countRows = async (table: string): Promise<number> => (await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]?.n ?? 0
   return { jobs, placed, broker, writer, countRows }
 }
 
-async function rowFor (job: ClaimedJob): Promise<ForecastRow> {
+async function rowFor(job: ClaimedJob): Promise<ForecastRow> {
   const i = bars.findIndex((b) => b.ts.getTime() === job.asof.getTime())
   const unit = buildForecastUnit('W', bars.slice(0, i + 1), model, 1, { ...DEFAULT_SIZING, minEdge: 0 })
   return { ...job, ...unit.forecast, features: { llm: await enrich(unit.inputs) } }

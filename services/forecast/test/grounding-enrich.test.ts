@@ -16,11 +16,16 @@ beforeAll(async () => {
   sim = await startLexiSim({ port: 0, fixedLatencyMs: 1 })
   client = createLlmClient({ baseURL: `${sim.url}/v1`, model: 'Lexi', timeoutMs: 5_000, maxRetries: 0 })
 })
-afterAll(async () => { await client?.close(); await sim?.close() })
+afterAll(async () => {
+  await client?.close()
+  await sim?.close()
+})
 
 test('grounded answers are marked grounded; a wrong number is kept, flagged and named', async () => {
   const enrich = createEnricher({ client, registry: loadPromptRegistry(PROMPTS), model: 'Lexi', mode: 'enforce', gateDisabled: false })
-  const units = Array.from({ length: 10 }, (_, i) => buildForecastUnit('SPX', makeBars(120, 100 + i, { drift: 0.003 }), createModelRegistry().ewma, 1, { ...DEFAULT_SIZING, minEdge: 0 }))
+  const units = Array.from({ length: 10 }, (_, i) =>
+    buildForecastUnit('SPX', makeBars(120, 100 + i, { drift: 0.003 }), createModelRegistry().ewma, 1, { ...DEFAULT_SIZING, minEdge: 0 }),
+  )
   for (const u of units) {
     const f = await enrich(u.inputs)
     expect(FeaturesLlmSchema.parse(f).rationale.grounding).toMatchObject({ unmatched: [] })

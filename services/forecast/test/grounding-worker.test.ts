@@ -10,8 +10,12 @@ import { loadBundledBars, testConfig, workerEnv } from './forecast-harness'
 // Issue 19: the worker stores each rationale's grounding, counts it, and with
 // LLM_GATE_REQUIRE_GROUNDED=1 an ungrounded rationale fails the order's gate (LLM_UNGROUNDED).
 let sim: LexiSim
-beforeAll(async () => { sim = await startLexiSim({ port: 0, fixedLatencyMs: 0, faults: { wrong_number: 0.5 } }) })
-afterAll(async () => { await sim?.close() })
+beforeAll(async () => {
+  sim = await startLexiSim({ port: 0, fixedLatencyMs: 0, faults: { wrong_number: 0.5 } })
+})
+afterAll(async () => {
+  await sim?.close()
+})
 
 const db = testDatabase()
 
@@ -19,11 +23,21 @@ test('grounding is stored and counted; with the knob on, ungrounded rationales d
   const { pool, url } = await db
   await loadBundledBars(pool, 160)
   const metrics = new Registry()
-  const rt = createForecastRuntime({ config: testConfig(workerEnv(url, sim.url, { LLM_GATE_REQUIRE_GROUNDED: '1' })), db: pool, logger: pino({ level: 'silent' }), metrics })
-  try { await rt.worker.runOnce() } finally { await rt.close() }
+  const rt = createForecastRuntime({
+    config: testConfig(workerEnv(url, sim.url, { LLM_GATE_REQUIRE_GROUNDED: '1' })),
+    db: pool,
+    logger: pino({ level: 'silent' }),
+    metrics,
+  })
+  try {
+    await rt.worker.runOnce()
+  } finally {
+    await rt.close()
+  }
 
-  const { rows } = await pool.query<{ id: string, llm: unknown, gate: { reason_code?: string } | null, status: string | null }>(
-    "SELECT f.id, f.features->'llm' AS llm, o.gate, o.status FROM forecasts f LEFT JOIN orders o ON o.forecast_id = f.id ORDER BY f.asof")
+  const { rows } = await pool.query<{ id: string; llm: unknown; gate: { reason_code?: string } | null; status: string | null }>(
+    "SELECT f.id, f.features->'llm' AS llm, o.gate, o.status FROM forecasts f LEFT JOIN orders o ON o.forecast_id = f.id ORDER BY f.asof",
+  )
   expect(rows.length).toBeGreaterThan(50)
   let grounded = 0
   let ungrounded = 0

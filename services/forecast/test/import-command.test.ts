@@ -11,7 +11,7 @@ const db = await testDatabase()
 const dir = mkdtempSync(path.join(tmpdir(), 'forecast-import-'))
 
 /** `forecast import <args>` in-process against the test database; stdout and stderr captured. */
-async function importCli (args: string[]): Promise<{ code: number, out: string[], err: string[] }> {
+async function importCli(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = []
   const err: string[] = []
   const code = await importCommand(args, { env: { DATABASE_URL: db.url, LOG_LEVEL: 'error' }, out: (l) => out.push(l), err: (l) => err.push(l), isTTY: false })
@@ -19,25 +19,35 @@ async function importCli (args: string[]): Promise<{ code: number, out: string[]
 }
 const stored = async (symbol: string): Promise<number> =>
   (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM market_bars WHERE symbol = $1', [symbol])).rows[0]?.n ?? 0
-const file = (name: string, text: string): string => { const f = path.join(dir, name); writeFileSync(f, text); return f }
+const file = (name: string, text: string): string => {
+  const f = path.join(dir, name)
+  writeFileSync(f, text)
+  return f
+}
 
-const R_TIMESERIES = file('r-timeseries.csv', [
-  '"%Y-%m-%d";"Open";"High";"Low";"Close";"Volume";"Note"',
-  '2020-01-02;3244.67;3258.14;3235.53;3257.85;3458250000;x',
-  '2020-01-03;3226.36;3246.15;3222.34;3234.85;3461290000;x',
-  '2020-01-06;3217.55;3246.84;3214.64;3246.28;3674070000;x',
-].join('\n'))
+const R_TIMESERIES = file(
+  'r-timeseries.csv',
+  [
+    '"%Y-%m-%d";"Open";"High";"Low";"Close";"Volume";"Note"',
+    '2020-01-02;3244.67;3258.14;3235.53;3257.85;3458250000;x',
+    '2020-01-03;3226.36;3246.15;3222.34;3234.85;3461290000;x',
+    '2020-01-06;3217.55;3246.84;3214.64;3246.28;3674070000;x',
+  ].join('\n'),
+)
 
 // Yahoo writes "null" in every field of a day it has no data for.
-const YAHOO_WITH_NULLS = file('yahoo-nulls.csv', [
-  'Date,Open,High,Low,Close,Adj Close,Volume',
-  '2020-01-02,74.059998,75.150002,73.797501,75.087502,72.960464,135480400',
-  '2020-01-03,74.287498,75.144997,74.125000,74.357498,72.251137,146322800',
-  '2020-01-04,null,null,null,null,null,null',
-  '2020-01-06,73.447502,74.989998,73.187500,74.949997,72.826843,118387200',
-  '2020-01-07,74.959999,75.224998,74.370003,74.597504,72.484337,108872000',
-  '2020-01-08,null,null,null,null,null,null',
-].join('\n'))
+const YAHOO_WITH_NULLS = file(
+  'yahoo-nulls.csv',
+  [
+    'Date,Open,High,Low,Close,Adj Close,Volume',
+    '2020-01-02,74.059998,75.150002,73.797501,75.087502,72.960464,135480400',
+    '2020-01-03,74.287498,75.144997,74.125000,74.357498,72.251137,146322800',
+    '2020-01-04,null,null,null,null,null,null',
+    '2020-01-06,73.447502,74.989998,73.187500,74.949997,72.826843,118387200',
+    '2020-01-07,74.959999,75.224998,74.370003,74.597504,72.484337,108872000',
+    '2020-01-08,null,null,null,null,null,null',
+  ].join('\n'),
+)
 
 test('--dry-run prints the detected mapping and the first bars and writes nothing', async () => {
   const { code, out } = await importCli([R_TIMESERIES, '--symbol', 'RTS', '--dry-run'])
@@ -65,7 +75,9 @@ test('--dry-run prints the detected mapping and the first bars and writes nothin
 
   const real = await importCli([R_TIMESERIES, '--symbol', 'RTS'])
   expect(real.code).toBe(0)
-  expect(real.out.join('\n')).toMatch(/3 rows, 3 valid, 3 inserted, 0 already stored, 0 skipped \(separator ";"\); 0 exact duplicate\(s\) dropped; bars 2020-01-02 … 2020-01-06/)
+  expect(real.out.join('\n')).toMatch(
+    /3 rows, 3 valid, 3 inserted, 0 already stored, 0 skipped \(separator ";"\); 0 exact duplicate\(s\) dropped; bars 2020-01-02 … 2020-01-06/,
+  )
   expect(await stored('RTS')).toBe(3)
 }, 60_000)
 
@@ -85,7 +97,9 @@ test('a bad row is named by its line and nothing is imported; --skip-bad imports
   const skipped = await importCli([YAHOO_WITH_NULLS, '--symbol', 'YHOO', '--skip-bad'])
   expect(skipped.code).toBe(0)
   expect(skipped.err).toEqual([expect.stringMatching(/^skipped line 4: open "null"/), expect.stringMatching(/^skipped line 7: open "null"/)])
-  expect(skipped.out.join('\n')).toMatch(/6 rows, 4 valid, 4 inserted, 0 already stored, 2 skipped \(separator ","\); 0 exact duplicate\(s\) dropped; bars 2020-01-02 … 2020-01-07/)
+  expect(skipped.out.join('\n')).toMatch(
+    /6 rows, 4 valid, 4 inserted, 0 already stored, 2 skipped \(separator ","\); 0 exact duplicate\(s\) dropped; bars 2020-01-02 … 2020-01-07/,
+  )
   expect(await stored('YHOO')).toBe(4)
 }, 60_000)
 

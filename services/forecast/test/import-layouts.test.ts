@@ -7,8 +7,7 @@ import { parseBarsCsv, type ParsedBars } from '../src/bars/parse-bars-csv'
  * last timestamps as they would be stored.
  */
 const read = (text: string, symbol?: string): ParsedBars => parseBarsCsv(text, { defaultSymbol: 'SPX', symbol })
-const span = (p: ParsedBars): [number, string | undefined, string | undefined] =>
-  [p.rows.length, p.rows[0]?.ts.toISOString(), p.rows.at(-1)?.ts.toISOString()]
+const span = (p: ParsedBars): [number, string | undefined, string | undefined] => [p.rows.length, p.rows[0]?.ts.toISOString(), p.rows.at(-1)?.ts.toISOString()]
 
 describe('real-world layouts', () => {
   test('R timeSeries (write.csv of a timeSeries: ";" and the date format string as the first header)', () => {
@@ -170,7 +169,7 @@ describe('real-world layouts', () => {
     expect(span(p)).toEqual([3, '2024-03-08T09:00:00.000Z', '2024-03-08T11:00:00.000Z'])
   })
 
-  test('pipe-separated database dump (COPY ... WITH (FORMAT csv, DELIMITER \'|\', HEADER)) with a symbol column and +00 offsets', () => {
+  test("pipe-separated database dump (COPY ... WITH (FORMAT csv, DELIMITER '|', HEADER)) with a symbol column and +00 offsets", () => {
     const csv = [
       'symbol|ts|open|high|low|close|volume',
       'AAA|2024-03-08 14:30:00+00|10|11|9.5|10.5|100',
@@ -205,8 +204,9 @@ describe('what is not read', () => {
   })
 
   test('a file without a header line (Binance kline dumps) is told it needs one', () => {
-    expect(() => read('1704067200000,42283.58,42554.57,42261.02,42475.23,1271.68108\n1704070800000,42475.23,42775.00,42431.65,42613.56,1196.37856\n'))
-      .toThrow(/the first line looks like data: the file needs a header line such as date,open,high,low,close,volume/)
+    expect(() => read('1704067200000,42283.58,42554.57,42261.02,42475.23,1271.68108\n1704070800000,42475.23,42775.00,42431.65,42613.56,1196.37856\n')).toThrow(
+      /the first line looks like data: the file needs a header line such as date,open,high,low,close,volume/,
+    )
   })
 
   test('an unknown directive in a format header is refused by name', () => {

@@ -31,8 +31,7 @@ test('concurrent claims never hand out the same bar, oldest bars first', async (
   // The rest of the queue is still claimable; leased rows are not.
   const rest = await createJobsRepo(db.pool, { workerId: 'w5', leaseMs: 60_000 }).claim(100, mv)
   expect(rest).toHaveLength(12)
-  await Promise.all([...workers, createJobsRepo(db.pool, { workerId: 'w5', leaseMs: 60_000 })].map(async (w, i) =>
-    w.release(i < 4 ? claims[i] ?? [] : rest)))
+  await Promise.all([...workers, createJobsRepo(db.pool, { workerId: 'w5', leaseMs: 60_000 })].map(async (w, i) => w.release(i < 4 ? (claims[i] ?? []) : rest)))
 })
 
 test('a lease that is not renewed runs out and the bar is claimed again; a renewed one is not', async () => {
@@ -40,7 +39,10 @@ test('a lease that is not renewed runs out and the bar is claimed again; a renew
   const alive = createJobsRepo(db.pool, { workerId: 'alive', leaseMs: 300 })
   const d = await dead.claim(2, mv)
   const a = await alive.claim(2, mv)
-  for (let i = 0; i < 4; i++) { await sleep(150); await alive.heartbeat(a) }
+  for (let i = 0; i < 4; i++) {
+    await sleep(150)
+    await alive.heartbeat(a)
+  }
   const other = createJobsRepo(db.pool, { workerId: 'other', leaseMs: 60_000 })
   const again = await other.claim(2, mv)
   expect(again.map((j) => j.asof.toISOString())).toEqual(d.map((j) => j.asof.toISOString()))

@@ -42,8 +42,10 @@ test('EWMA momentum points up after a steady rise and down after a steady fall',
 
 test('EWMA volatility follows the RiskMetrics recursion (λ = 0.94)', () => {
   const calm = makeBars(300, 4, { vol: 0.005 })
-  const stormy = [...calm.slice(0, 280), ...makeBars(21, 9, { vol: 0.05, start: calm[279]?.close ?? 100 }).slice(1)]
-    .map((b, i) => ({ ...b, ts: new Date(Date.UTC(2001, 0, 1) + i * 86_400_000) }))
+  const stormy = [...calm.slice(0, 280), ...makeBars(21, 9, { vol: 0.05, start: calm[279]?.close ?? 100 }).slice(1)].map((b, i) => ({
+    ...b,
+    ts: new Date(Date.UTC(2001, 0, 1) + i * 86_400_000),
+  }))
   expect(models.ewma.forecast(stormy, 1).sigma).toBeGreaterThan(3 * models.ewma.forecast(calm.slice(0, 280), 1).sigma)
 })
 

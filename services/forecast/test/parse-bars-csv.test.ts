@@ -21,7 +21,9 @@ describe('parseBarsCsv', () => {
     expect(out.delimiter).toBe(';')
     expect(out.problems).toEqual([])
     expect(out.rows.map((r) => [r.symbol, r.ts.toISOString()])).toEqual([
-      ['ACME', '2000-01-03T00:00:00.000Z'], ['ACME', '2000-01-04T00:00:00.000Z']])
+      ['ACME', '2000-01-03T00:00:00.000Z'],
+      ['ACME', '2000-01-04T00:00:00.000Z'],
+    ])
   })
 
   test('maps "Adj Close" and adj_close: ignored by default, scales OHLC by adjusted/close with adjust', () => {

@@ -26,11 +26,16 @@ beforeEach(async () => {
 })
 
 /** The gate fields of a policy record equal the verdict's: it is the same decision. */
-function expectSameDecision (r: Awaited<ReturnType<typeof runOne>>): void {
+function expectSameDecision(r: Awaited<ReturnType<typeof runOne>>): void {
   PolicyRecordSchema.parse(r.policy)
   const g = r.gate!
-  expect({ effective: r.policy.effective, would: r.policy.would, fail_reason: r.policy.fail_reason, mode: r.policy.mode, gate_disabled: r.policy.gate_disabled })
-    .toEqual({ effective: g.effective, would: g.would, fail_reason: g.fail_reason, mode: g.mode, gate_disabled: g.gate_disabled })
+  expect({
+    effective: r.policy.effective,
+    would: r.policy.would,
+    fail_reason: r.policy.fail_reason,
+    mode: r.policy.mode,
+    gate_disabled: r.policy.gate_disabled,
+  }).toEqual({ effective: g.effective, would: g.would, fail_reason: g.fail_reason, mode: g.mode, gate_disabled: g.gate_disabled })
 }
 
 describe('risk → gate → placement', () => {
@@ -73,7 +78,11 @@ describe('risk → gate → placement', () => {
     const place = placerFor(db.pool, { gate })
     await runOne(db.pool, place, inputsFor('SPX', buy(10)), { policy: ALLOW })
     const exit = await runOne(db.pool, place, inputsFor('SPX', sell(4)), { policy: DENY })
-    expect(exit).toMatchObject({ status: 'filled', qty: 4, gate: { effective: 'reduce_only_allowed', reason_code: 'RISK_REDUCING', would: null, fail_reason: null } })
+    expect(exit).toMatchObject({
+      status: 'filled',
+      qty: 4,
+      gate: { effective: 'reduce_only_allowed', reason_code: 'RISK_REDUCING', would: null, fail_reason: null },
+    })
     expect(exit.policy).toMatchObject({ effective: 'reduce_only_allowed', parsed: { decision: 'deny' } })
     expectSameDecision(exit)
     expect(runs).toHaveLength(2)
@@ -84,7 +93,10 @@ describe('risk → gate → placement', () => {
     const { gate } = countingGate()
     const place = placerFor(db.pool, { gate, mode: 'shadow' })
     const denied = await runOne(db.pool, place, inputsFor('SPX', buy(2)), { policy: DENY, mode: 'shadow' })
-    expect(denied).toMatchObject({ status: 'filled', gate: { effective: 'allow', would: 'would_deny', fail_reason: 'llm_denied', reason_code: 'SHADOW_WOULD_DENY' } })
+    expect(denied).toMatchObject({
+      status: 'filled',
+      gate: { effective: 'allow', would: 'would_deny', fail_reason: 'llm_denied', reason_code: 'SHADOW_WOULD_DENY' },
+    })
     expectSameDecision(denied)
     const failed = await runOne(db.pool, place, inputsFor('SPX', buy(2)), { fail: 'LLM_ERR_UNREACHABLE', mode: 'shadow' })
     expect(failed).toMatchObject({ status: 'filled', gate: { would: 'would_deny', fail_reason: 'unreachable' } })
@@ -93,7 +105,15 @@ describe('risk → gate → placement', () => {
 
   test('ORDER_GATE_DISABLED fills with a warning on every order but never bypasses a risk check', async () => {
     const lines: Array<Record<string, unknown>> = []
-    const logger = pino({ level: 'info' }, new Writable({ write (chunk: Buffer, _e, cb) { lines.push(JSON.parse(chunk.toString())); cb() } }))
+    const logger = pino(
+      { level: 'info' },
+      new Writable({
+        write(chunk: Buffer, _e, cb) {
+          lines.push(JSON.parse(chunk.toString()))
+          cb()
+        },
+      }),
+    )
     const { gate } = countingGate()
     const place = placerFor(db.pool, { gate, gateDisabled: true, logger })
     for (let i = 0; i < 2; i++) {
@@ -105,7 +125,7 @@ describe('risk → gate → placement', () => {
     expect(risky).toMatchObject({ status: 'denied', gate: { effective: 'deny', reason_code: 'RISK_SYMBOL_NOT_ALLOWED' } })
   })
 
-  test('the enricher\'s diagnosis of an open circuit is the fail_reason the gate records', async () => {
+  test("the enricher's diagnosis of an open circuit is the fail_reason the gate records", async () => {
     const { gate } = countingGate()
     const place = placerFor(db.pool, { gate })
     const inputs = inputsFor('SPX', buy(1))
@@ -126,12 +146,25 @@ describe('the forecast worker', () => {
     const { gate, runs } = countingGate()
     try {
       await loadBundledBars(pool, 100)
-      const rt = createForecastRuntime({ config: testConfig(workerEnv(url, sim.url)), db: pool, logger: pino({ level: 'silent' }), metrics: new Registry(), gate })
-      try { await rt.worker.runOnce() } finally { await rt.close() }
-    } finally { await sim.close() }
-    const { rows } = await pool.query<{ order: unknown, policy: Record<string, unknown>, gate: Record<string, unknown> | null }>(
+      const rt = createForecastRuntime({
+        config: testConfig(workerEnv(url, sim.url)),
+        db: pool,
+        logger: pino({ level: 'silent' }),
+        metrics: new Registry(),
+        gate,
+      })
+      try {
+        await rt.worker.runOnce()
+      } finally {
+        await rt.close()
+      }
+    } finally {
+      await sim.close()
+    }
+    const { rows } = await pool.query<{ order: unknown; policy: Record<string, unknown>; gate: Record<string, unknown> | null }>(
       `SELECT f.features->'llm'->'inputs'->'order' AS order, f.features->'llm'->'policy' AS policy, o.gate
-         FROM forecasts f LEFT JOIN orders o ON o.forecast_id = f.id`)
+         FROM forecasts f LEFT JOIN orders o ON o.forecast_id = f.id`,
+    )
     const withOrder = rows.filter((r) => r.order !== null)
     expect(rows).toHaveLength(40)
     expect(withOrder.length).toBeGreaterThan(0)

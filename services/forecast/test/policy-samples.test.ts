@@ -11,16 +11,21 @@ import { makeBars } from './bars-fixture'
 const PROMPTS = new URL('../../../configs/llm_prompts.yaml', import.meta.url).pathname
 let sim: LexiSim
 let client: LlmClient
-const units = Array.from({ length: 24 }, (_, i) => buildForecastUnit('SPX', makeBars(120, 300 + i, { drift: 0.003 }), createModelRegistry().ewma, 1, { ...DEFAULT_SIZING, minEdge: 0 }))
+const units = Array.from({ length: 24 }, (_, i) =>
+  buildForecastUnit('SPX', makeBars(120, 300 + i, { drift: 0.003 }), createModelRegistry().ewma, 1, { ...DEFAULT_SIZING, minEdge: 0 }),
+)
 
 beforeAll(async () => {
   sim = await startLexiSim({ port: 0, fixedLatencyMs: 1 })
   client = createLlmClient({ baseURL: `${sim.url}/v1`, model: 'Lexi', timeoutMs: 5_000, maxRetries: 0 })
 })
-afterAll(async () => { await client?.close(); await sim?.close() })
+afterAll(async () => {
+  await client?.close()
+  await sim?.close()
+})
 
 /** The real client, with every policy answer it returns kept (to compare the stored combination against). */
-function recording (): { client: LlmClient, policies: Array<LlmResult<PolicyDecision>> } {
+function recording(): { client: LlmClient; policies: Array<LlmResult<PolicyDecision>> } {
   const policies: Array<LlmResult<PolicyDecision>> = []
   const wrapped = Object.create(client) as LlmClient
   wrapped.structured = (async (p, s, o) => {
@@ -31,7 +36,15 @@ function recording (): { client: LlmClient, policies: Array<LlmResult<PolicyDeci
   return { client: wrapped, policies }
 }
 
-const enricher = (c: LlmClient, k?: number) => createEnricher({ client: c, registry: loadPromptRegistry(PROMPTS), model: 'Lexi', mode: 'enforce', gateDisabled: false, ...(k === undefined ? {} : { policySamples: k }) })
+const enricher = (c: LlmClient, k?: number) =>
+  createEnricher({
+    client: c,
+    registry: loadPromptRegistry(PROMPTS),
+    model: 'Lexi',
+    mode: 'enforce',
+    gateDisabled: false,
+    ...(k === undefined ? {} : { policySamples: k }),
+  })
 
 test('k = 3 with a flip rate: stored agreement matches the samples, any deny denies, size_factor is the minimum', async () => {
   await sim.setFaults({ policy_flip: 0.3 })

@@ -15,7 +15,7 @@ import { countingGate, inputsFor, placerFor, runOne, storeForecast } from './gat
 const README = fileURLToPath(new URL('../../../README.md', import.meta.url))
 const MIGRATION = fileURLToPath(new URL('../../../libs/db/migrations/0050_backfill_policy_effective.sql', import.meta.url))
 
-function runbookQuery (): string {
+function runbookQuery(): string {
   const m = /<!-- runbook:policy-query -->\s*```sql\n([\s\S]*?)```/.exec(readFileSync(README, 'utf8'))
   if (!m?.[1]) throw new Error('README.md has no runbook:policy-query block')
   return m[1]
@@ -23,11 +23,14 @@ function runbookQuery (): string {
 
 type Counted = Record<string, number>
 /** The runbook query's rows as `effective|would|fail_reason` → forecasts. */
-async function runbook (db: Db): Promise<Counted> {
-  const { rows } = await db.query<{ effective: string, would: string | null, fail_reason: string | null, forecasts: string }>(runbookQuery())
+async function runbook(db: Db): Promise<Counted> {
+  const { rows } = await db.query<{ effective: string; would: string | null; fail_reason: string | null; forecasts: string }>(runbookQuery())
   return Object.fromEntries(rows.map((r) => [`${r.effective}|${r.would ?? '-'}|${r.fail_reason ?? '-'}`, Number(r.forecasts)]))
 }
-const denials = (c: Counted): number => Object.entries(c).filter(([k]) => k.startsWith('deny|')).reduce((n, [, v]) => n + v, 0)
+const denials = (c: Counted): number =>
+  Object.entries(c)
+    .filter(([k]) => k.startsWith('deny|'))
+    .reduce((n, [, v]) => n + v, 0)
 
 const buy = (qty = 10) => ({ side: 'buy' as const, qty, ref_price: 100, notional: qty * 100 })
 const sell = (qty = 10) => ({ side: 'sell' as const, qty, ref_price: 100, notional: qty * 100 })
@@ -83,8 +86,9 @@ describe('migration 0050 on rows written before it', () => {
     expect(counted).toEqual(EXPECTED)
     const { rows } = await db.query<{ p: unknown }>("SELECT features->'llm'->'policy' AS p FROM forecasts")
     for (const r of rows) PolicyRecordSchema.parse(r.p)
-    const gates = await db.query<{ gate: { effective: string, checks: Array<{ code: string, reason: string }>, steps: Array<{ code: string, reason: string }> } }>(
-      "SELECT gate FROM orders WHERE gate ? 'checks' ORDER BY id")
+    const gates = await db.query<{
+      gate: { effective: string; checks: Array<{ code: string; reason: string }>; steps: Array<{ code: string; reason: string }> }
+    }>("SELECT gate FROM orders WHERE gate ? 'checks' ORDER BY id")
     expect(gates.rows.map((r) => r.gate.effective)).toEqual(['allow', 'allow', 'deny', 'reduce_only_allowed', 'allow'])
     const exit = gates.rows[3]!.gate
     expect(exit.checks.slice(0, 2)).toEqual([
@@ -103,48 +107,136 @@ describe('migration 0050 on rows written before it', () => {
 })
 
 /** The rows above as the enricher and submitOrder wrote them before: the enricher gated every forecast for one lot. */
-async function seedOldRows (db: Db): Promise<void> {
+async function seedOldRows(db: Db): Promise<void> {
   const llm = (decision: Record<string, unknown>) => ({
-    prompt: 'policy', version: '1.0.0', hash: 'h', arm: null, bucket: null, ok: true, valid_json: true, repaired: false, cached: false,
-    parsed: decision, raw: JSON.stringify(decision), finish_reason: 'stop', latency_ms: 5, usage: { prompt_tokens: 1, completion_tokens: 1 }, request_id: 'r', error: null,
+    prompt: 'policy',
+    version: '1.0.0',
+    hash: 'h',
+    arm: null,
+    bucket: null,
+    ok: true,
+    valid_json: true,
+    repaired: false,
+    cached: false,
+    parsed: decision,
+    raw: JSON.stringify(decision),
+    finish_reason: 'stop',
+    latency_ms: 5,
+    usage: { prompt_tokens: 1, completion_tokens: 1 },
+    request_id: 'r',
+    error: null,
   })
-  const policy = (decision: Record<string, unknown>, gate: { mode?: string, effective: string, would?: string | null, fail_reason?: string | null }) => ({
-    ...llm(decision), mode: gate.mode ?? 'enforce', gate_disabled: false, effective: gate.effective, would: gate.would ?? null, fail_reason: gate.fail_reason ?? null,
+  const policy = (decision: Record<string, unknown>, gate: { mode?: string; effective: string; would?: string | null; fail_reason?: string | null }) => ({
+    ...llm(decision),
+    mode: gate.mode ?? 'enforce',
+    gate_disabled: false,
+    effective: gate.effective,
+    would: gate.would ?? null,
+    fail_reason: gate.fail_reason ?? null,
   })
-  const checks = (reducing: boolean) => ['state', 'symbol', 'qty', 'price_freshness', 'collar', 'order_notional', 'position_notional', 'throttle']
-    .map((check) => ({ check, pass: true, reason: reducing && !['state', 'qty'].includes(check) ? 'SKIPPED: risk-reducing order' : check === 'state' ? 'OK: state=ACTIVE' : 'OK: fine' }))
-  const verdict = (o: { effective: string, reason_code: string, steps: string[][], mode?: string, would?: string | null, fail_reason?: string | null, reducing?: boolean }) => ({
-    effective: o.effective, qty: o.effective === 'deny' ? 0 : 10, requested_qty: 10, size_factor: 1, mode: o.mode ?? 'enforce', gate_disabled: false,
-    risk_reducing: o.reducing ?? false, would: o.would ?? null, fail_reason: o.fail_reason ?? null, reason_code: o.reason_code, warn: null,
-    steps: o.steps.map(([step, v, reason]) => ({ step, verdict: v, reason })), checks: checks(o.reducing ?? false),
+  const checks = (reducing: boolean) =>
+    ['state', 'symbol', 'qty', 'price_freshness', 'collar', 'order_notional', 'position_notional', 'throttle'].map((check) => ({
+      check,
+      pass: true,
+      reason: reducing && !['state', 'qty'].includes(check) ? 'SKIPPED: risk-reducing order' : check === 'state' ? 'OK: state=ACTIVE' : 'OK: fine',
+    }))
+  const verdict = (o: {
+    effective: string
+    reason_code: string
+    steps: string[][]
+    mode?: string
+    would?: string | null
+    fail_reason?: string | null
+    reducing?: boolean
+  }) => ({
+    effective: o.effective,
+    qty: o.effective === 'deny' ? 0 : 10,
+    requested_qty: 10,
+    size_factor: 1,
+    mode: o.mode ?? 'enforce',
+    gate_disabled: false,
+    risk_reducing: o.reducing ?? false,
+    would: o.would ?? null,
+    fail_reason: o.fail_reason ?? null,
+    reason_code: o.reason_code,
+    warn: null,
+    steps: o.steps.map(([step, v, reason]) => ({ step, verdict: v, reason })),
+    checks: checks(o.reducing ?? false),
   })
   const ok = ['risk', 'allow', 'RISK_OK: 8 checks passed']
   let n = 0
-  async function row (order: Record<string, unknown> | null, pol: Record<string, unknown>, gate: Record<string, unknown> | null, status = 'filled', side = 'buy'): Promise<void> {
+  async function row(
+    order: Record<string, unknown> | null,
+    pol: Record<string, unknown>,
+    gate: Record<string, unknown> | null,
+    status = 'filled',
+    side = 'buy',
+  ): Promise<void> {
     n++
     const inputs = { ...inputsFor('SPX', null), order }
     const { rows } = await db.query<{ id: number }>(
       `INSERT INTO forecasts (symbol, asof, horizon, model_version, mu, sigma, p_up, q05, q95, features)
        VALUES ('SPX', $1, 1, 'old', 0, 0.01, 0.5, -0.01, 0.01, $2) RETURNING id`,
-      [new Date(Date.UTC(2019, 0, n)), JSON.stringify({ llm: { model: 'Lexi', inputs, rationale: llm({}), policy: pol } })])
+      [new Date(Date.UTC(2019, 0, n)), JSON.stringify({ llm: { model: 'Lexi', inputs, rationale: llm({}), policy: pol } })],
+    )
     if (gate) {
-      await db.query(`INSERT INTO orders (forecast_id, symbol, side, qty, ref_price, status, gate, mode, risk_reducing)
-        VALUES ($1, 'SPX', $2, 10, 100, $3, $4, $5, $6)`, [rows[0]!.id, side, status, JSON.stringify(gate), gate.mode, gate.risk_reducing])
+      await db.query(
+        `INSERT INTO orders (forecast_id, symbol, side, qty, ref_price, status, gate, mode, risk_reducing)
+        VALUES ($1, 'SPX', $2, 10, 100, $3, $4, $5, $6)`,
+        [rows[0]!.id, side, status, JSON.stringify(gate), gate.mode, gate.risk_reducing],
+      )
     }
   }
   const half = { ...ALLOW, size_factor: 0.5 }
   // No order: a size_factor below 1 shrank one lot to zero, a deny denied it.
   await row(null, policy(half, { effective: 'deny', fail_reason: 'llm_denied' }), null)
   await row(null, policy(DENY, { effective: 'deny', fail_reason: 'llm_denied' }), null)
-  await row(buy(), policy(ALLOW, { effective: 'allow' }), verdict({ effective: 'allow', reason_code: 'LLM_ALLOW', steps: [ok, ['llm', 'allow', 'LLM_ALLOW: size_factor=1 qty=10->10 reason="fine"']] }))
-  await row(buy(), policy(ALLOW, { effective: 'allow' }), verdict({ effective: 'allow', reason_code: 'LLM_ALLOW', steps: [ok, ['llm', 'allow', 'LLM_ALLOW: size_factor=1 qty=10->10 reason="fine"']] }))
-  await row(buy(), policy(DENY, { effective: 'deny', fail_reason: 'llm_denied' }),
-    verdict({ effective: 'deny', reason_code: 'LLM_DENY', fail_reason: 'llm_denied', steps: [ok, ['llm', 'deny', 'LLM_DENY: size_factor=1 qty=10->0 reason="event risk"']] }), 'denied')
+  await row(
+    buy(),
+    policy(ALLOW, { effective: 'allow' }),
+    verdict({ effective: 'allow', reason_code: 'LLM_ALLOW', steps: [ok, ['llm', 'allow', 'LLM_ALLOW: size_factor=1 qty=10->10 reason="fine"']] }),
+  )
+  await row(
+    buy(),
+    policy(ALLOW, { effective: 'allow' }),
+    verdict({ effective: 'allow', reason_code: 'LLM_ALLOW', steps: [ok, ['llm', 'allow', 'LLM_ALLOW: size_factor=1 qty=10->10 reason="fine"']] }),
+  )
+  await row(
+    buy(),
+    policy(DENY, { effective: 'deny', fail_reason: 'llm_denied' }),
+    verdict({
+      effective: 'deny',
+      reason_code: 'LLM_DENY',
+      fail_reason: 'llm_denied',
+      steps: [ok, ['llm', 'deny', 'LLM_DENY: size_factor=1 qty=10->0 reason="event risk"']],
+    }),
+    'denied',
+  )
   // The exit: the enricher said deny, the placement filled it as risk-reducing.
-  await row(sell(), policy(DENY, { effective: 'deny', fail_reason: 'llm_denied' }),
-    verdict({ effective: 'allow', reason_code: 'RISK_REDUCING', reducing: true, steps: [ok, ['llm', 'skipped', 'RISK_REDUCING: the LLM is not consulted for risk-reducing orders']] }), 'filled', 'sell')
-  await row(buy(), policy(DENY, { mode: 'shadow', effective: 'allow', would: 'would_deny', fail_reason: 'llm_denied' }),
-    verdict({ effective: 'allow', mode: 'shadow', would: 'would_deny', fail_reason: 'llm_denied', reason_code: 'SHADOW_WOULD_DENY', steps: [ok, ['llm', 'would_deny', 'LLM_DENY: size_factor=1 qty=10->0 reason="event risk"']] }))
+  await row(
+    sell(),
+    policy(DENY, { effective: 'deny', fail_reason: 'llm_denied' }),
+    verdict({
+      effective: 'allow',
+      reason_code: 'RISK_REDUCING',
+      reducing: true,
+      steps: [ok, ['llm', 'skipped', 'RISK_REDUCING: the LLM is not consulted for risk-reducing orders']],
+    }),
+    'filled',
+    'sell',
+  )
+  await row(
+    buy(),
+    policy(DENY, { mode: 'shadow', effective: 'allow', would: 'would_deny', fail_reason: 'llm_denied' }),
+    verdict({
+      effective: 'allow',
+      mode: 'shadow',
+      would: 'would_deny',
+      fail_reason: 'llm_denied',
+      reason_code: 'SHADOW_WOULD_DENY',
+      steps: [ok, ['llm', 'would_deny', 'LLM_DENY: size_factor=1 qty=10->0 reason="event risk"']],
+    }),
+  )
   // Proposed, never placed (the job stopped between the forecast insert and the placement).
   await row(buy(), policy(ALLOW, { effective: 'allow' }), null)
 }

@@ -8,18 +8,24 @@ import { reenrichCommand } from '../src/commands/reenrich-command'
 import { loadBundledBars, runOnceInProcess, spawnForecast, within, workerEnv } from './forecast-harness'
 
 let sim: LexiSim
-beforeAll(async () => { sim = await startLexiSim({ port: 0, fixedLatencyMs: 0 }) })
-afterAll(async () => { await sim?.close() })
+beforeAll(async () => {
+  sim = await startLexiSim({ port: 0, fixedLatencyMs: 0 })
+})
+afterAll(async () => {
+  await sim?.close()
+})
 
-const rows = async (db: Db): Promise<Array<{ id: number, asof: Date, f: FeaturesLlm }>> =>
-  (await db.query<{ id: number, asof: Date, llm: unknown }>("SELECT id, asof, features->'llm' AS llm FROM forecasts ORDER BY asof"))
-    .rows.map((r) => ({ id: Number(r.id), asof: r.asof, f: FeaturesLlmSchema.parse(r.llm) }))
+const rows = async (db: Db): Promise<Array<{ id: number; asof: Date; f: FeaturesLlm }>> =>
+  (await db.query<{ id: number; asof: Date; llm: unknown }>("SELECT id, asof, features->'llm' AS llm FROM forecasts ORDER BY asof")).rows.map((r) => ({
+    id: Number(r.id),
+    asof: r.asof,
+    f: FeaturesLlmSchema.parse(r.llm),
+  }))
 
-const orders = async (db: Db): Promise<unknown[]> =>
-  (await db.query('SELECT id, forecast_id, status, qty, gate, updated_at FROM orders ORDER BY id')).rows
+const orders = async (db: Db): Promise<unknown[]> => (await db.query('SELECT id, forecast_id, status, qty, gate, updated_at FROM orders ORDER BY id')).rows
 
 /** `forecast re-enrich` in process: exit code and stdout lines (usage errors throw, cli.ts makes them exit 2). */
-async function reenrich (env: Record<string, string>, args: string[]): Promise<{ code: number, out: string }> {
+async function reenrich(env: Record<string, string>, args: string[]): Promise<{ code: number; out: string }> {
   const lines: string[] = []
   const ctx: CliContext = { env, out: (l) => lines.push(l), err: (l) => lines.push(l), isTTY: false }
   const code = await reenrichCommand(args, ctx)
@@ -42,7 +48,7 @@ describe('forecast re-enrich', () => {
       expect(written.filter((r) => r.f.policy.ok || r.f.late)).toEqual([])
       expect((await pool.query("SELECT count(*)::int AS n FROM forecast_jobs WHERE reenrich = 'unreachable'")).rows[0].n).toBe(40)
       // Half of them lose the worker's mark: only the command's filter finds those.
-      await pool.query("UPDATE forecast_jobs SET reenrich = NULL WHERE asof < (SELECT asof FROM forecasts ORDER BY asof OFFSET 20 LIMIT 1)")
+      await pool.query('UPDATE forecast_jobs SET reenrich = NULL WHERE asof < (SELECT asof FROM forecasts ORDER BY asof OFFSET 20 LIMIT 1)')
 
       // Still down: nothing is filled, and the exit code says rows are left.
       const stillDown = await reenrich(env, [])
@@ -112,7 +118,10 @@ describe('no order from a late answer', () => {
     const late: FeaturesLlm = { ...f, late: { at: new Date().toISOString(), trigger: 'manual', original: { rationale: f.rationale, policy: f.policy } } }
     await pool.query('DELETE FROM orders WHERE forecast_id = $1', [id])
     await pool.query("UPDATE forecasts SET features = jsonb_set(features, '{llm}', $2::jsonb) WHERE id = $1", [id, JSON.stringify(late)])
-    await pool.query("UPDATE forecast_jobs SET status = 'pending', attempts = 0, finished_at = NULL FROM forecasts f WHERE f.id = $1 AND (forecast_jobs.symbol, forecast_jobs.asof) = (f.symbol, f.asof)", [id])
+    await pool.query(
+      "UPDATE forecast_jobs SET status = 'pending', attempts = 0, finished_at = NULL FROM forecasts f WHERE f.id = $1 AND (forecast_jobs.symbol, forecast_jobs.asof) = (f.symbol, f.asof)",
+      [id],
+    )
     const s = await runOnceInProcess(pool, env)
     expect(s.done).toBe(1)
     expect((await pool.query('SELECT count(*)::int AS n FROM orders WHERE forecast_id = $1', [id])).rows[0].n).toBe(0)

@@ -6,8 +6,12 @@ import { eligibleAsofs, loadBundledBars, spawnForecast, within, workerEnv } from
 const db = await testDatabase()
 let sim: LexiSim
 
-beforeAll(async () => { sim = await startLexiSim({ port: 0, fixedLatencyMs: 0 }) })
-afterAll(async () => { await sim?.close() })
+beforeAll(async () => {
+  sim = await startLexiSim({ port: 0, fixedLatencyMs: 0 })
+})
+afterAll(async () => {
+  await sim?.close()
+})
 
 test('three worker processes started together over 1,000 pending bars write 1,000 rows: no duplicates, no gaps, no bar done twice', async () => {
   await loadBundledBars(db.pool, 1060) // 60 bars of history, then 1,000 eligible bars
@@ -24,19 +28,22 @@ test('three worker processes started together over 1,000 pending bars write 1,00
   const rows = await db.pool.query<{ asof: Date }>('SELECT asof FROM forecasts ORDER BY asof')
   expect(rows.rows.map((r) => r.asof.toISOString())).toEqual(expected)
   // Every bar was claimed once and completed once.
-  const jobs = await db.pool.query<{ status: string, attempts: number, n: number }>(
-    'SELECT status, attempts, count(*)::int AS n FROM forecast_jobs GROUP BY 1, 2')
+  const jobs = await db.pool.query<{ status: string; attempts: number; n: number }>(
+    'SELECT status, attempts, count(*)::int AS n FROM forecast_jobs GROUP BY 1, 2',
+  )
   expect(jobs.rows).toEqual([{ status: 'done', attempts: 1, n: 1000 }])
   // No bar reached Lexi twice: each has exactly one rationale and one policy result, all answered.
   const llm = await db.pool.query<{ ok: number }>(
-    `SELECT count(*) FILTER (WHERE (features->'llm'->'rationale'->>'ok')::boolean AND (features->'llm'->'policy'->>'ok')::boolean)::int AS ok FROM forecasts`)
+    `SELECT count(*) FILTER (WHERE (features->'llm'->'rationale'->>'ok')::boolean AND (features->'llm'->'policy'->>'ok')::boolean)::int AS ok FROM forecasts`,
+  )
   expect(llm.rows[0]?.ok).toBe(1000)
   // At most one order per forecast, and one for every forecast that proposed one.
-  const orders = await db.pool.query<{ proposed: number, placed: number, dupes: number }>(
+  const orders = await db.pool.query<{ proposed: number; placed: number; dupes: number }>(
     `SELECT count(*) FILTER (WHERE features->'llm'->'inputs'->'order' <> 'null'::jsonb)::int AS proposed,
             (SELECT count(*)::int FROM orders) AS placed,
             (SELECT count(*)::int FROM (SELECT forecast_id FROM orders GROUP BY 1 HAVING count(*) > 1) d) AS dupes
-     FROM forecasts`)
+     FROM forecasts`,
+  )
   expect(orders.rows[0]?.dupes).toBe(0)
   expect(orders.rows[0]?.placed).toBe(orders.rows[0]?.proposed)
   // The work was shared: each process reports how many bars it did, and they add up to 1,000.

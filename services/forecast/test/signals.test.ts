@@ -3,9 +3,15 @@ import { computeSignals, SIGNALS_LOOKBACK } from '../src/signals/compute-signals
 import { makeBars } from './bars-fixture'
 import type { Bar } from '../src/bars/bar'
 
-const closes = (xs: number[]): Bar[] => xs.map((close, i) => ({
-  ts: new Date(Date.UTC(2020, 0, 1 + i)), open: close, high: close, low: close, close, volume: i === xs.length - 1 ? 300 : 100,
-}))
+const closes = (xs: number[]): Bar[] =>
+  xs.map((close, i) => ({
+    ts: new Date(Date.UTC(2020, 0, 1 + i)),
+    open: close,
+    high: close,
+    low: close,
+    close,
+    volume: i === xs.length - 1 ? 300 : 100,
+  }))
 
 test('signals match their documented formulas on a hand-checked series', () => {
   const xs = Array.from({ length: 21 }, (_, i) => 100 + i) // steadily rising: no losses

@@ -13,10 +13,28 @@ test('the poller enqueues and resolves once per poll interval of the injected cl
   let t = 1_000_000
   const scans: boolean[] = []
   let resolves = 0
-  const jobs = { enqueue: async (q: { sinceLatest: boolean }) => { scans.push(!q.sinceLatest); return 0 } } as unknown as JobsRepo
-  const forecasts = { resolve: async () => { resolves++; return 0 } } as unknown as ForecastsRepo
+  const jobs = {
+    enqueue: async (q: { sinceLatest: boolean }) => {
+      scans.push(!q.sinceLatest)
+      return 0
+    },
+  } as unknown as JobsRepo
+  const forecasts = {
+    resolve: async () => {
+      resolves++
+      return 0
+    },
+  } as unknown as ForecastsRepo
   const poller = createBarPoller({
-    jobs, forecasts, metrics: createForecastMetrics(new Registry()), logger, modelVersion: 'm', horizon: 1, minBars: 2, pollMs: 1000, now: () => t,
+    jobs,
+    forecasts,
+    metrics: createForecastMetrics(new Registry()),
+    logger,
+    modelVersion: 'm',
+    horizon: 1,
+    minBars: 2,
+    pollMs: 1000,
+    now: () => t,
   })
   await poller.enqueue(true)
   expect(scans).toEqual([true])
@@ -40,7 +58,12 @@ test('the lease heartbeat renews exactly the jobs held, every leaseMs / 3, until
   vi.useFakeTimers()
   try {
     const renewed: string[][] = []
-    const jobs = { heartbeat: async (keys: ClaimedJob[]) => { renewed.push(keys.map((k) => k.symbol)); return keys.length } } as unknown as JobsRepo
+    const jobs = {
+      heartbeat: async (keys: ClaimedJob[]) => {
+        renewed.push(keys.map((k) => k.symbol))
+        return keys.length
+      },
+    } as unknown as JobsRepo
     const leases = createLeaseHeartbeat({ jobs, leaseMs: 3000, logger })
     const job = (symbol: string) => ({ symbol, asof: new Date('2020-01-02'), horizon: 1, model_version: 'm' }) as unknown as ClaimedJob
     leases.hold(job('A'))
@@ -56,5 +79,7 @@ test('the lease heartbeat renews exactly the jobs held, every leaseMs / 3, until
     leases.stop()
     await vi.advanceTimersByTimeAsync(5000)
     expect(renewed).toHaveLength(2)
-  } finally { vi.useRealTimers() }
+  } finally {
+    vi.useRealTimers()
+  }
 })

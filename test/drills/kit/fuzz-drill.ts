@@ -38,12 +38,14 @@ export interface FuzzTarget {
  * recent list do real work), the simulator answering at once, a logger writing into memory, and
  * an unhandledRejection listener. Call at module level.
  */
-export function fuzzTarget (): FuzzTarget {
+export function fuzzTarget(): FuzzTarget {
   let sim: LexiSim | undefined
   let db: TestDatabase | undefined
   const clients: LlmClientInstance[] = []
   const rejections: unknown[] = []
-  const onRejection = (reason: unknown): void => { rejections.push(reason) }
+  const onRejection = (reason: unknown): void => {
+    rejections.push(reason)
+  }
   const logs = captureLogs()
   beforeAll(async () => {
     process.on('unhandledRejection', onRejection)
@@ -56,9 +58,14 @@ export function fuzzTarget (): FuzzTarget {
     await Promise.all(clients.map((c) => c.close()))
     await sim?.close()
   })
-  const ready = <T>(x: T | undefined, what: string): T => { if (x === undefined) throw new Error(`${what} is set up in beforeAll`); return x }
+  const ready = <T>(x: T | undefined, what: string): T => {
+    if (x === undefined) throw new Error(`${what} is set up in beforeAll`)
+    return x
+  }
   return {
-    get db () { return ready(db, 'the database') },
+    get db() {
+      return ready(db, 'the database')
+    },
     logs,
     env: () => ({ DATABASE_URL: ready(db, 'the database').url, LLM_BASE_URL: `${ready(sim, 'the simulator').url}/v1`, LOG_LEVEL: 'warn' }),
     llm: (logger) => {

@@ -7,9 +7,16 @@ export interface CapturedLogs {
 }
 
 /** A real pino logger writing into memory, so a test can read what the service logged. */
-export function captureLogs (level = 'warn'): CapturedLogs {
+export function captureLogs(level = 'warn'): CapturedLogs {
   const lines: string[] = []
-  const logger = pino({ level }, { write: (s: string) => { lines.push(s) } })
+  const logger = pino(
+    { level },
+    {
+      write: (s: string) => {
+        lines.push(s)
+      },
+    },
+  )
   return {
     logger,
     atLeast: (n) => lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => typeof l.level === 'number' && l.level >= n),

@@ -5,10 +5,7 @@ import { textAnswerPieces } from './text-answer'
 import { tokenizeText } from './tokenizer'
 
 export type AnswerKind =
-  | { kind: 'health' }
-  | { kind: 'json', schema: Record<string, unknown> | null }
-  | { kind: 'choice', choices: string[] }
-  | { kind: 'text' }
+  { kind: 'health' } | { kind: 'json'; schema: Record<string, unknown> | null } | { kind: 'choice'; choices: string[] } | { kind: 'text' }
 
 export type JsonFault = 'invalid_json' | 'truncated_json' | 'whitespace_runaway'
 
@@ -47,7 +44,7 @@ export interface AnswerPlan {
 
 const RUNAWAY_PIECE = '\n\n\n\n'
 
-function natural (input: PlanInput): { pieces: string[], eos: boolean, forceLength: boolean, schemaKey: string | null } {
+function natural(input: PlanInput): { pieces: string[]; eos: boolean; forceLength: boolean; schemaKey: string | null } {
   const { answer, seed } = input
   const prng = createPrng(seed ^ 0x5eed)
   if (answer.kind === 'health') return { pieces: tokenizeText(input.healthReply ?? 'OK'), eos: true, forceLength: false, schemaKey: null }
@@ -60,13 +57,14 @@ function natural (input: PlanInput): { pieces: string[], eos: boolean, forceLeng
     return { pieces: textAnswerPieces(seed, n), eos: !input.ignoreEos, forceLength: false, schemaKey: null }
   }
   const data = answer.schema !== null && input.promptText !== undefined && isRationaleSchema(answer.schema) ? forecastData(input.promptText) : null
-  const ans = data !== null && answer.schema !== null
-    ? { text: rationaleAnswer(data, seed, input.wrongNumber?.() ?? false), schemaKey: schemaKeyOf(JSON.stringify(answer.schema)) }
-    : answer.schema !== null
-      ? (input.seedlessSeed !== undefined && isPolicySchema(answer.schema)
+  const ans =
+    data !== null && answer.schema !== null
+      ? { text: rationaleAnswer(data, seed, input.wrongNumber?.() ?? false), schemaKey: schemaKeyOf(JSON.stringify(answer.schema)) }
+      : answer.schema !== null
+        ? input.seedlessSeed !== undefined && isPolicySchema(answer.schema)
           ? policyAnswer(answer.schema, seed, input.seedlessSeed, input.policyFlip?.() ?? false)
-          : jsonAnswer(answer.schema, seed))
-      : { text: JSON.stringify({ answer: textAnswerPieces(seed, 12).join('').trim() }), schemaKey: 'json_object' }
+          : jsonAnswer(answer.schema, seed)
+        : { text: JSON.stringify({ answer: textAnswerPieces(seed, 12).join('').trim() }), schemaKey: 'json_object' }
   const all = tokenizeText(ans.text)
   switch (input.jsonFault) {
     case 'invalid_json':
@@ -85,9 +83,9 @@ function natural (input: PlanInput): { pieces: string[], eos: boolean, forceLeng
   }
 }
 
-function applyStop (pieces: string[], input: PlanInput): { deltas: string[], stop: string } | null {
+function applyStop(pieces: string[], input: PlanInput): { deltas: string[]; stop: string } | null {
   const text = pieces.join('')
-  let best: { start: number, end: number, stop: string } | null = null
+  let best: { start: number; end: number; stop: string } | null = null
   for (const s of input.stop) {
     if (s === '') continue
     const start = text.indexOf(s)
@@ -115,7 +113,7 @@ const textPlans = new Map<string, AnswerPlan>()
 const TEXT_PLANS_MAX = 2048
 
 /** What the model "generates" for a request: every token, why it stopped, and the text. */
-export function planAnswer (input: PlanInput): AnswerPlan {
+export function planAnswer(input: PlanInput): AnswerPlan {
   if (input.answer.kind !== 'text' || input.stop.length > 0) return plan(input)
   // Plain-text plans depend only on these; the hot path of repeated requests skips rebuilding them.
   const key = `${input.seed}:${input.maxTokens}:${input.ignoreEos}:${input.textTokens[0]}:${input.textTokens[1]}`
@@ -128,7 +126,7 @@ export function planAnswer (input: PlanInput): AnswerPlan {
   return p
 }
 
-function plan (input: PlanInput): AnswerPlan {
+function plan(input: PlanInput): AnswerPlan {
   const { pieces, eos, forceLength, schemaKey } = natural(input)
   const budget = input.maxTokens
   const stopped = input.stop.length > 0 ? applyStop(pieces, input) : null

@@ -4,17 +4,32 @@ import { type LexiSimOptions, SimOptionsError } from './options'
 
 /** Flag name → option key and kind. Every option and every fault has one. */
 const NUMBERS = {
-  port: 'port', 'max-model-len': 'maxModelLen', 'max-num-seqs': 'maxNumSeqs', 'max-queued': 'maxQueued', 'kv-cache-tokens': 'kvCacheTokens',
-  seed: 'seed', 'time-scale': 'timeScale', 'fixed-latency-ms': 'fixedLatencyMs',
-  'prefill-tokens-per-sec': 'prefillTokensPerSec', 'itl-base-ms': 'itlBaseMs', 'itl-per-seq-ms': 'itlPerSeqMs',
-  'jitter-sigma': 'jitterSigma', 'structured-first-schema-penalty-ms': 'structuredFirstSchemaPenaltyMs',
+  port: 'port',
+  'max-model-len': 'maxModelLen',
+  'max-num-seqs': 'maxNumSeqs',
+  'max-queued': 'maxQueued',
+  'kv-cache-tokens': 'kvCacheTokens',
+  seed: 'seed',
+  'time-scale': 'timeScale',
+  'fixed-latency-ms': 'fixedLatencyMs',
+  'prefill-tokens-per-sec': 'prefillTokensPerSec',
+  'itl-base-ms': 'itlBaseMs',
+  'itl-per-seq-ms': 'itlPerSeqMs',
+  'jitter-sigma': 'jitterSigma',
+  'structured-first-schema-penalty-ms': 'structuredFirstSchemaPenaltyMs',
   'structured-per-token-overhead-pct': 'structuredPerTokenOverheadPct',
 } as const
 const STRINGS = { host: 'host', model: 'model', 'served-model-name': 'model', root: 'root', 'vllm-version': 'vllmVersion', 'api-key': 'apiKey' } as const
 const FAULT_FLAGS = { down: 'down', wedged: 'wedged', 'engine-dead': 'engine_dead', overloaded: 'overloaded' } as const
 const FAULT_NUMBERS = {
-  slow: 'slow', 'invalid-json': 'invalid_json', 'truncated-json': 'truncated_json',
-  'whitespace-runaway': 'whitespace_runaway', 'wrong-number-rate': 'wrong_number', 'policy-flip-rate': 'policy_flip', 'stream-error': 'stream_error', reset: 'reset',
+  slow: 'slow',
+  'invalid-json': 'invalid_json',
+  'truncated-json': 'truncated_json',
+  'whitespace-runaway': 'whitespace_runaway',
+  'wrong-number-rate': 'wrong_number',
+  'policy-flip-rate': 'policy_flip',
+  'stream-error': 'stream_error',
+  reset: 'reset',
 } as const
 
 export const CLI_USAGE = `lexi-sim: a simulated Lexi (vLLM OpenAI-compatible server) for laptops, tests and benchmarks
@@ -42,7 +57,7 @@ export interface CliConfig {
   help: boolean
 }
 
-function num (flag: string, v: string | undefined): number | undefined {
+function num(flag: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined
   const n = Number(v)
   if (!Number.isFinite(n)) throw new SimOptionsError(`--${flag} must be a number, got "${v}"`)
@@ -50,18 +65,26 @@ function num (flag: string, v: string | undefined): number | undefined {
 }
 
 /** Pure: argv (without node and script) and env → simulator options. */
-export function parseCliArgs (argv: string[], env: Record<string, string | undefined>): CliConfig {
+export function parseCliArgs(argv: string[], env: Record<string, string | undefined>): CliConfig {
   const spec: Record<string, { type: 'string' | 'boolean' }> = {
-    help: { type: 'boolean' }, 'enable-request-id-headers': { type: 'boolean' },
-    'scheduling-policy': { type: 'string' }, 'log-level': { type: 'string' },
-    'text-tokens-min': { type: 'string' }, 'text-tokens-max': { type: 'string' }, 'health-reply': { type: 'string' }, 'control-port': { type: 'string' },
+    help: { type: 'boolean' },
+    'enable-request-id-headers': { type: 'boolean' },
+    'scheduling-policy': { type: 'string' },
+    'log-level': { type: 'string' },
+    'text-tokens-min': { type: 'string' },
+    'text-tokens-max': { type: 'string' },
+    'health-reply': { type: 'string' },
+    'control-port': { type: 'string' },
   }
   for (const f of [...Object.keys(NUMBERS), ...Object.keys(STRINGS), ...Object.keys(FAULT_NUMBERS)]) spec[f] = { type: 'string' }
   for (const f of Object.keys(FAULT_FLAGS)) spec[f] = { type: 'boolean' }
   const { values } = parseArgs({ args: argv, options: spec, strict: true, allowPositionals: false })
   const v = values as Record<string, string | boolean | undefined>
   const options: Record<string, unknown> = { port: 8008 }
-  for (const [flag, key] of Object.entries(NUMBERS)) { const n = num(flag, v[flag] as string | undefined); if (n !== undefined) options[key] = n }
+  for (const [flag, key] of Object.entries(NUMBERS)) {
+    const n = num(flag, v[flag] as string | undefined)
+    if (n !== undefined) options[key] = n
+  }
   for (const [flag, key] of Object.entries(STRINGS)) if (typeof v[flag] === 'string') options[key] = v[flag]
   if (options.maxModelLen === undefined) options.maxModelLen = num('LLM_MAX_TOKENS', env.LLM_MAX_TOKENS) ?? 4096
   if (options.apiKey === undefined && env.VLLM_API_KEY) options.apiKey = env.VLLM_API_KEY
@@ -76,7 +99,10 @@ export function parseCliArgs (argv: string[], env: Record<string, string | undef
   if (tMin !== undefined || tMax !== undefined) options.textTokens = [tMin ?? 20, tMax ?? Math.max(120, tMin ?? 0)]
   const faults: Partial<Record<keyof SimFaults, unknown>> = {}
   for (const [flag, key] of Object.entries(FAULT_FLAGS)) if (v[flag] === true) faults[key] = true
-  for (const [flag, key] of Object.entries(FAULT_NUMBERS)) { const n = num(flag, v[flag] as string | undefined); if (n !== undefined) faults[key] = n }
+  for (const [flag, key] of Object.entries(FAULT_NUMBERS)) {
+    const n = num(flag, v[flag] as string | undefined)
+    if (n !== undefined) faults[key] = n
+  }
   if (typeof v['health-reply'] === 'string') faults.health_reply = v['health-reply']
   options.faults = faults
   const port = options.port as number

@@ -19,6 +19,12 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => {
     if (closing) return
     closing = true
-    sim.close().then(() => process.exit(0), (err: unknown) => { logger.error({ err }, 'close failed'); process.exit(1) })
+    sim.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'close failed')
+        process.exit(1)
+      },
+    )
   })
 }

@@ -18,11 +18,14 @@ export interface SimControl {
 const CONTROL_URL_HEADER = 'x-sim-control-url'
 
 /** GET/POST /sim/faults, GET /sim/stats, POST /sim/reset. Returns false for other paths. */
-export function handleControl (c: SimControl, method: string, path: string, res: ServerResponse, raw: Buffer | null): boolean {
+export function handleControl(c: SimControl, method: string, path: string, res: ServerResponse, raw: Buffer | null): boolean {
   const controlUrl = c.controlUrl()
   const json = (res: ServerResponse, status: number, value: unknown): void =>
     sendBody(res, status, JSON.stringify(value), JSON_TYPE, controlUrl === null ? undefined : { [CONTROL_URL_HEADER]: controlUrl })
-  if (path === '/sim/faults' && method === 'GET') { json(res, 200, c.faults()); return true }
+  if (path === '/sim/faults' && method === 'GET') {
+    json(res, 200, c.faults())
+    return true
+  }
   if (path === '/sim/faults' && method === 'POST') {
     let patch: Partial<SimFaults>
     try {
@@ -34,11 +37,16 @@ export function handleControl (c: SimControl, method: string, path: string, res:
     }
     // Answer first: a `down` fault closes the socket this reply travels on.
     const next = { ...c.faults(), ...patch }
-    res.once('finish', () => { void c.setFaults(patch) })
+    res.once('finish', () => {
+      void c.setFaults(patch)
+    })
     json(res, 200, next)
     return true
   }
-  if (path === '/sim/stats' && method === 'GET') { json(res, 200, c.stats()); return true }
+  if (path === '/sim/stats' && method === 'GET') {
+    json(res, 200, c.stats())
+    return true
+  }
   if (path === '/sim/reset' && method === 'POST') {
     c.resetStats()
     void c.resetFaults().then((f) => json(res, 200, { faults: f, stats: c.stats() }))
@@ -51,14 +59,19 @@ export function handleControl (c: SimControl, method: string, path: string, res:
  * The request listener of the control port: only /sim/*, no API key. It is a server of its own so
  * that the `down` fault, which closes the OpenAI port, can be cleared over HTTP.
  */
-export function createControlListener (c: SimControl) {
-  return function control (req: IncomingMessage, res: ServerResponse): void {
+export function createControlListener(c: SimControl) {
+  return function control(req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? '/'
     const q = url.indexOf('?')
     const path = q >= 0 ? url.slice(0, q) : url
     const method = req.method ?? 'GET'
-    readBody(req).then((raw) => {
-      if (!path.startsWith('/sim/') || !handleControl(c, method, path, res, method === 'POST' ? raw : null)) sendError(res, detailError(404, 'Not Found'))
-    }, () => { sendError(res, detailError(413, 'Request Entity Too Large')) })
+    readBody(req).then(
+      (raw) => {
+        if (!path.startsWith('/sim/') || !handleControl(c, method, path, res, method === 'POST' ? raw : null)) sendError(res, detailError(404, 'Not Found'))
+      },
+      () => {
+        sendError(res, detailError(413, 'Request Entity Too Large'))
+      },
+    )
   }
 }

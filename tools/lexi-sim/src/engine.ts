@@ -23,7 +23,7 @@ export interface Job extends SchedulerEntry {
   plan: AnswerPlan
   stream: boolean
   /** Fail with this fault once `atToken` tokens were generated. */
-  fault: { kind: 'stream_error' | 'reset', atToken: number } | null
+  fault: { kind: 'stream_error' | 'reset'; atToken: number } | null
   sink: JobSink
   arrivedAt: number
   startedAt: number
@@ -49,7 +49,7 @@ export interface EngineDeps {
 const NON_STREAM_STEP = 16
 
 /** Runs admitted jobs through time: prefill, decode steps, wedging, faults, aborts. */
-export function createEngine (d: EngineDeps) {
+export function createEngine(d: EngineDeps) {
   const inFlight = new Map<string, Job>()
   const parked = new Set<Job>()
   let kvTokens = 0
@@ -59,7 +59,10 @@ export function createEngine (d: EngineDeps) {
 
   /** vLLM's preemption (recompute): frees the job's KV blocks and puts it back in the waiting queue. */
   const preempt = (job: Job): void => {
-    if (job.timer !== null) { clearTimeout(job.timer); job.timer = null }
+    if (job.timer !== null) {
+      clearTimeout(job.timer)
+      job.timer = null
+    }
     parked.delete(job)
     kvTokens -= footprint(job)
     job.recompute = true
@@ -86,7 +89,10 @@ export function createEngine (d: EngineDeps) {
   const end = (job: Job, reason: 'stop' | 'length' | 'abort'): void => {
     if (job.over) return
     job.over = true
-    if (job.timer !== null) { clearTimeout(job.timer); job.timer = null }
+    if (job.timer !== null) {
+      clearTimeout(job.timer)
+      job.timer = null
+    }
     parked.delete(job)
     if (inFlight.get(job.id) === job) inFlight.delete(job.id)
     const wasRunning = job.state === 'running'
@@ -119,7 +125,10 @@ export function createEngine (d: EngineDeps) {
     if (failAt >= 0) to = Math.max(from, failAt)
     if (to > from && !makeRoom(job, to - from)) return
     if (to > from) {
-      if (from === 0) { job.firstTokenAt = now(); d.metrics.ttft((job.firstTokenAt - job.arrivedAt) / 1000) }
+      if (from === 0) {
+        job.firstTokenAt = now()
+        d.metrics.ttft((job.firstTokenAt - job.arrivedAt) / 1000)
+      }
       const intervals = from === 0 ? to - from - 1 : to - from
       if (intervals > 0) d.metrics.itl(stepMs / (to - from) / 1000, intervals)
       job.emitted = to
@@ -145,8 +154,15 @@ export function createEngine (d: EngineDeps) {
   const advance = (job: Job): void => {
     while (!job.over && job.state === 'running') {
       const f = d.faults()
-      if (f.engine_dead) { job.sink.onFail('engine_dead'); end(job, 'abort'); return }
-      if (f.wedged) { parked.add(job); return }
+      if (f.engine_dead) {
+        job.sink.onFail('engine_dead')
+        end(job, 'abort')
+        return
+      }
+      if (f.wedged) {
+        parked.add(job)
+        return
+      }
       const remaining = job.plan.deltas.length - job.emitted
       let k: number
       let ms: number
@@ -163,10 +179,16 @@ export function createEngine (d: EngineDeps) {
         job.recompute = false
         for (let i = 0; i < k; i++) ms += d.latency.itlMs(d.scheduler.running, structured, f.slow)
       }
-      if (ms <= 0) { emit(job, k, 0); continue }
+      if (ms <= 0) {
+        emit(job, k, 0)
+        continue
+      }
       job.timer = setTimeout(() => {
         job.timer = null
-        if (d.faults().wedged) { parked.add(job); return }
+        if (d.faults().wedged) {
+          parked.add(job)
+          return
+        }
         emit(job, k, ms)
         advance(job)
       }, ms)
@@ -176,7 +198,7 @@ export function createEngine (d: EngineDeps) {
 
   return {
     inFlight,
-    submit (job: Job): void {
+    submit(job: Job): void {
       inFlight.set(job.id, job)
       d.stats.requests++
       d.stats.byPriority[job.priority] = (d.stats.byPriority[job.priority] ?? 0) + 1
@@ -193,13 +215,13 @@ export function createEngine (d: EngineDeps) {
       d.scheduler.submit(job)
     },
     /** The client went away: free the slot (or queue place) at once. */
-    abort (job: Job): void {
+    abort(job: Job): void {
       if (job.over) return
       d.stats.aborted++
       end(job, 'abort')
     },
     /** Continues jobs parked while the engine was wedged. */
-    resume (): void {
+    resume(): void {
       const jobs = [...parked]
       parked.clear()
       for (const job of jobs) advance(job)

@@ -11,14 +11,20 @@ export class FastHistogram {
   private sum = 0
   private count = 0
 
-  constructor (readonly name: string, readonly help: string, private readonly buckets: readonly number[], private readonly labels: Record<string, string>, registry: Registry) {
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly buckets: readonly number[],
+    private readonly labels: Record<string, string>,
+    registry: Registry,
+  ) {
     this.counts = new Array<number>(buckets.length).fill(0)
     // prom-client accepts any object with name/help/type/get() as a metric.
     registry.registerMetric(this as unknown as Parameters<Registry['registerMetric']>[0])
   }
 
   /** Records `times` observations of `value`. */
-  observe (value: number, times = 1): void {
+  observe(value: number, times = 1): void {
     const b = this.buckets
     let lo = 0
     let hi = b.length
@@ -32,8 +38,14 @@ export class FastHistogram {
     this.count += times
   }
 
-  get (): { name: string, help: string, type: string, aggregator: string, values: Array<{ labels: Record<string, string | number>, value: number, metricName: string }> } {
-    const values: Array<{ labels: Record<string, string | number>, value: number, metricName: string }> = []
+  get(): {
+    name: string
+    help: string
+    type: string
+    aggregator: string
+    values: Array<{ labels: Record<string, string | number>; value: number; metricName: string }>
+  } {
+    const values: Array<{ labels: Record<string, string | number>; value: number; metricName: string }> = []
     let cumulative = 0
     this.buckets.forEach((le, i) => {
       cumulative += this.counts[i] as number

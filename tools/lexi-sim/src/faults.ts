@@ -31,27 +31,46 @@ export interface SimFaults {
 }
 
 export type RateFault = 'invalid_json' | 'truncated_json' | 'whitespace_runaway' | 'wrong_number' | 'policy_flip' | 'stream_error' | 'reset'
-export const RATE_FAULTS: readonly RateFault[] = ['invalid_json', 'truncated_json', 'whitespace_runaway', 'wrong_number', 'policy_flip', 'stream_error', 'reset']
+export const RATE_FAULTS: readonly RateFault[] = [
+  'invalid_json',
+  'truncated_json',
+  'whitespace_runaway',
+  'wrong_number',
+  'policy_flip',
+  'stream_error',
+  'reset',
+]
 const FLAGS = ['down', 'wedged', 'engine_dead', 'overloaded'] as const
 
-export function defaultFaults (): SimFaults {
+export function defaultFaults(): SimFaults {
   return {
-    down: false, slow: 1, wedged: false, engine_dead: false, overloaded: false,
-    invalid_json: 0, truncated_json: 0, whitespace_runaway: 0, wrong_number: 0, policy_flip: 0, stream_error: 0, reset: 0,
-    health_reply: null, json_fault_match: null,
+    down: false,
+    slow: 1,
+    wedged: false,
+    engine_dead: false,
+    overloaded: false,
+    invalid_json: 0,
+    truncated_json: 0,
+    whitespace_runaway: 0,
+    wrong_number: 0,
+    policy_flip: 0,
+    stream_error: 0,
+    reset: 0,
+    health_reply: null,
+    json_fault_match: null,
   }
 }
 
 export class FaultsValidationError extends Error {
   readonly code = 'SIM_ERR_FAULTS'
-  constructor (readonly problems: string[]) {
+  constructor(readonly problems: string[]) {
     super(`invalid faults: ${problems.join('; ')}`)
     this.name = 'FaultsValidationError'
   }
 }
 
 /** Checks a partial faults object (from JSON or code); throws FaultsValidationError naming each bad key. */
-export function parseFaultsPatch (input: unknown): Partial<SimFaults> {
+export function parseFaultsPatch(input: unknown): Partial<SimFaults> {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) throw new FaultsValidationError(['body must be a JSON object'])
   const out: Partial<SimFaults> = {}
   const problems: string[] = []
@@ -77,7 +96,7 @@ export function parseFaultsPatch (input: unknown): Partial<SimFaults> {
 }
 
 /** One seeded rate gate per rate fault. */
-export function createFaultGates (seed: number): Record<RateFault, RateGate> {
+export function createFaultGates(seed: number): Record<RateFault, RateGate> {
   const gates = {} as Record<RateFault, RateGate>
   for (const f of RATE_FAULTS) gates[f] = createRateGate(hash32(f, seed))
   return gates

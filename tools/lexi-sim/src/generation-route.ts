@@ -13,19 +13,22 @@ import { countChatTokens, countTextTokens } from './tokenizer'
 
 const newId = (): string => randomUUID().replace(/-/g, '')
 
-function answerSeed (ctx: SimContext, r: GenerationRequest): number {
+function answerSeed(ctx: SimContext, r: GenerationRequest): number {
   let h = hash32(r.prompt ?? '', ctx.opts.seed)
   for (const m of r.messages) h = hash32(m.content, hash32(m.role, h))
   if (r.answer.kind === 'json' && r.answer.schema !== null) h = hash32(JSON.stringify(r.answer.schema), h)
   return r.seed === null ? h : hash32(String(r.seed), h)
 }
 
-function jsonFault (ctx: SimContext, r: GenerationRequest): JsonFault | null {
+function jsonFault(ctx: SimContext, r: GenerationRequest): JsonFault | null {
   if (r.answer.kind !== 'json') return null
   const f = ctx.faults()
   if (f.json_fault_match !== null && !(r.messages[0]?.content ?? r.prompt ?? '').includes(f.json_fault_match)) return null
   for (const name of ['invalid_json', 'truncated_json', 'whitespace_runaway'] as const) {
-    if (ctx.gates[name].fire(f[name])) { ctx.stats.fault(name); return name }
+    if (ctx.gates[name].fire(f[name])) {
+      ctx.stats.fault(name)
+      return name
+    }
   }
   return null
 }
@@ -36,26 +39,32 @@ const wrongNumberGates = new WeakMap<SimContext, Map<number, RateGate>>()
  * The `wrong_number` fault, drawn once per rationale answer from a rate gate per system prompt
  * (per prompt version), so each version evaluated side by side gets the rate exactly.
  */
-function wrongNumber (ctx: SimContext, r: GenerationRequest): boolean {
+function wrongNumber(ctx: SimContext, r: GenerationRequest): boolean {
   const key = hash32(r.messages[0]?.content ?? r.prompt ?? '', ctx.opts.seed)
   let gates = wrongNumberGates.get(ctx)
-  if (gates === undefined) { gates = new Map(); wrongNumberGates.set(ctx, gates) }
+  if (gates === undefined) {
+    gates = new Map()
+    wrongNumberGates.set(ctx, gates)
+  }
   let gate = gates.get(key)
-  if (gate === undefined) { gate = createRateGate(hash32('wrong_number', key)); gates.set(key, gate) }
+  if (gate === undefined) {
+    gate = createRateGate(hash32('wrong_number', key))
+    gates.set(key, gate)
+  }
   if (!gate.fire(ctx.faults().wrong_number)) return false
   ctx.stats.fault('wrong_number')
   return true
 }
 
 /** The `policy_flip` fault, drawn once per seeded policy answer. */
-function policyFlip (ctx: SimContext): boolean {
+function policyFlip(ctx: SimContext): boolean {
   if (!ctx.gates.policy_flip.fire(ctx.faults().policy_flip)) return false
   ctx.stats.fault('policy_flip')
   return true
 }
 
 /** Checks that run before the engine sees the request (serving_chat / serving_completion). */
-function preflight (ctx: SimContext, r: GenerationRequest, promptTokens: number): SimHttpError | null {
+function preflight(ctx: SimContext, r: GenerationRequest, promptTokens: number): SimHttpError | null {
   const b = ctx.behaviour
   if (r.model !== null && r.model !== ctx.opts.model) return unknownModelError(b, r.model)
   const f = ctx.faults()
@@ -72,30 +81,48 @@ function preflight (ctx: SimContext, r: GenerationRequest, promptTokens: number)
 }
 
 /** POST /v1/chat/completions and /v1/completions. */
-export function handleGeneration (ctx: SimContext, route: 'chat' | 'completions', req: IncomingMessage, res: ServerResponse, raw: Buffer): void {
+export function handleGeneration(ctx: SimContext, route: 'chat' | 'completions', req: IncomingMessage, res: ServerResponse, raw: Buffer): void {
   const b = ctx.behaviour
   const extra: OutgoingHttpHeaders = {}
   const headerId = req.headers['x-request-id']
   const headerRequestId = typeof headerId === 'string' && headerId !== '' ? headerId : null
   if (ctx.opts.enableRequestIdHeaders) extra['x-request-id'] = headerRequestId ?? newId()
-  const reject = (err: SimHttpError): void => { ctx.stats.rejected++; sendError(res, err, extra) }
+  const reject = (err: SimHttpError): void => {
+    ctx.stats.rejected++
+    sendError(res, err, extra)
+  }
   let body: unknown
   try {
     body = JSON.parse(raw.toString('utf8'))
   } catch (e) {
-    reject(validationError(b, `[{'type': 'json_invalid', 'loc': ('body', 0), 'msg': 'JSON decode error', 'input': {}, 'ctx': {'error': '${(e as Error).message.replace(/'/g, '"')}'}}]`))
+    reject(
+      validationError(
+        b,
+        `[{'type': 'json_invalid', 'loc': ('body', 0), 'msg': 'JSON decode error', 'input': {}, 'ctx': {'error': '${(e as Error).message.replace(/'/g, '"')}'}}]`,
+      ),
+    )
     return
   }
   const r = parseGenerationBody(route, body, b)
-  if (r instanceof SimHttpError) { reject(r); return }
-  if (r.unknownFields.length > 0) {
-    ctx.logger.warn({ fields: r.unknownFields }, `The following fields were present in the request but ignored: {${r.unknownFields.map((f) => `'${f}'`).join(', ')}}`)
+  if (r instanceof SimHttpError) {
+    reject(r)
+    return
   }
-  const promptTokens = route === 'chat'
-    ? countChatTokens(r.messages, { addGenerationPrompt: r.addGenerationPrompt, continueFinalMessage: r.continueFinalMessage })
-    : r.promptTokenIds?.length ?? countTextTokens(r.prompt ?? '')
+  if (r.unknownFields.length > 0) {
+    ctx.logger.warn(
+      { fields: r.unknownFields },
+      `The following fields were present in the request but ignored: {${r.unknownFields.map((f) => `'${f}'`).join(', ')}}`,
+    )
+  }
+  const promptTokens =
+    route === 'chat'
+      ? countChatTokens(r.messages, { addGenerationPrompt: r.addGenerationPrompt, continueFinalMessage: r.continueFinalMessage })
+      : (r.promptTokenIds?.length ?? countTextTokens(r.prompt ?? ''))
   const refused = preflight(ctx, r, promptTokens)
-  if (refused !== null) { reject(refused); return }
+  if (refused !== null) {
+    reject(refused)
+    return
+  }
   const room = ctx.opts.maxModelLen - promptTokens
   const budget = Math.min(r.maxTokens ?? (route === 'chat' ? room : 16), room)
   const f = ctx.faults()
@@ -139,7 +166,11 @@ export function handleGeneration (ctx: SimContext, route: 'chat' | 'completions'
   const head = { id: publicId, created: Math.floor(Date.now() / 1000), model: ctx.opts.model }
   const sinkArgs = { ctx, route, res, head, plan, promptTokens, request: r, extra }
   const sink = r.stream ? createStreamSink(sinkArgs) : createJsonSink(sinkArgs)
-  if (engineError !== null) { ctx.stats.rejected++; sink.refuse(engineError); return }
+  if (engineError !== null) {
+    ctx.stats.rejected++
+    sink.refuse(engineError)
+    return
+  }
   const job: Job = {
     id: engineId,
     priority: r.priority,
@@ -157,6 +188,8 @@ export function handleGeneration (ctx: SimContext, route: 'chat' | 'completions'
     timer: null,
     over: false,
   }
-  res.on('close', () => { if (!res.writableFinished) ctx.engine.abort(job) })
+  res.on('close', () => {
+    if (!res.writableFinished) ctx.engine.abort(job)
+  })
   ctx.engine.submit(job)
 }

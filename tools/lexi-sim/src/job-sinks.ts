@@ -23,20 +23,22 @@ export interface RequestSink extends JobSink {
   refuse: (err: SimHttpError) => void
 }
 
-const drop = (res: ServerResponse): void => { res.socket?.destroy() }
+const drop = (res: ServerResponse): void => {
+  res.socket?.destroy()
+}
 
 /** Non-stream: nothing is sent until the whole answer exists (so the SDK timeout covers it all). */
-export function createJsonSink (a: SinkArgs): RequestSink {
+export function createJsonSink(a: SinkArgs): RequestSink {
   const { ctx, res, plan } = a
   return {
-    onStart () {},
-    onTokens () {},
-    onFinish () {
+    onStart() {},
+    onTokens() {},
+    onFinish() {
       const usage = usageOf(a.promptTokens, plan.deltas.length)
       const build = a.route === 'chat' ? chatCompletionBody : completionBody
       sendBody(res, 200, build(a.head, plan.text, plan.finishReason, plan.stopReason, usage), JSON_TYPE, a.extra)
     },
-    onFail (kind: JobFailure) {
+    onFail(kind: JobFailure) {
       if (kind === 'engine_dead') sendError(res, emptyError(ctx.behaviour.engineDeadStatus), a.extra)
       else drop(res)
     },
@@ -45,20 +47,20 @@ export function createJsonSink (a: SinkArgs): RequestSink {
 }
 
 /** Stream: headers go out at once (before queueing and prefill), then one frame per token. */
-export function createStreamSink (a: SinkArgs): RequestSink {
+export function createStreamSink(a: SinkArgs): RequestSink {
   const { ctx, res, plan, request } = a
   res.writeHead(200, { server: 'uvicorn', 'content-type': 'text/event-stream; charset=utf-8', ...a.extra })
   res.flushHeaders()
   const w = createChunkWriter(a.route, a.head)
   const n = plan.deltas.length
-  const live = (count: number) => request.continuousUsage ? usageOf(a.promptTokens, count) : null
+  const live = (count: number) => (request.continuousUsage ? usageOf(a.promptTokens, count) : null)
   const inBand = (status: number, message: string, type: string): void => {
     if (res.writableEnded || res.destroyed) return
     res.end(`data: ${streamErrorPayload(ctx.behaviour, status, message, type)}\n\n${DONE_FRAME}`)
   }
   return {
-    onStart () {},
-    onTokens (from, to) {
+    onStart() {},
+    onTokens(from, to) {
       let out = from === 0 ? w.role(live(0)) : ''
       for (let i = from; i < to; i++) {
         const last = i === n - 1
@@ -68,11 +70,11 @@ export function createStreamSink (a: SinkArgs): RequestSink {
       }
       if (out !== '' && !res.destroyed) res.write(out)
     },
-    onFinish () {
+    onFinish() {
       if (res.destroyed) return
       res.end((request.includeUsage ? w.usage(usageOf(a.promptTokens, n)) : '') + DONE_FRAME)
     },
-    onFail (kind: JobFailure) {
+    onFail(kind: JobFailure) {
       if (kind === 'stream_error') inBand(500, 'Simulated engine error during generation (lexi-sim stream_error fault).', 'InternalServerError')
       else drop(res)
     },

@@ -18,10 +18,10 @@ export interface LatencyKnobs {
  * time a schema is seen) + decode (itl(b) = base + perSeq·b per token, b = running batch),
  * each multiplied by lognormal jitter, the `slow` fault and timeScale.
  */
-export function createLatencyModel (k: LatencyKnobs, prng: Prng) {
+export function createLatencyModel(k: LatencyKnobs, prng: Prng) {
   const seenSchemas = new Set<string>()
   return {
-    prefillMs (promptTokens: number, schemaKey: string | null, slow: number): number {
+    prefillMs(promptTokens: number, schemaKey: string | null, slow: number): number {
       const scale = k.timeScale * slow
       if (scale === 0) return 0
       let ms = (promptTokens / k.prefillTokensPerSec) * 1000
@@ -31,7 +31,7 @@ export function createLatencyModel (k: LatencyKnobs, prng: Prng) {
       }
       return ms * prng.lognormal(k.jitterSigma) * scale
     },
-    itlMs (running: number, structured: boolean, slow: number): number {
+    itlMs(running: number, structured: boolean, slow: number): number {
       const scale = k.timeScale * slow
       if (scale === 0) return 0
       const base = k.itlBaseMs + k.itlPerSeqMs * running

@@ -42,18 +42,25 @@ export interface StartLexiSimOptions extends LexiSimOptions {
 const listen = (server: Server, port: number, host: string): Promise<void> =>
   new Promise((resolve, reject) => {
     server.once('error', reject)
-    server.listen(port, host, () => { server.off('error', reject); resolve() })
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve()
+    })
   })
 
 const stop = (server: Server): Promise<void> =>
   new Promise((resolve) => {
-    if (!server.listening) { server.closeAllConnections(); resolve(); return }
+    if (!server.listening) {
+      server.closeAllConnections()
+      resolve()
+      return
+    }
     server.close(() => resolve())
     server.closeAllConnections()
   })
 
 /** Starts a simulated Lexi (vLLM OpenAI-compatible server) on options.port (0 = any). */
-export async function startLexiSim (options: StartLexiSimOptions = {}): Promise<LexiSim> {
+export async function startLexiSim(options: StartLexiSimOptions = {}): Promise<LexiSim> {
   const opts = resolveOptions(options)
   const behaviour = behaviourFor(opts.vllmVersion)
   const logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'lexi-sim' })
@@ -72,7 +79,12 @@ export async function startLexiSim (options: StartLexiSimOptions = {}): Promise<
     },
   })
   const engine = createEngine({
-    scheduler, metrics, stats, faults: () => faults, knobs: opts, kvCacheTokens: opts.kvCacheTokens,
+    scheduler,
+    metrics,
+    stats,
+    faults: () => faults,
+    knobs: opts,
+    kvCacheTokens: opts.kvCacheTokens,
     latency: createLatencyModel(opts, createPrng(opts.seed ^ 0x1a7e)),
   })
   engineRef = engine
@@ -91,8 +103,14 @@ export async function startLexiSim (options: StartLexiSimOptions = {}): Promise<
     if (prev.wedged && !next.wedged) engine.resume()
     if (prev.down !== next.down) {
       transition = transition.then(async () => {
-        if (faults.down && server.listening) { await stop(server); logger.warn({ port }, 'fault down: port closed') }
-        if (!faults.down && !server.listening) { await listen(server, port, opts.host); logger.warn({ port }, 'fault down cleared: port reopened') }
+        if (faults.down && server.listening) {
+          await stop(server)
+          logger.warn({ port }, 'fault down: port closed')
+        }
+        if (!faults.down && !server.listening) {
+          await listen(server, port, opts.host)
+          logger.warn({ port }, 'fault down cleared: port reopened')
+        }
       })
     }
     if (JSON.stringify(prev) !== JSON.stringify(next)) logger.info({ faults: next }, 'faults changed')
@@ -116,7 +134,10 @@ export async function startLexiSim (options: StartLexiSimOptions = {}): Promise<
       byPriority: { ...stats.byPriority },
       preemptions: stats.preemptions,
     }),
-    resetStats: () => { stats.reset(); scheduler.resetPeaks() },
+    resetStats: () => {
+      stats.reset()
+      scheduler.resetPeaks()
+    },
     controlUrl: () => controlUrl,
   }
   server.on('request', createRouter(ctx, control))
@@ -129,7 +150,10 @@ export async function startLexiSim (options: StartLexiSimOptions = {}): Promise<
     try {
       await listen(controlServer, options.controlPort, opts.host)
     } catch (err) {
-      if (!(options.controlPortFallback === true && (err as NodeJS.ErrnoException).code === 'EADDRINUSE')) { await stop(server); throw err }
+      if (!(options.controlPortFallback === true && (err as NodeJS.ErrnoException).code === 'EADDRINUSE')) {
+        await stop(server)
+        throw err
+      }
       logger.warn({ controlPort: options.controlPort }, 'control port taken; the control routes listen on a free port instead')
       await listen(controlServer, 0, opts.host)
     }
@@ -137,15 +161,17 @@ export async function startLexiSim (options: StartLexiSimOptions = {}): Promise<
   }
   if (faults.down) await stop(server)
   const url = hostUrl(port)
-  logger.info({ url, controlUrl, model: opts.model, root: opts.root, vllmVersion: behaviour.version, maxModelLen: opts.maxModelLen, maxNumSeqs: opts.maxNumSeqs, faults },
-    'lexi-sim listening: a simulated vLLM OpenAI-compatible server (no model behind it)')
+  logger.info(
+    { url, controlUrl, model: opts.model, root: opts.root, vllmVersion: behaviour.version, maxModelLen: opts.maxModelLen, maxNumSeqs: opts.maxNumSeqs, faults },
+    'lexi-sim listening: a simulated vLLM OpenAI-compatible server (no model behind it)',
+  )
 
   return {
     url,
     port,
     ...control,
     controlUrl,
-    async close () {
+    async close() {
       await transition
       await stop(server)
       if (controlServer !== null) await stop(controlServer)

@@ -25,26 +25,38 @@ export interface FinishedObservation {
   maxTokens: number
 }
 
-export interface GaugeSources { running: () => number, waiting: () => number, kvUsage: () => number }
+export interface GaugeSources {
+  running: () => number
+  waiting: () => number
+  kvUsage: () => number
+}
 
 const TTFT = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80, 160, 640, 2560]
 const ITL = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80]
 const LATENCY = [0.3, 0.5, 0.8, 1, 1.5, 2, 2.5, 5, 10, 15, 20, 30, 40, 50, 60, 120, 240, 480, 960, 1920, 7680]
 
-function tokenBuckets (maxModelLen: number): number[] {
+function tokenBuckets(maxModelLen: number): number[] {
   const out: number[] = []
   for (let m = 1; m <= maxModelLen; m *= 10) for (const k of [1, 2, 5]) if (k * m <= maxModelLen) out.push(k * m)
   return out
 }
 
-export function createSimMetrics (opts: { model: string, version: string, maxModelLen: number, sources: GaugeSources }): SimMetrics {
+export function createSimMetrics(opts: { model: string; version: string; maxModelLen: number; sources: GaugeSources }): SimMetrics {
   const registry = new Registry()
   const labels = { model_name: opts.model, engine: '0' }
   const labelNames = ['model_name', 'engine'] as const
   const registers = [registry]
   const gauge = (name: string, help: string, read: () => number): void => {
     // Registered on `registry`; read at scrape time so the values are exact.
-    new Gauge({ name, help, labelNames, registers, collect () { this.set(labels, read()) } })
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.set(labels, read())
+      },
+    })
   }
   gauge('vllm:num_requests_running', 'Number of requests in model execution batches.', opts.sources.running)
   gauge('vllm:num_requests_waiting', 'Number of requests waiting to be processed.', opts.sources.waiting)
@@ -66,9 +78,8 @@ export function createSimMetrics (opts: { model: string, version: string, maxMod
   const h = {
     ttft: hist('vllm:time_to_first_token_seconds', 'Histogram of time to first token in seconds.', TTFT),
     itl: hist('vllm:inter_token_latency_seconds', 'Histogram of inter-token latency in seconds.', ITL),
-    tpot: compareVersions(opts.version, '0.11.0') < 0
-      ? hist('vllm:time_per_output_token_seconds', 'Histogram of time per output token in seconds.', ITL)
-      : null,
+    tpot:
+      compareVersions(opts.version, '0.11.0') < 0 ? hist('vllm:time_per_output_token_seconds', 'Histogram of time per output token in seconds.', ITL) : null,
     e2e: hist('vllm:e2e_request_latency_seconds', 'Histogram of e2e request latency in seconds.', LATENCY),
     queue: hist('vllm:request_queue_time_seconds', 'Histogram of time spent in WAITING phase for request.', LATENCY),
     prefill: hist('vllm:request_prefill_time_seconds', 'Histogram of time spent in PREFILL phase for request.', LATENCY),
@@ -86,17 +97,22 @@ export function createSimMetrics (opts: { model: string, version: string, maxMod
 
   return {
     registry,
-    tokens (prompt, generation) {
-      if (prompt > 0) { promptTokens.inc(prompt); prefixQueries.inc(prompt) }
+    tokens(prompt, generation) {
+      if (prompt > 0) {
+        promptTokens.inc(prompt)
+        prefixQueries.inc(prompt)
+      }
       if (generation > 0) generationTokens.inc(generation)
     },
     ttft: (s) => h.ttft.observe(s),
-    preempted: () => { preemptions.inc() },
-    itl (s, count) {
+    preempted: () => {
+      preemptions.inc()
+    },
+    itl(s, count) {
       h.itl.observe(s, count)
       h.tpot?.observe(s, count)
     },
-    finished (o) {
+    finished(o) {
       successBy[o.finishedReason].inc()
       h.e2e.observe(o.e2eS)
       h.queue.observe(o.queueS)

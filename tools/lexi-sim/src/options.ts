@@ -59,10 +59,13 @@ export const DEFAULT_LATENCY: Omit<LatencyKnobs, 'fixedLatencyMs'> = {
 
 export class SimOptionsError extends Error {
   readonly code = 'SIM_ERR_OPTIONS'
-  constructor (message: string) { super(message); this.name = 'SimOptionsError' }
+  constructor(message: string) {
+    super(message)
+    this.name = 'SimOptionsError'
+  }
 }
 
-export function resolveOptions (o: LexiSimOptions): ResolvedOptions {
+export function resolveOptions(o: LexiSimOptions): ResolvedOptions {
   const r: ResolvedOptions = {
     port: o.port ?? 0,
     host: o.host ?? '127.0.0.1',
@@ -89,7 +92,14 @@ export function resolveOptions (o: LexiSimOptions): ResolvedOptions {
   }
   const positive: Array<keyof ResolvedOptions> = ['maxModelLen', 'maxNumSeqs', 'prefillTokensPerSec']
   for (const k of positive) if (!(Number(r[k]) >= 1)) throw new SimOptionsError(`${k} must be >= 1, got ${String(r[k])}`)
-  const nonNegative: Array<keyof ResolvedOptions> = ['itlBaseMs', 'itlPerSeqMs', 'jitterSigma', 'structuredFirstSchemaPenaltyMs', 'structuredPerTokenOverheadPct', 'timeScale']
+  const nonNegative: Array<keyof ResolvedOptions> = [
+    'itlBaseMs',
+    'itlPerSeqMs',
+    'jitterSigma',
+    'structuredFirstSchemaPenaltyMs',
+    'structuredPerTokenOverheadPct',
+    'timeScale',
+  ]
   for (const k of nonNegative) if (!(Number(r[k]) >= 0)) throw new SimOptionsError(`${k} must be >= 0, got ${String(r[k])}`)
   if (r.kvCacheTokens !== null && !(Number.isInteger(r.kvCacheTokens) && r.kvCacheTokens >= r.maxModelLen)) {
     throw new SimOptionsError(`kvCacheTokens must be an integer >= maxModelLen (${r.maxModelLen}), got ${r.kvCacheTokens}`)

@@ -1,7 +1,7 @@
 /** Small deterministic randomness: a 32-bit string hash and a seeded PRNG (mulberry32). */
 
 /** FNV-1a over UTF-16 code units, folded with a seed; stable across runs and platforms. */
-export function hash32 (text: string, seed = 0): number {
+export function hash32(text: string, seed = 0): number {
   let h = (0x811c9dc5 ^ seed) >>> 0
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i)
@@ -19,7 +19,7 @@ export interface Prng {
   lognormal: (sigma: number) => number
 }
 
-export function createPrng (seed: number): Prng {
+export function createPrng(seed: number): Prng {
   let a = seed >>> 0
   const next = (): number => {
     a = (a + 0x6d2b79f5) >>> 0

@@ -12,7 +12,7 @@ export interface RateGate {
  * (fractions carried to the next block) at positions drawn from a seeded PRNG, so a 20% rate
  * over 1,000 calls fires 200 times (±1) without a periodic pattern. A rate change starts a block.
  */
-export function createRateGate (seed: number): RateGate {
+export function createRateGate(seed: number): RateGate {
   const prng = createPrng(seed)
   let rate = -1
   let carry = 0
@@ -34,10 +34,14 @@ export function createRateGate (seed: number): RateGate {
     pos = 0
   }
   return {
-    fire (r) {
+    fire(r) {
       if (!(r > 0)) return false
       if (r >= 1) return true
-      if (r !== rate) { rate = r; carry = 0; pos = BLOCK }
+      if (r !== rate) {
+        rate = r
+        carry = 0
+        pos = BLOCK
+      }
       if (pos >= BLOCK) newBlock()
       return hits[pos++] === true
     },

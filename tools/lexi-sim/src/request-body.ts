@@ -32,27 +32,36 @@ export interface GenerationRequest {
 type Body = Record<string, unknown>
 const HEALTH_PROMPT = /reply with exactly ok/i
 
-function contentText (content: unknown): string {
+function contentText(content: unknown): string {
   if (typeof content === 'string') return content
   if (Array.isArray(content)) {
-    return content.map((p) => (p !== null && typeof p === 'object' && typeof (p as Body).text === 'string') ? (p as Body).text as string : '').filter((t) => t !== '').join('\n')
+    return content
+      .map((p) => (p !== null && typeof p === 'object' && typeof (p as Body).text === 'string' ? ((p as Body).text as string) : ''))
+      .filter((t) => t !== '')
+      .join('\n')
   }
   return ''
 }
 
-function asSchema (v: unknown): Record<string, unknown> | null {
-  if (typeof v === 'string') { try { v = JSON.parse(v) } catch { return null } }
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? v as Record<string, unknown> : null
+function asSchema(v: unknown): Record<string, unknown> | null {
+  if (typeof v === 'string') {
+    try {
+      v = JSON.parse(v)
+    } catch {
+      return null
+    }
+  }
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null
 }
 
-function chooseAnswer (body: Body, b: VersionBehaviour, messages: TemplateMessage[]): AnswerKind {
+function chooseAnswer(body: Body, b: VersionBehaviour, messages: TemplateMessage[]): AnswerKind {
   const rf = body.response_format as Body | null | undefined
   if (rf?.type === 'json_schema') {
     const js = rf.json_schema as Body | undefined
     return { kind: 'json', schema: asSchema(js?.schema) ?? {} }
   }
   if (rf?.type === 'json_object') return { kind: 'json', schema: null }
-  const so = b.structuredOutputsHonoured ? body.structured_outputs as Body | null | undefined : undefined
+  const so = b.structuredOutputsHonoured ? (body.structured_outputs as Body | null | undefined) : undefined
   if (so != null && typeof so === 'object') {
     if (so.json !== undefined && so.json !== null) return { kind: 'json', schema: asSchema(so.json) ?? {} }
     if (so.json_object === true) return { kind: 'json', schema: null }
@@ -70,13 +79,13 @@ function chooseAnswer (body: Body, b: VersionBehaviour, messages: TemplateMessag
 }
 
 /** An integer field already type-checked by parseGenerationBody, or null when absent. */
-function intField (body: Body, key: string): number | null {
+function intField(body: Body, key: string): number | null {
   const v = body[key]
   return typeof v === 'number' && Number.isInteger(v) ? v : null
 }
 
 /** Parses and validates a /v1/chat/completions or /v1/completions body the way vLLM does. */
-export function parseGenerationBody (route: 'chat' | 'completions', raw: unknown, b: VersionBehaviour): GenerationRequest | SimHttpError {
+export function parseGenerationBody(route: 'chat' | 'completions', raw: unknown, b: VersionBehaviour): GenerationRequest | SimHttpError {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     return validationError(b, pydanticFieldError('model_attributes_type', [], 'Input should be a valid dictionary or object to extract fields from', raw))
   }
@@ -89,14 +98,16 @@ export function parseGenerationBody (route: 'chat' | 'completions', raw: unknown
   }
   const field = route === 'chat' ? 'messages' : 'prompt'
   if (body[field] === undefined) return validationError(b, pydanticFieldError('missing', [field], 'Field required', body))
-  if (route === 'chat' && !Array.isArray(body.messages)) return validationError(b, pydanticFieldError('list_type', ['messages'], 'Input should be a valid list', body.messages))
+  if (route === 'chat' && !Array.isArray(body.messages))
+    return validationError(b, pydanticFieldError('list_type', ['messages'], 'Input should be a valid list', body.messages))
   for (const key of ['max_tokens', 'max_completion_tokens', 'priority', 'seed', 'n'] as const) {
     const v = body[key]
     if (v !== undefined && v !== null && (typeof v !== 'number' || !Number.isInteger(v))) {
       return validationError(b, pydanticFieldError('int_type', [key], 'Input should be a valid integer', v))
     }
   }
-  if (body.stream_options != null && body.stream !== true) return validationError(b, pydanticValueError('Stream options can only be defined when `stream=True`.', body))
+  if (body.stream_options != null && body.stream !== true)
+    return validationError(b, pydanticValueError('Stream options can only be defined when `stream=True`.', body))
   if (typeof body.top_logprobs === 'number' && body.top_logprobs > 0 && body.logprobs !== true) {
     return validationError(b, pydanticValueError('when using `top_logprobs`, `logprobs` must be set to true.', body))
   }
@@ -113,9 +124,10 @@ export function parseGenerationBody (route: 'chat' | 'completions', raw: unknown
   if (maxTokens !== null && maxTokens < 1) return envelopeError(b, 400, `max_tokens must be at least 1, got ${maxTokens}.`)
   const n = intField(body, 'n')
   if (n !== null && n !== 1) return envelopeError(b, 400, 'lexi-sim simulates n=1 only.')
-  const messages: TemplateMessage[] = route === 'chat'
-    ? (body.messages as unknown[]).map((m) => ({ role: String((m as Body | null)?.role ?? 'user'), content: contentText((m as Body | null)?.content) }))
-    : []
+  const messages: TemplateMessage[] =
+    route === 'chat'
+      ? (body.messages as unknown[]).map((m) => ({ role: String((m as Body | null)?.role ?? 'user'), content: contentText((m as Body | null)?.content) }))
+      : []
   let prompt: string | null = null
   let promptTokenIds: number[] | null = null
   if (route === 'completions') {

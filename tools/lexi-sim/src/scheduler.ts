@@ -41,7 +41,7 @@ export interface SchedulerOptions {
   canAdmit?: (e: SchedulerEntry) => boolean
 }
 
-export function createScheduler (opts: SchedulerOptions): Scheduler {
+export function createScheduler(opts: SchedulerOptions): Scheduler {
   // Waiting entries in admission order (denque); a finished entry stays, marked done, until it reaches the front.
   const queue = new Denque<SchedulerEntry>()
   const runningList: SchedulerEntry[] = []
@@ -57,7 +57,10 @@ export function createScheduler (opts: SchedulerOptions): Scheduler {
     try {
       while (runningList.length < opts.maxNumSeqs && !queue.isEmpty()) {
         const e = queue.peekFront() as SchedulerEntry
-        if (e.state !== 'waiting') { queue.shift(); continue }
+        if (e.state !== 'waiting') {
+          queue.shift()
+          continue
+        }
         if (opts.canAdmit && !opts.canAdmit(e)) break
         queue.shift()
         waiting--
@@ -71,8 +74,7 @@ export function createScheduler (opts: SchedulerOptions): Scheduler {
     }
   }
 
-  const before = (a: SchedulerEntry, b: SchedulerEntry): boolean =>
-    a.priority < b.priority || (a.priority === b.priority && (a.seq ?? 0) < (b.seq ?? 0))
+  const before = (a: SchedulerEntry, b: SchedulerEntry): boolean => a.priority < b.priority || (a.priority === b.priority && (a.seq ?? 0) < (b.seq ?? 0))
 
   const enqueue = (e: SchedulerEntry, preempted: boolean): void => {
     if (opts.policy === 'fcfs') {
@@ -99,7 +101,7 @@ export function createScheduler (opts: SchedulerOptions): Scheduler {
   }
 
   return {
-    submit (e) {
+    submit(e) {
       e.seq = seq++
       e.state = 'waiting'
       waiting++
@@ -107,17 +109,24 @@ export function createScheduler (opts: SchedulerOptions): Scheduler {
       drain()
       if (waiting > peakWaiting) peakWaiting = waiting
     },
-    finish (e) {
-      if (e.state === 'running') { removeRunning(e); e.state = 'done'; drain() } else if (e.state === 'waiting') { waiting--; e.state = 'done' }
+    finish(e) {
+      if (e.state === 'running') {
+        removeRunning(e)
+        e.state = 'done'
+        drain()
+      } else if (e.state === 'waiting') {
+        waiting--
+        e.state = 'done'
+      }
     },
-    victim () {
+    victim() {
       if (runningList.length === 0) return null
       if (opts.policy === 'fcfs') return runningList[runningList.length - 1] as SchedulerEntry
       let worst = runningList[0] as SchedulerEntry
       for (const e of runningList) if (before(worst, e)) worst = e
       return worst
     },
-    preempt (e) {
+    preempt(e) {
       if (e.state !== 'running') return
       removeRunning(e)
       e.state = 'waiting'
@@ -126,10 +135,21 @@ export function createScheduler (opts: SchedulerOptions): Scheduler {
       if (waiting > peakWaiting) peakWaiting = waiting
     },
     drain,
-    get running () { return runningList.length },
-    get waiting () { return waiting },
-    get peakRunning () { return peakRunning },
-    get peakWaiting () { return peakWaiting },
-    resetPeaks () { peakRunning = runningList.length; peakWaiting = waiting },
+    get running() {
+      return runningList.length
+    },
+    get waiting() {
+      return waiting
+    },
+    get peakRunning() {
+      return peakRunning
+    },
+    get peakWaiting() {
+      return peakWaiting
+    },
+    resetPeaks() {
+      peakRunning = runningList.length
+      peakWaiting = waiting
+    },
   }
 }

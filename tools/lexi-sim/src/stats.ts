@@ -36,7 +36,7 @@ export interface SimStats {
   reset: () => void
 }
 
-export function createSimStats (): SimStats {
+export function createSimStats(): SimStats {
   const s: SimStats = {
     requests: 0,
     completed: 0,
@@ -46,10 +46,21 @@ export function createSimStats (): SimStats {
     byRoute: {},
     byPriority: {},
     preemptions: 0,
-    fault (name) { s.faults[name] = (s.faults[name] ?? 0) + 1 },
-    route (path) { s.byRoute[path] = (s.byRoute[path] ?? 0) + 1 },
-    reset () {
-      s.requests = 0; s.completed = 0; s.aborted = 0; s.rejected = 0; s.faults = {}; s.byRoute = {}; s.byPriority = {}; s.preemptions = 0
+    fault(name) {
+      s.faults[name] = (s.faults[name] ?? 0) + 1
+    },
+    route(path) {
+      s.byRoute[path] = (s.byRoute[path] ?? 0) + 1
+    },
+    reset() {
+      s.requests = 0
+      s.completed = 0
+      s.aborted = 0
+      s.rejected = 0
+      s.faults = {}
+      s.byRoute = {}
+      s.byPriority = {}
+      s.preemptions = 0
     },
   }
   return s

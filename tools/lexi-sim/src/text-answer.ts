@@ -17,7 +17,7 @@ const CACHE_MAX = 2048
  * Deterministic prose of exactly `tokens` tokens (as tokenizeText counts them) for a seed.
  * Sentences of 8-20 words; the same (seed, tokens) always gives the same pieces.
  */
-export function textAnswerPieces (seed: number, tokens: number): string[] {
+export function textAnswerPieces(seed: number, tokens: number): string[] {
   const key = `${seed}:${tokens}`
   const hit = cache.get(key)
   if (hit !== undefined) return hit

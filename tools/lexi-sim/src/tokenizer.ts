@@ -26,19 +26,22 @@ const LETTER = /\p{L}/u
 const DIGIT = /\p{N}/u
 const SURROGATE = /[\uD800-\uDFFF]/
 
-function chunkSize (piece: string): number {
+function chunkSize(piece: string): number {
   if (LETTER.test(piece)) return 6
   if (DIGIT.test(piece)) return 1
   return piece.trim() === '' ? 4 : 3
 }
 
 /** The token strings of `text`; joining them gives `text` back. */
-export function tokenizeText (text: string): string[] {
+export function tokenizeText(text: string): string[] {
   const out: string[] = []
   for (const m of text.matchAll(PRETOKENIZE)) {
     const piece = m[0]
     const n = chunkSize(piece)
-    if (piece.length <= n) { out.push(piece); continue }
+    if (piece.length <= n) {
+      out.push(piece)
+      continue
+    }
     const chars = SURROGATE.test(piece) ? Array.from(piece) : piece
     for (let i = 0; i < chars.length; i += n) {
       out.push(typeof chars === 'string' ? chars.slice(i, i + n) : chars.slice(i, i + n).join(''))
@@ -51,7 +54,7 @@ const countCache = new Map<string, number>()
 const COUNT_CACHE_MAX = 4096
 
 /** Number of tokens of `text` (= tokenizeText(text).length), memoised for repeated prompts. */
-export function countTextTokens (text: string): number {
+export function countTextTokens(text: string): number {
   const hit = countCache.get(text)
   if (hit !== undefined) return hit
   let n = 0
@@ -66,14 +69,17 @@ export function countTextTokens (text: string): number {
   return n
 }
 
-export interface TemplateMessage { role: string, content: string }
+export interface TemplateMessage {
+  role: string
+  content: string
+}
 export interface TemplateOptions {
   addGenerationPrompt?: boolean
   continueFinalMessage?: boolean
 }
 
 /** The ChatML token strings the Qwen2.5 template renders for `messages`. */
-export function chatTemplatePieces (messages: TemplateMessage[], opts: TemplateOptions = {}): string[] {
+export function chatTemplatePieces(messages: TemplateMessage[], opts: TemplateOptions = {}): string[] {
   const all = messages[0]?.role === 'system' ? messages : [{ role: 'system', content: QWEN_DEFAULT_SYSTEM_PROMPT }, ...messages]
   const out: string[] = []
   all.forEach((m, i) => {
@@ -85,7 +91,7 @@ export function chatTemplatePieces (messages: TemplateMessage[], opts: TemplateO
 }
 
 /** Prompt tokens of a chat request (= chatTemplatePieces(...).length), without building the pieces. */
-export function countChatTokens (messages: TemplateMessage[], opts: TemplateOptions = {}): number {
+export function countChatTokens(messages: TemplateMessage[], opts: TemplateOptions = {}): number {
   let n = messages[0]?.role === 'system' ? 0 : countTextTokens(QWEN_DEFAULT_SYSTEM_PROMPT) + 5
   for (const m of messages) n += 5 + countTextTokens(m.content)
   if (opts.continueFinalMessage === true) return n - 2
@@ -96,7 +102,7 @@ const idToPiece = new Map<number, string>()
 const ID_MAP_MAX = 65536
 
 /** Stable id of a token string; /detokenize can map back ids this process has handed out. */
-export function tokenId (piece: string): number {
+export function tokenId(piece: string): number {
   const special = SPECIAL_TOKENS[piece]
   if (special !== undefined) return special
   const id = hash32(piece) % VOCAB_SIZE
@@ -105,7 +111,7 @@ export function tokenId (piece: string): number {
   return id
 }
 
-export function pieceForId (id: number): string | undefined {
+export function pieceForId(id: number): string | undefined {
   for (const [piece, special] of Object.entries(SPECIAL_TOKENS)) if (special === id) return piece
   return idToPiece.get(id)
 }

@@ -32,20 +32,20 @@ export const DEFAULT_VLLM_VERSION = '0.10.2'
 
 export class UnknownVersionError extends Error {
   readonly code = 'SIM_ERR_VERSION'
-  constructor (version: string) {
+  constructor(version: string) {
     super(`--vllm-version must look like 0.10.2, got "${version}"`)
     this.name = 'UnknownVersionError'
   }
 }
 
-function parseVersion (version: string): [number, number, number] {
+function parseVersion(version: string): [number, number, number] {
   const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?/.exec(version.trim())
   if (!m) throw new UnknownVersionError(version)
   return [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)]
 }
 
 /** -1, 0 or 1 as `a` is before, equal to or after `b`. */
-export function compareVersions (a: string, b: string): number {
+export function compareVersions(a: string, b: string): number {
   const x = parseVersion(a)
   const y = parseVersion(b)
   for (let i = 0; i < 3; i++) {
@@ -55,7 +55,7 @@ export function compareVersions (a: string, b: string): number {
   return 0
 }
 
-export function behaviourFor (version: string): VersionBehaviour {
+export function behaviourFor(version: string): VersionBehaviour {
   const atLeast = (v: string): boolean => compareVersions(version, v) >= 0
   const is010 = atLeast('0.10.0') && !atLeast('0.11.0')
   return {

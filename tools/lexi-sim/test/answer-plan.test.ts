@@ -2,8 +2,15 @@ import { expect, test } from 'vitest'
 import { planAnswer, type PlanInput } from '../src/answer-plan'
 
 const base: PlanInput = {
-  answer: { kind: 'text' }, seed: 11, maxTokens: 1000, stop: [], includeStopStrInOutput: false,
-  ignoreEos: false, healthReply: null, textTokens: [30, 30], jsonFault: null,
+  answer: { kind: 'text' },
+  seed: 11,
+  maxTokens: 1000,
+  stop: [],
+  includeStopStrInOutput: false,
+  ignoreEos: false,
+  healthReply: null,
+  textTokens: [30, 30],
+  jsonFault: null,
 }
 
 test('a natural answer ends with an EOS token counted in completion tokens', () => {

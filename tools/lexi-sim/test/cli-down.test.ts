@@ -7,7 +7,10 @@ import { parseCliArgs } from '../src/cli-args'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 let child: ChildProcess | null = null
-afterEach(() => { if (child !== null && child.exitCode === null) child.kill('SIGKILL'); child = null })
+afterEach(() => {
+  if (child !== null && child.exitCode === null) child.kill('SIGKILL')
+  child = null
+})
 
 const post = (url: string, body: unknown): Promise<Response> =>
   fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
@@ -15,11 +18,15 @@ const chat = (base: string): Promise<Response> =>
   post(`${base}/v1/chat/completions`, { model: 'Lexi', messages: [{ role: 'user', content: 'Reply with exactly OK' }], max_tokens: 5 })
 
 /** Starts `tools/lexi-sim/src/cli.ts` the way `make sim` does and reads both URLs from its stdout. */
-async function startCli (args: string[]): Promise<{ proc: ChildProcess, url: string, controlUrl: string }> {
-  const proc = child = spawn(process.execPath, ['--import', 'tsx', 'tools/lexi-sim/src/cli.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+async function startCli(args: string[]): Promise<{ proc: ChildProcess; url: string; controlUrl: string }> {
+  const proc = (child = spawn(process.execPath, ['--import', 'tsx', 'tools/lexi-sim/src/cli.ts', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] }))
   let out = ''
-  proc.stdout?.setEncoding('utf8').on('data', (d: string) => { out += d })
-  proc.stderr?.setEncoding('utf8').on('data', (d: string) => { out += d })
+  proc.stdout?.setEncoding('utf8').on('data', (d: string) => {
+    out += d
+  })
+  proc.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    out += d
+  })
   const deadline = Date.now() + 30_000
   for (;;) {
     const url = /listening on (http:\/\/\S+)\/v1/.exec(out)?.[1]
@@ -49,12 +56,12 @@ test('make sim: down over HTTP closes the OpenAI port, the process stays up, and
   expect((await fetch(`${url}/health`)).status).toBe(200)
   const answer = await chat(url)
   expect(answer.status).toBe(200)
-  const body = await answer.json() as { choices: Array<{ message: { content: string } }> }
+  const body = (await answer.json()) as { choices: Array<{ message: { content: string } }> }
   expect(body.choices[0]?.message.content).toBe('OK')
   expect(proc.exitCode).toBeNull()
 
   proc.kill('SIGTERM')
-  const [code] = await once(proc, 'exit') as [number | null]
+  const [code] = (await once(proc, 'exit')) as [number | null]
   expect(code).toBe(0)
 }, 60_000)
 

@@ -19,16 +19,19 @@ beforeAll(async () => {
   sim = await startLexiSim({ port: 0, fixedLatencyMs: FIXED_MS, maxNumSeqs: SEQS })
   driver = await createRawDriver(sim.port, N, '/v1/chat/completions', body)
 })
-afterAll(async () => { driver.close(); await sim.close() })
+afterAll(async () => {
+  driver.close()
+  await sim.close()
+})
 
-async function gauges (): Promise<{ running: number, waiting: number }> {
+async function gauges(): Promise<{ running: number; waiting: number }> {
   const text = await (await fetch(`${sim.url}/metrics`, { signal: AbortSignal.timeout(2_000) })).text()
   const read = (name: string): number => Number(new RegExp(`^vllm:${name}\\{[^}]*\\} (\\d+)`, 'm').exec(text)?.[1] ?? NaN)
   return { running: read('num_requests_running'), waiting: read('num_requests_waiting') }
 }
 
 /** One timed run of N concurrent requests, sampling /metrics all along. */
-async function run (): Promise<{ ms: number, statuses: number[], maxRunning: number, maxWaiting: number }> {
+async function run(): Promise<{ ms: number; statuses: number[]; maxRunning: number; maxWaiting: number }> {
   let maxRunning = 0
   let maxWaiting = 0
   let sampling = true
@@ -68,7 +71,9 @@ test('200 concurrent requests never run more than 64 at once and finish in 4 wav
     expect(last.maxWaiting).toBeLessThanOrEqual(N - SEQS)
     if (Math.abs(last.ms - PREDICTED_MS) <= PREDICTED_MS * 0.15) break
   }
-  console.log(`acceptance run: predicted ${PREDICTED_MS} ms, measured ${attempts.join(', ')} ms; /metrics max running ${last?.maxRunning}, waiting ${last?.maxWaiting}`)
+  console.log(
+    `acceptance run: predicted ${PREDICTED_MS} ms, measured ${attempts.join(', ')} ms; /metrics max running ${last?.maxRunning}, waiting ${last?.maxWaiting}`,
+  )
   expect(Math.min(...attempts)).toBeGreaterThanOrEqual(PREDICTED_MS * 0.85)
   expect(Math.min(...attempts)).toBeLessThanOrEqual(PREDICTED_MS * 1.15)
   expect(last?.maxRunning).toBeGreaterThan(0)

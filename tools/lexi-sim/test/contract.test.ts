@@ -19,8 +19,12 @@ const t = (): ContractTarget => {
   if (target === null) throw new Error('contract target not started')
   return target
 }
-beforeAll(async () => { target = await contractTarget(env) })
-afterAll(async () => { await target?.close() })
+beforeAll(async () => {
+  target = await contractTarget(env)
+})
+afterAll(async () => {
+  await target?.close()
+})
 
 describe(`vLLM contract (${mode.real ? 'real server' : 'lexi-sim'})`, () => {
   endpointTests(t, mode)

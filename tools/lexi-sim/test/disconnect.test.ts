@@ -4,17 +4,20 @@ import { openRequest, waitFor } from './contract/target'
 
 /** Issue 3 / contract 13: a client disconnect aborts its request and frees the slot at once. */
 let sim: LexiSim | null = null
-afterEach(async () => { await sim?.close(); sim = null })
+afterEach(async () => {
+  await sim?.close()
+  sim = null
+})
 const hi = [{ role: 'user', content: 'Say hello.' }]
 
-async function abortCount (s: LexiSim): Promise<number> {
+async function abortCount(s: LexiSim): Promise<number> {
   const text = await (await fetch(`${s.url}/metrics`, { signal: AbortSignal.timeout(2_000) })).text()
   return Number(/^vllm:request_success_total\{[^}]*finished_reason="abort"\} (\d+)/m.exec(text)?.[1])
 }
 
 for (const stream of [false, true]) {
   test(`a disconnected ${stream ? 'stream' : 'non-stream'} request frees its slot and the next waiting request starts`, async () => {
-    const s = sim = await startLexiSim({ port: 0, maxNumSeqs: 1, fixedLatencyMs: 60_000 })
+    const s = (sim = await startLexiSim({ port: 0, maxNumSeqs: 1, fixedLatencyMs: 60_000 }))
     const first = openRequest(s.url, { messages: hi, stream })
     await waitFor(() => s.stats().running === 1, 2_000, 'first running')
     const second = openRequest(s.url, { messages: hi, stream })
@@ -30,7 +33,7 @@ for (const stream of [false, true]) {
 }
 
 test('a waiting request that disconnects leaves the queue without touching the running one', async () => {
-  const s = sim = await startLexiSim({ port: 0, maxNumSeqs: 1, fixedLatencyMs: 60_000 })
+  const s = (sim = await startLexiSim({ port: 0, maxNumSeqs: 1, fixedLatencyMs: 60_000 }))
   const first = openRequest(s.url, { messages: hi })
   await waitFor(() => s.stats().running === 1, 2_000, 'first running')
   const second = openRequest(s.url, { messages: hi })

@@ -3,12 +3,15 @@ import { startLexiSim, type LexiSim } from '../src/index'
 import { call, waitFor } from './contract/target'
 
 let sim: LexiSim | null = null
-afterEach(async () => { await sim?.close(); sim = null })
+afterEach(async () => {
+  await sim?.close()
+  sim = null
+})
 const schema = { type: 'object', properties: { decision: { enum: ['allow', 'deny'] } }, required: ['decision'] }
 const structured = { messages: [{ role: 'user', content: 'Decide.' }], response_format: { type: 'json_schema', json_schema: { name: 'd', schema } } }
 
 test('POST /sim/faults updates part of the faults, GET reads them, bad keys and values are a 400', async () => {
-  const s = sim = await startLexiSim({ port: 0, timeScale: 0 })
+  const s = (sim = await startLexiSim({ port: 0, timeScale: 0 }))
   const set = await call(s.url, '/sim/faults', { body: { slow: 2, invalid_json: 0.5, health_reply: 'Ok.' } })
   expect(set.status).toBe(200)
   expect((await call(s.url, '/sim/faults')).json()).toMatchObject({ slow: 2, invalid_json: 0.5, health_reply: 'Ok.', down: false })
@@ -24,12 +27,16 @@ test('POST /sim/faults updates part of the faults, GET reads them, bad keys and 
 })
 
 test('a 20% invalid_json rate over 1,000 structured requests lands within 3 points', async () => {
-  const s = sim = await startLexiSim({ port: 0, timeScale: 0, faults: { invalid_json: 0.2 } })
+  const s = (sim = await startLexiSim({ port: 0, timeScale: 0, faults: { invalid_json: 0.2 } }))
   let invalid = 0
   for (let batch = 0; batch < 20; batch++) {
     const replies = await Promise.all(Array.from({ length: 50 }, () => call(s.url, '/v1/chat/completions', { body: structured })))
     for (const r of replies) {
-      try { JSON.parse(r.json().choices[0].message.content) } catch { invalid++ }
+      try {
+        JSON.parse(r.json().choices[0].message.content)
+      } catch {
+        invalid++
+      }
     }
   }
   expect(Math.abs(invalid / 1000 - 0.2)).toBeLessThanOrEqual(0.03)
@@ -37,7 +44,7 @@ test('a 20% invalid_json rate over 1,000 structured requests lands within 3 poin
 }, 60_000)
 
 test('down closes the port (the control routes too) and clearing it reopens the same port', async () => {
-  const s = sim = await startLexiSim({ port: 0, timeScale: 0 })
+  const s = (sim = await startLexiSim({ port: 0, timeScale: 0 }))
   expect((await call(s.url, '/sim/faults', { body: { down: true } })).json().down).toBe(true)
   await expect(call(s.url, '/health')).rejects.toThrow(/fetch failed/)
   await expect(call(s.url, '/sim/faults')).rejects.toThrow(/fetch failed/)
@@ -48,7 +55,7 @@ test('down closes the port (the control routes too) and clearing it reopens the 
 })
 
 test('down drops in-flight requests as aborts; a sim can start down', async () => {
-  const s = sim = await startLexiSim({ port: 0, fixedLatencyMs: 60_000 })
+  const s = (sim = await startLexiSim({ port: 0, fixedLatencyMs: 60_000 }))
   const pending = call(s.url, '/v1/chat/completions', { body: { messages: [{ role: 'user', content: 'hi' }] } })
   while (s.stats().running === 0) await new Promise((resolve) => setTimeout(resolve, 5))
   await s.setFaults({ down: true })
@@ -60,11 +67,13 @@ test('down drops in-flight requests as aborts; a sim can start down', async () =
     await expect(call(downFromStart.url, '/health')).rejects.toThrow(/fetch failed/)
     await downFromStart.setFaults({ down: false })
     expect((await call(downFromStart.url, '/health')).status).toBe(200)
-  } finally { await downFromStart.close() }
+  } finally {
+    await downFromStart.close()
+  }
 })
 
 test('slow multiplies the latency; timeScale 0 makes it zero', async () => {
-  const s = sim = await startLexiSim({ port: 0, fixedLatencyMs: 40, faults: { slow: 3 } })
+  const s = (sim = await startLexiSim({ port: 0, fixedLatencyMs: 40, faults: { slow: 3 } }))
   const t0 = performance.now()
   await call(s.url, '/v1/chat/completions', { body: { messages: [{ role: 'user', content: 'hi' }] } })
   expect(performance.now() - t0).toBeGreaterThanOrEqual(115)

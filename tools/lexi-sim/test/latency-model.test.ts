@@ -3,8 +3,14 @@ import { createLatencyModel, type LatencyKnobs } from '../src/latency-model'
 import { createPrng } from '../src/prng'
 
 const knobs: LatencyKnobs = {
-  prefillTokensPerSec: 8000, itlBaseMs: 25, itlPerSeqMs: 0.3, jitterSigma: 0, structuredFirstSchemaPenaltyMs: 150,
-  structuredPerTokenOverheadPct: 10, timeScale: 1, fixedLatencyMs: null,
+  prefillTokensPerSec: 8000,
+  itlBaseMs: 25,
+  itlPerSeqMs: 0.3,
+  jitterSigma: 0,
+  structuredFirstSchemaPenaltyMs: 150,
+  structuredPerTokenOverheadPct: 10,
+  timeScale: 1,
+  fixedLatencyMs: null,
 }
 
 test('prefill is prompt tokens / rate, plus the grammar penalty the first time a schema is seen', () => {

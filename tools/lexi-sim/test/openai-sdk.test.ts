@@ -1,4 +1,12 @@
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, AuthenticationError, BadRequestError, InternalServerError, NotFoundError } from 'openai'
+import OpenAI, {
+  APIConnectionError,
+  APIConnectionTimeoutError,
+  APIError,
+  AuthenticationError,
+  BadRequestError,
+  InternalServerError,
+  NotFoundError,
+} from 'openai'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startLexiSim, type LexiSim, type LexiSimOptions } from '../src/index'
 
@@ -7,20 +15,32 @@ const hi: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Say h
 const sdk = (sim: LexiSim, opts: Partial<ConstructorParameters<typeof OpenAI>[0]> = {}): OpenAI =>
   new OpenAI({ baseURL: `${sim.url}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 3_000, ...opts })
 
-async function withSim<T> (opts: LexiSimOptions, fn: (sim: LexiSim) => Promise<T>): Promise<T> {
+async function withSim<T>(opts: LexiSimOptions, fn: (sim: LexiSim) => Promise<T>): Promise<T> {
   const sim = await startLexiSim({ port: 0, timeScale: 0, ...opts })
-  try { return await fn(sim) } finally { await sim.close() }
+  try {
+    return await fn(sim)
+  } finally {
+    await sim.close()
+  }
 }
 
-async function caught (p: Promise<unknown>): Promise<unknown> {
-  try { await p } catch (e) { return e }
+async function caught(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p
+  } catch (e) {
+    return e
+  }
   throw new Error('expected a rejection')
 }
 
 describe('openai SDK v6 against lexi-sim', () => {
   let sim: LexiSim
-  beforeAll(async () => { sim = await startLexiSim({ port: 0, timeScale: 0 }) })
-  afterAll(async () => { await sim.close() })
+  beforeAll(async () => {
+    sim = await startLexiSim({ port: 0, timeScale: 0 })
+  })
+  afterAll(async () => {
+    await sim.close()
+  })
 
   test('completes a chat with content, finish_reason and usage', async () => {
     const r = await sdk(sim).chat.completions.create({ model: 'Lexi', messages: hi, temperature: 0, top_p: 1, max_tokens: 64 })
@@ -32,7 +52,14 @@ describe('openai SDK v6 against lexi-sim', () => {
   test('streams a chat whose deltas join to the non-stream answer', async () => {
     const client = sdk(sim)
     const whole = await client.chat.completions.create({ model: 'Lexi', messages: hi, temperature: 0, max_tokens: 40 })
-    const stream = await client.chat.completions.create({ model: 'Lexi', messages: hi, temperature: 0, max_tokens: 40, stream: true, stream_options: { include_usage: true } })
+    const stream = await client.chat.completions.create({
+      model: 'Lexi',
+      messages: hi,
+      temperature: 0,
+      max_tokens: 40,
+      stream: true,
+      stream_options: { include_usage: true },
+    })
     let text = ''
     let usage: OpenAI.CompletionUsage | null | undefined
     for await (const chunk of stream) {
@@ -68,7 +95,9 @@ describe('openai SDK v6 against lexi-sim', () => {
     })
     const e = await caught(sdk(sim).chat.completions.create(tooLarge))
     expect(e).toBeInstanceOf(BadRequestError)
-    expect((e as APIError).message).toMatch(/^400 'max_tokens' or 'max_completion_tokens' is too large: 5000\. This model's maximum context length is 4096 tokens/)
+    expect((e as APIError).message).toMatch(
+      /^400 'max_tokens' or 'max_completion_tokens' is too large: 5000\. This model's maximum context length is 4096 tokens/,
+    )
     expect((e as APIError).code).toBe(400)
   })
 
@@ -88,7 +117,13 @@ describe('openai SDK v6 against lexi-sim', () => {
   test('stream_error → the iterator throws an APIError from the in-band frame', async () => {
     await withSim({ faults: { stream_error: 1 } }, async (s) => {
       const stream = await sdk(s).chat.completions.create({ model: 'Lexi', messages: hi, max_tokens: 20, stream: true })
-      const e = await caught((async () => { for await (const _ of stream) { /* drain */ } })())
+      const e = await caught(
+        (async () => {
+          for await (const _ of stream) {
+            /* drain */
+          }
+        })(),
+      )
       expect(e).toBeInstanceOf(APIError)
       expect((e as APIError).status).toBeUndefined()
       expect((e as APIError).message).toContain('Simulated engine error')

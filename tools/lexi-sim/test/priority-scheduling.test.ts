@@ -10,28 +10,40 @@ import { startLexiSim, type LexiSim } from '../src/index'
  * a stream has started).
  */
 let sim: LexiSim | null = null
-afterEach(async () => { await sim?.close(); sim = null })
+afterEach(async () => {
+  await sim?.close()
+  sim = null
+})
 
-const chat = async (s: LexiSim, body: Record<string, unknown>): Promise<{ status: number, json: Record<string, unknown>, at: number }> => {
+const chat = async (s: LexiSim, body: Record<string, unknown>): Promise<{ status: number; json: Record<string, unknown>; at: number }> => {
   const res = await fetch(`${s.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ messages: [{ role: 'user', content: 'essay' }], ...body }),
     signal: AbortSignal.timeout(20_000),
   })
-  return { status: res.status, json: await res.json() as Record<string, unknown>, at: performance.now() }
+  return { status: res.status, json: (await res.json()) as Record<string, unknown>, at: performance.now() }
 }
 
 describe('scheduler', () => {
-  const entry = (priority: number, log: string[], name: string): SchedulerEntry => ({ priority, start: () => { log.push(name) } })
+  const entry = (priority: number, log: string[], name: string): SchedulerEntry => ({
+    priority,
+    start: () => {
+      log.push(name)
+    },
+  })
 
   test('priority policy: a full batch admits waiting requests by (priority, arrival) and preempts nobody', () => {
     const log: string[] = []
     const s = createScheduler({ maxNumSeqs: 2, policy: 'priority' })
     const a = entry(5, log, 'a')
     const b = entry(5, log, 'b')
-    s.submit(a); s.submit(b)
-    s.submit(entry(3, log, 'c3')); s.submit(entry(0, log, 'd0')); s.submit(entry(3, log, 'e3')); s.submit(entry(9, log, 'f9'))
+    s.submit(a)
+    s.submit(b)
+    s.submit(entry(3, log, 'c3'))
+    s.submit(entry(0, log, 'd0'))
+    s.submit(entry(3, log, 'e3'))
+    s.submit(entry(9, log, 'f9'))
     expect(log).toEqual(['a', 'b'])
     expect(s.running).toBe(2)
     s.finish(a)
@@ -68,7 +80,7 @@ describe('scheduler', () => {
 })
 
 describe('lexi-sim', () => {
-  test('fcfs: a non-zero priority is refused with vLLM\'s text, as a 400 and as a stream frame; priority 0 is served', async () => {
+  test("fcfs: a non-zero priority is refused with vLLM's text, as a 400 and as a stream frame; priority 0 is served", async () => {
     sim = await startLexiSim({ port: 0, fixedLatencyMs: 0 })
     const refused = await chat(sim, { max_tokens: 4, priority: 3 })
     expect(refused.status).toBe(400)
@@ -105,8 +117,16 @@ describe('lexi-sim', () => {
 
   test('priority: a full KV cache preempts the lowest-priority running request, which resumes and still completes', async () => {
     sim = await startLexiSim({
-      port: 0, maxModelLen: 512, kvCacheTokens: 512, maxNumSeqs: 8, schedulingPolicy: 'priority',
-      itlBaseMs: 2, itlPerSeqMs: 0, jitterSigma: 0, textTokens: [200, 200], prefillTokensPerSec: 1e6,
+      port: 0,
+      maxModelLen: 512,
+      kvCacheTokens: 512,
+      maxNumSeqs: 8,
+      schedulingPolicy: 'priority',
+      itlBaseMs: 2,
+      itlPerSeqMs: 0,
+      jitterSigma: 0,
+      textTokens: [200, 200],
+      prefillTokensPerSec: 1e6,
     })
     const s = sim
     const low = chat(s, { max_tokens: 200, priority: 9 })

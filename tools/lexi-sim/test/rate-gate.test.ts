@@ -22,7 +22,7 @@ test('the same seed gives the same sequence; another seed gives another one (not
   expect(fires(5, 0.2, 200)).toEqual(fires(5, 0.2, 200))
   expect(fires(5, 0.2, 200)).not.toEqual(fires(6, 0.2, 200))
   const seq = fires(5, 0.2, 200)
-  const gaps = new Set(seq.flatMap((f, i) => f ? [i] : []).map((v, i, a) => i > 0 ? v - (a[i - 1] as number) : v))
+  const gaps = new Set(seq.flatMap((f, i) => (f ? [i] : [])).map((v, i, a) => (i > 0 ? v - (a[i - 1] as number) : v)))
   expect(gaps.size).toBeGreaterThan(3)
 })
 

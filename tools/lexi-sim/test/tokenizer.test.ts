@@ -2,7 +2,14 @@ import { expect, test } from 'vitest'
 import { chatTemplatePieces, countChatTokens, countTextTokens, QWEN_DEFAULT_SYSTEM_PROMPT, tokenizeText } from '../src/tokenizer'
 
 test('tokens rejoin to the original text and the count matches the pieces', () => {
-  for (const text of ['Hello, world!', '  leading spaces\n\nand\tnewlines  ', 'price 123.45 up 7%', 'naïve café — ünïcödé 😀 ok', '{"a":[1,2,{"b":"c"}]}', '']) {
+  for (const text of [
+    'Hello, world!',
+    '  leading spaces\n\nand\tnewlines  ',
+    'price 123.45 up 7%',
+    'naïve café — ünïcödé 😀 ok',
+    '{"a":[1,2,{"b":"c"}]}',
+    '',
+  ]) {
     const pieces = tokenizeText(text)
     expect(pieces.join('')).toBe(text)
     expect(countTextTokens(text)).toBe(pieces.length)

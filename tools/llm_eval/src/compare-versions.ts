@@ -16,7 +16,7 @@ export interface VersionComparison {
     rate: number | null
   }
   /** Paired tests on validity: first-try JSON validity and final schema validity. */
-  mcnemar: { json_valid_first_try: McNemarResult, schema_valid: McNemarResult }
+  mcnemar: { json_valid_first_try: McNemarResult; schema_valid: McNemarResult }
 }
 
 type Flag = 'json_valid_first_try' | 'schema_valid'
@@ -32,7 +32,7 @@ const mcnemarOn = (pairs: ReadonlyArray<[EvalRecord, EvalRecord]>, flag: Flag): 
 }
 
 /** Agreement and McNemar tests between every two versions of the same prompt (in --prompt order). */
-export function compareVersions (targets: readonly EvalTarget[], byArm: ReadonlyMap<string, readonly EvalRecord[]>): VersionComparison[] {
+export function compareVersions(targets: readonly EvalTarget[], byArm: ReadonlyMap<string, readonly EvalRecord[]>): VersionComparison[] {
   const out: VersionComparison[] = []
   for (let i = 0; i < targets.length; i++) {
     for (let j = i + 1; j < targets.length; j++) {

@@ -19,7 +19,7 @@ export const DECISIONS: Record<EvalPromptName, readonly Decision[]> = {
 }
 
 /** The parsed answer's decision, or null when there is no valid answer. */
-export function decisionOf (prompt: EvalPromptName, parsed: unknown, inputs: LlmInputs, confidentMin = DEFAULT_CONFIDENT_MIN): Decision | null {
+export function decisionOf(prompt: EvalPromptName, parsed: unknown, inputs: LlmInputs, confidentMin = DEFAULT_CONFIDENT_MIN): Decision | null {
   if (parsed === null || parsed === undefined) return null
   if (prompt === 'policy') return (parsed as PolicyDecision).decision
   const { confidence } = parsed as Rationale

@@ -61,13 +61,25 @@ const number = (flag: string, v: string, min: number, max: number): number => {
 }
 
 /** argv after `run` → options. Pure; throws EvalUsageError naming the flag. */
-export function parseEvalArgs (argv: readonly string[]): EvalOptions {
-  const spec: Record<string, { type: 'string' | 'boolean', multiple?: boolean }> = {
-    dataset: { type: 'string' }, prompt: { type: 'string', multiple: true }, limit: { type: 'string' },
-    'base-url': { type: 'string' }, out: { type: 'string' }, 'run-id': { type: 'string' },
-    'use-cache': { type: 'boolean' }, concurrency: { type: 'string' }, 'timeout-ms': { type: 'string' },
-    'confident-min': { type: 'string' }, 'prompts-file': { type: 'string' }, help: { type: 'boolean' },
-    all: { type: 'boolean' }, sample: { type: 'string' }, seed: { type: 'string' }, junit: { type: 'string' }, 'rerun-failed': { type: 'string' },
+export function parseEvalArgs(argv: readonly string[]): EvalOptions {
+  const spec: Record<string, { type: 'string' | 'boolean'; multiple?: boolean }> = {
+    dataset: { type: 'string' },
+    prompt: { type: 'string', multiple: true },
+    limit: { type: 'string' },
+    'base-url': { type: 'string' },
+    out: { type: 'string' },
+    'run-id': { type: 'string' },
+    'use-cache': { type: 'boolean' },
+    concurrency: { type: 'string' },
+    'timeout-ms': { type: 'string' },
+    'confident-min': { type: 'string' },
+    'prompts-file': { type: 'string' },
+    help: { type: 'boolean' },
+    all: { type: 'boolean' },
+    sample: { type: 'string' },
+    seed: { type: 'string' },
+    junit: { type: 'string' },
+    'rerun-failed': { type: 'string' },
   }
   for (const g of GATES) spec[g.flag] = { type: 'string' }
   let values: Record<string, string | boolean | string[] | undefined>
@@ -76,7 +88,7 @@ export function parseEvalArgs (argv: readonly string[]): EvalOptions {
   } catch (err) {
     throw new EvalUsageError((err as Error).message, { cause: err })
   }
-  const str = (k: string): string | undefined => (typeof values[k] === 'string' ? values[k] as string : undefined)
+  const str = (k: string): string | undefined => (typeof values[k] === 'string' ? (values[k] as string) : undefined)
   const gates: GateThresholds = {}
   for (const g of GATES) {
     const v = str(g.flag)
@@ -90,15 +102,19 @@ export function parseEvalArgs (argv: readonly string[]): EvalOptions {
   if (seed !== undefined && !/^\d+$/.test(seed)) throw new EvalUsageError(`--seed must be a non-negative integer, got "${seed}"`)
   const all = values.all === true
   const picked = [all && '--all', limit !== null && '--limit', sample !== null && '--sample'].filter((f): f is string => f !== false)
-  if (picked.length > 1) throw new EvalUsageError(`${picked.join(' and ')} exclude each other: --all replays every item, --limit the first N, --sample a stratified sample`)
+  if (picked.length > 1)
+    throw new EvalUsageError(`${picked.join(' and ')} exclude each other: --all replays every item, --limit the first N, --sample a stratified sample`)
   if (seed !== undefined && (all || limit !== null)) throw new EvalUsageError(`--seed applies to the sample only, not to ${all ? '--all' : '--limit'}`)
   const selection: Selection = all
     ? { kind: 'all' }
-    : limit !== null ? { kind: 'limit', n: limit } : { kind: 'sample', size: sample ?? DEFAULT_SAMPLE_SIZE, seed: seed === undefined ? DEFAULT_SAMPLE_SEED : Number(seed) }
+    : limit !== null
+      ? { kind: 'limit', n: limit }
+      : { kind: 'sample', size: sample ?? DEFAULT_SAMPLE_SIZE, seed: seed === undefined ? DEFAULT_SAMPLE_SEED : Number(seed) }
   const rerunFailed = str('rerun-failed') ?? null
   if (rerunFailed !== null) {
     const clash = ['dataset', 'prompt', 'limit', 'sample', 'seed', 'all'].filter((k) => values[k] !== undefined)
-    if (clash.length > 0) throw new EvalUsageError(`--rerun-failed takes its items and prompt versions from the run folder; drop ${clash.map((k) => `--${k}`).join(', ')}`)
+    if (clash.length > 0)
+      throw new EvalUsageError(`--rerun-failed takes its items and prompt versions from the run folder; drop ${clash.map((k) => `--${k}`).join(', ')}`)
   }
   const junit = str('junit') ?? null
   if (junit === '') throw new EvalUsageError('--junit needs a file name')

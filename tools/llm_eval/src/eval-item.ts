@@ -17,12 +17,12 @@ export const DatasetLineSchema = LlmInputsSchema.extend({
 export type DatasetLine = z.infer<typeof DatasetLineSchema>
 
 /** Splits a dataset line into an EvalItem; the inputs keep exactly the LlmInputs fields. */
-export function toEvalItem (line: DatasetLine): EvalItem {
+export function toEvalItem(line: DatasetLine): EvalItem {
   const { id, realized_return: realized, ...inputs } = line
   return { id: String(id), inputs, realized_return: realized ?? null }
 }
 
 /** The dataset line of an item (the inverse of toEvalItem): `id` first, then the inputs. */
-export function toDatasetLine (item: EvalItem): Record<string, unknown> {
+export function toDatasetLine(item: EvalItem): Record<string, unknown> {
   return { id: item.id, ...item.inputs, realized_return: item.realized_return }
 }

@@ -62,24 +62,29 @@ const round1 = (v: number): number => Math.round(v * 10) / 10
 
 const parsesAsJson = (text: string | null): boolean => {
   if (text === null || text.trim() === '') return false
-  try { JSON.parse(text); return true } catch { return false }
+  try {
+    JSON.parse(text)
+    return true
+  } catch {
+    return false
+  }
 }
 
 const scoreOf = (parsed: unknown): number | null => {
-  const p = parsed as { confidence?: unknown, size_factor?: unknown } | null
+  const p = parsed as { confidence?: unknown; size_factor?: unknown } | null
   if (typeof p?.confidence === 'number') return p.confidence
   if (typeof p?.size_factor === 'number') return p.size_factor
   return null
 }
 
 /** What the structured client returns (LlmResult plus the first answer when a repair ran). */
-export type StructuredOutcome = LlmResult<unknown> & { first_raw?: string | null, samples?: z.infer<typeof PolicySamplesSchema> }
+export type StructuredOutcome = LlmResult<unknown> & { first_raw?: string | null; samples?: z.infer<typeof PolicySamplesSchema> }
 
 /**
  * Builds the record of one call. First-try JSON validity is judged on the first answer's text
  * (`first_raw` when a repair round ran, else `raw`); an upstream failure with no answer is invalid.
  */
-export function toEvalRecord (o: {
+export function toEvalRecord(o: {
   item: EvalItem
   target: EvalTarget
   result: StructuredOutcome
@@ -90,7 +95,7 @@ export function toEvalRecord (o: {
   const { item, target, result: r } = o
   const inputs: LlmInputs = item.inputs
   const ranRepair = r.first_raw != null
-  const firstText = ranRepair ? r.first_raw ?? null : r.raw
+  const firstText = ranRepair ? (r.first_raw ?? null) : r.raw
   const schemaValid = r.ok && r.parsed !== null
   return {
     item_id: item.id,

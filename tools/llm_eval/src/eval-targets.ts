@@ -24,7 +24,7 @@ const isEvalPrompt = (name: string): name is EvalPromptName => Object.hasOwn(EVA
  * given; none → the active versions of rationale and policy. Unknown prompts or versions, prompts
  * that are not replayable from signals, and repeats fail with EvalUsageError.
  */
-export function resolveTargets (specs: readonly string[], registry: PromptRegistry): EvalTarget[] {
+export function resolveTargets(specs: readonly string[], registry: PromptRegistry): EvalTarget[] {
   const list = specs.length > 0 ? specs : DEFAULT_PROMPTS
   const targets: EvalTarget[] = []
   for (const spec of list) {

@@ -11,19 +11,28 @@ export const EXPORT_USAGE = `pnpm eval export-dataset --out FILE.jsonl [--includ
   only resolved forecasts unless --include-unresolved; fails when fewer than --min-rows (default 1) qualify`
 
 /** `pnpm eval export-dataset`: forecasts table → JSONL dataset. */
-export async function exportCommand (argv: readonly string[], ctx: CommandContext): Promise<number> {
+export async function exportCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
   let v: Record<string, string | boolean | undefined>
   try {
     v = parseArgs({
       args: [...argv],
-      options: { out: { type: 'string' }, 'include-unresolved': { type: 'boolean' }, limit: { type: 'string' }, 'min-rows': { type: 'string' }, help: { type: 'boolean' } },
+      options: {
+        out: { type: 'string' },
+        'include-unresolved': { type: 'boolean' },
+        limit: { type: 'string' },
+        'min-rows': { type: 'string' },
+        help: { type: 'boolean' },
+      },
       strict: true,
       allowPositionals: false,
     }).values
   } catch (err) {
     throw new EvalUsageError(`${(err as Error).message}\n${EXPORT_USAGE}`, { cause: err })
   }
-  if (v.help === true) { ctx.out(EXPORT_USAGE); return 0 }
+  if (v.help === true) {
+    ctx.out(EXPORT_USAGE)
+    return 0
+  }
   if (typeof v.out !== 'string' || v.out === '') throw new EvalUsageError(`--out is required\n${EXPORT_USAGE}`)
   const int = (k: string): number | null => {
     const s = v[k]
@@ -36,7 +45,9 @@ export async function exportCommand (argv: readonly string[], ctx: CommandContex
   const db = createPool({ connectionString: url, max: 2, applicationName: 'llm-eval-export' })
   try {
     const r = await exportDataset(db, v.out, { includeUnresolved: v['include-unresolved'] === true, limit: int('limit'), minRows: int('min-rows') ?? 1 })
-    ctx.out(`${r.path}: ${r.rows} rows from ${redactUrl(url)} (sha256 ${r.sha256})${r.skipped ? `, ${r.skipped} rows failing the LlmInputs contract left out` : ''}`)
+    ctx.out(
+      `${r.path}: ${r.rows} rows from ${redactUrl(url)} (sha256 ${r.sha256})${r.skipped ? `, ${r.skipped} rows failing the LlmInputs contract left out` : ''}`,
+    )
     return 0
   } finally {
     await db.end().catch(() => {})

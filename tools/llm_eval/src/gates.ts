@@ -41,20 +41,23 @@ export interface GateFailure {
   line: string
 }
 
-const show = (v: number | null, unit: GateDef['unit']): string =>
-  v === null ? 'n/a' : unit === 'ms' ? `${Math.round(v)} ms` : v.toFixed(4)
+const show = (v: number | null, unit: GateDef['unit']): string => (v === null ? 'n/a' : unit === 'ms' ? `${Math.round(v)} ms` : v.toFixed(4))
 
-export interface GateResult extends GateFailure { pass: boolean }
+export interface GateResult extends GateFailure {
+  pass: boolean
+}
 
 /** Every threshold given × every version (or version pair): one result each, passed or not. */
-export function evaluateGates (summary: EvalSummary, thresholds: GateThresholds): GateResult[] {
+export function evaluateGates(summary: EvalSummary, thresholds: GateThresholds): GateResult[] {
   const results: GateResult[] = []
   for (const g of GATES) {
     const threshold = thresholds[g.flag]
     if (threshold === undefined) continue
     const subjects: Array<[string, number | null]> = g.ofComparisons
       ? summary.comparisons.map((c) => [`${c.a} vs ${c.b}`, c.agreement.rate])
-      : Object.entries(summary.versions).filter(([, v]) => g.appliesTo?.(v) ?? true).map(([label, v]) => [label, g.of?.(v) ?? null])
+      : Object.entries(summary.versions)
+          .filter(([, v]) => g.appliesTo?.(v) ?? true)
+          .map(([label, v]) => [label, g.of?.(v) ?? null])
     for (const [subject, value] of subjects) {
       const pass = value !== null && (g.kind === 'min' ? value >= threshold : value <= threshold)
       const what = pass
@@ -63,7 +66,12 @@ export function evaluateGates (summary: EvalSummary, thresholds: GateThresholds)
           ? 'has no value (no calls), threshold'
           : `= ${show(value, g.unit)}, ${g.kind === 'min' ? 'below the minimum' : 'above the maximum'}`
       results.push({
-        flag: g.flag, metric: g.metric, subject, value, threshold, pass,
+        flag: g.flag,
+        metric: g.metric,
+        subject,
+        value,
+        threshold,
+        pass,
         line: `gate ${pass ? 'passed' : 'failed'}: ${g.metric} of ${subject} ${what} ${show(threshold, g.unit)} (--${g.flag})`,
       })
     }
@@ -72,6 +80,8 @@ export function evaluateGates (summary: EvalSummary, thresholds: GateThresholds)
 }
 
 /** Thresholds from the command line → one failure per metric and version that misses its threshold. */
-export function checkGates (summary: EvalSummary, thresholds: GateThresholds): GateFailure[] {
-  return evaluateGates(summary, thresholds).filter((r) => !r.pass).map(({ pass: _pass, ...f }) => f)
+export function checkGates(summary: EvalSummary, thresholds: GateThresholds): GateFailure[] {
+  return evaluateGates(summary, thresholds)
+    .filter((r) => !r.pass)
+    .map(({ pass: _pass, ...f }) => f)
 }

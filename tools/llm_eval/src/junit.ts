@@ -14,7 +14,7 @@ export interface JunitRun {
   timestamp: string
   gates: readonly GateResult[]
   /** Set when the run could not be made (exit 3): one errored test case says why. */
-  error?: { name: string, message: string }
+  error?: { name: string; message: string }
 }
 
 const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', format: true, suppressEmptyNode: true, suppressBooleanAttributes: false })
@@ -25,7 +25,7 @@ const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '
  * could not be made is one `testcase` with an `error`. A simulated run says so in the suite's name
  * and in a `simulated` property.
  */
-export function junitXml (r: JunitRun): string {
+export function junitXml(r: JunitRun): string {
   const cases: Array<Record<string, unknown>> = r.gates.map((g) => ({
     '@_classname': `llm-eval.${g.subject}`,
     '@_name': `${g.metric} (--${g.flag} ${g.threshold})`,
@@ -33,7 +33,12 @@ export function junitXml (r: JunitRun): string {
     ...(g.pass ? {} : { failure: { '@_message': g.line, '@_type': 'gate', '#text': g.line } }),
   }))
   if (r.error !== undefined) {
-    cases.push({ '@_classname': 'llm-eval', '@_name': r.error.name, '@_time': '0', error: { '@_message': r.error.message, '@_type': r.error.name === 'endpoint reachable' ? 'unreachable' : 'error', '#text': r.error.message } })
+    cases.push({
+      '@_classname': 'llm-eval',
+      '@_name': r.error.name,
+      '@_time': '0',
+      error: { '@_message': r.error.message, '@_type': r.error.name === 'endpoint reachable' ? 'unreachable' : 'error', '#text': r.error.message },
+    })
   }
   const failures = r.gates.filter((g) => !g.pass).length
   const errors = r.error === undefined ? 0 : 1
@@ -62,7 +67,7 @@ export function junitXml (r: JunitRun): string {
   return builder.build(doc) as string
 }
 
-export async function writeJunit (file: string, r: JunitRun): Promise<void> {
+export async function writeJunit(file: string, r: JunitRun): Promise<void> {
   await mkdir(dirname(file), { recursive: true })
   await writeFile(file, junitXml(r))
 }

@@ -10,9 +10,15 @@ import { STRATA_DEFINITION, stratifiedSample, type Stratum } from './sample'
 export const BUNDLED_DATASET = fileURLToPath(new URL('../datasets/sp500-signals.jsonl', import.meta.url))
 
 /** Which of the source's items a run replays: all, the first N (--limit), or a stratified sample. */
-export type Selection = { kind: 'all' } | { kind: 'limit', n: number } | { kind: 'sample', size: number, seed: number }
+export type Selection = { kind: 'all' } | { kind: 'limit'; n: number } | { kind: 'sample'; size: number; seed: number }
 
-export interface SampleInfo { size: number, seed: number, population: number, definition: string, strata: Stratum[] }
+export interface SampleInfo {
+  size: number
+  seed: number
+  population: number
+  definition: string
+  strata: Stratum[]
+}
 
 export interface EvalSource {
   kind: 'jsonl' | 'forecasts'
@@ -33,19 +39,19 @@ export interface EvalSource {
  */
 const NO_DATABASE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ECONNRESET', '3D000', '42P01'])
 
-function isNoDatabase (err: unknown): boolean {
-  const cause = (err as { cause?: { code?: unknown, message?: unknown } }).cause
+function isNoDatabase(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: unknown; message?: unknown } }).cause
   if (typeof cause?.code === 'string' && NO_DATABASE_CODES.has(cause.code)) return true
   return /timeout exceeded when trying to connect|Connection terminated/i.test(String(cause?.message ?? ''))
 }
 
-function select (items: EvalItem[], selection: Selection): { items: EvalItem[], sample: SampleInfo | null } {
+function select(items: EvalItem[], selection: Selection): { items: EvalItem[]; sample: SampleInfo | null } {
   if (selection.kind !== 'sample') return { items, sample: null }
   const s = stratifiedSample(items, selection)
   return { items: s.items, sample: { size: selection.size, seed: selection.seed, population: items.length, definition: STRATA_DEFINITION, strata: s.strata } }
 }
 
-async function fromFile (path: string, selection: Selection, fallback: string | null): Promise<EvalSource> {
+async function fromFile(path: string, selection: Selection, fallback: string | null): Promise<EvalSource> {
   const d = await readDataset(path, { limit: selection.kind === 'limit' ? selection.n : null })
   return { kind: 'jsonl', location: path, fileSha256: d.fileSha256, skipped: 0, fallback, ...select(d.items, selection) }
 }
@@ -55,7 +61,7 @@ async function fromFile (path: string, selection: Selection, fallback: string | 
  * be reached, does not hold the schema or has no forecast with LLM inputs, the bundled dataset
  * (`fallback` says why). Then --limit or the stratified sample.
  */
-export async function loadSource (o: { dataset: string | null, selection: Selection, db: Db | null, dbUrl: string }): Promise<EvalSource> {
+export async function loadSource(o: { dataset: string | null; selection: Selection; db: Db | null; dbUrl: string }): Promise<EvalSource> {
   if (o.dataset !== null) return fromFile(o.dataset, o.selection, null)
   if (o.db === null) return fromFile(BUNDLED_DATASET, o.selection, 'no database given')
   let f
@@ -66,7 +72,11 @@ export async function loadSource (o: { dataset: string | null, selection: Select
     return fromFile(BUNDLED_DATASET, o.selection, (err as Error).message)
   }
   if (f.items.length === 0) {
-    return fromFile(BUNDLED_DATASET, o.selection, `no forecasts with features.llm.inputs in ${redactUrl(o.dbUrl)}${f.skipped ? ` (${f.skipped} rows fail the LlmInputs contract)` : ''}`)
+    return fromFile(
+      BUNDLED_DATASET,
+      o.selection,
+      `no forecasts with features.llm.inputs in ${redactUrl(o.dbUrl)}${f.skipped ? ` (${f.skipped} rows fail the LlmInputs contract)` : ''}`,
+    )
   }
   return { kind: 'forecasts', location: redactUrl(o.dbUrl), fileSha256: null, skipped: f.skipped, fallback: null, ...select(f.items, o.selection) }
 }

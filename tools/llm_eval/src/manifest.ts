@@ -27,14 +27,14 @@ export interface EvalManifest {
     /** The run folder whose failed calls were repeated (--rerun-failed); else null. */
     rerun_of: string | null
   }
-  prompts: Array<{ prompt: string, version: string, hash: string, locked_hash: string | null }>
+  prompts: Array<{ prompt: string; version: string; hash: string; locked_hash: string | null }>
   /** What GET /v1/models reported (the model the client sends, when several are served). */
   model: ModelCard & { base_url: string }
   /**
    * Whether the endpoint is a simulator (lexi-sim): then the answers say nothing about a model.
    * `label` is "SIMULATED — not a model evaluation" or null; `evidence` says how it was recognised.
    */
-  simulated: { simulated: boolean, label: string | null, evidence: string[] }
+  simulated: { simulated: boolean; label: string | null; evidence: string[] }
   /** Every option of the run (no secrets). */
   options: Record<string, unknown>
   node: string
@@ -46,7 +46,7 @@ const git = (args: string[], cwd: string): Promise<string | null> =>
   })
 
 /** HEAD's revision and whether the tree has uncommitted changes; "unknown"/null outside a repository. */
-export async function gitRevision (cwd: string): Promise<{ revision: string, dirty: boolean | null }> {
+export async function gitRevision(cwd: string): Promise<{ revision: string; dirty: boolean | null }> {
   const revision = await git(['rev-parse', 'HEAD'], cwd)
   if (revision === null || revision === '') return { revision: 'unknown', dirty: null }
   const status = await git(['status', '--porcelain', '--untracked-files=no'], cwd)
@@ -54,7 +54,7 @@ export async function gitRevision (cwd: string): Promise<{ revision: string, dir
 }
 
 /** A URL as it may be written down: the password replaced by ***. */
-export function redactUrl (url: string): string {
+export function redactUrl(url: string): string {
   if (!URL.canParse(url)) return url
   const u = new URL(url)
   if (u.password) u.password = '***'

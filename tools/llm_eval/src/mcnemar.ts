@@ -12,7 +12,7 @@ export interface McNemarResult {
  * Exact McNemar test on paired pass/fail outcomes: only the discordant pairs count. Computed in log
  * space (log-sum-exp), so it stays exact for thousands of discordant pairs.
  */
-export function mcnemarExact (aOnly: number, bOnly: number): McNemarResult {
+export function mcnemarExact(aOnly: number, bOnly: number): McNemarResult {
   const n = aOnly + bOnly
   const k = Math.min(aOnly, bOnly)
   if (n === 0) return { a_only: aOnly, b_only: bOnly, p_value: 1, method: 'exact-binomial' }

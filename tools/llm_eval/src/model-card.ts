@@ -9,7 +9,7 @@ export interface ModelCard {
 }
 
 const causeOf = (err: unknown): string => {
-  const e = err as { name?: string, message?: string, cause?: { code?: string, message?: string } }
+  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } }
   if (e?.name === 'TimeoutError') return 'timeout'
   return e?.cause?.message ?? e?.cause?.code ?? e?.message ?? String(err)
 }
@@ -18,7 +18,7 @@ const causeOf = (err: unknown): string => {
  * GET {baseUrl}/models with a short deadline: the run's preflight and the manifest's model. Throws
  * EvalUnreachableError with the cause (`connect ECONNREFUSED 127.0.0.1:8008`, `timeout`, `HTTP 401`).
  */
-export async function fetchModelCards (baseUrl: string, o: { apiKey?: string | undefined, timeoutMs: number }): Promise<ModelCard[]> {
+export async function fetchModelCards(baseUrl: string, o: { apiKey?: string | undefined; timeoutMs: number }): Promise<ModelCard[]> {
   const url = `${baseUrl.replace(/\/+$/, '')}/models`
   let res: Response
   try {
@@ -33,7 +33,7 @@ export async function fetchModelCards (baseUrl: string, o: { apiKey?: string | u
     await res.body?.cancel()
     throw new EvalUnreachableError(`${baseUrl} unreachable (GET /models answered HTTP ${res.status})`)
   }
-  const body = await res.json().catch(() => null) as { data?: unknown } | null
+  const body = (await res.json().catch(() => null)) as { data?: unknown } | null
   if (!Array.isArray(body?.data)) throw new EvalUnreachableError(`${baseUrl}: GET /models did not return a model list`)
   return body.data.map((m: Record<string, unknown>) => ({
     id: String(m.id),

@@ -33,7 +33,7 @@ export const RATIONALE_OUTCOME_DEFINITION =
  * Hit rate and mean realized return per decision group, or null when no record of the version has
  * a realized return. Records without a valid answer are left out (they have no decision).
  */
-export function outcomesOf (prompt: string, records: readonly EvalRecord[]): Outcomes | null {
+export function outcomesOf(prompt: string, records: readonly EvalRecord[]): Outcomes | null {
   const decided = records.filter((r) => r.realized_return !== null && r.decision !== null)
   if (decided.length === 0) return null
   if (prompt === 'policy') {

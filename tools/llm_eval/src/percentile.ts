@@ -3,22 +3,31 @@
  * p % of the values at or below it (sorted[ceil(p/100 · n) − 1]). Always an observed value; null
  * for no values. The one percentile of the repository (the eval report and the benches).
  */
-export function percentile (values: readonly number[], p: number): number | null {
-  return ofSorted([...values].sort((a, b) => a - b), p)
+export function percentile(values: readonly number[], p: number): number | null {
+  return ofSorted(
+    [...values].sort((a, b) => a - b),
+    p,
+  )
 }
 
 /** The median (nearest rank, so an observed value); null for no values. */
 export const median = (values: readonly number[]): number | null => percentile(values, 50)
 
-function ofSorted (sorted: readonly number[], p: number): number | null {
+function ofSorted(sorted: readonly number[], p: number): number | null {
   if (sorted.length === 0) return null
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length))
   return sorted[Math.min(rank, sorted.length) - 1] as number
 }
 
-export interface LatencyStats { p50: number | null, p95: number | null, p99: number | null, mean: number | null, max: number | null }
+export interface LatencyStats {
+  p50: number | null
+  p95: number | null
+  p99: number | null
+  mean: number | null
+  max: number | null
+}
 
-export function latencyStats (values: readonly number[]): LatencyStats {
+export function latencyStats(values: readonly number[]): LatencyStats {
   const sorted = [...values].sort((a, b) => a - b)
   const sum = sorted.reduce((s, v) => s + v, 0)
   return {
@@ -26,17 +35,20 @@ export function latencyStats (values: readonly number[]): LatencyStats {
     p95: ofSorted(sorted, 95),
     p99: ofSorted(sorted, 99),
     mean: sorted.length === 0 ? null : sum / sorted.length,
-    max: sorted.length === 0 ? null : sorted[sorted.length - 1] as number,
+    max: sorted.length === 0 ? null : (sorted[sorted.length - 1] as number),
   }
 }
 
-export interface Histogram { edges_ms: number[], counts: Record<string, number[]> }
+export interface Histogram {
+  edges_ms: number[]
+  counts: Record<string, number[]>
+}
 
 /**
  * Shared linear bins over every series (so versions compare bar by bar): `bins` bins from the
  * smallest to the largest value; the last bin includes its upper edge.
  */
-export function histogram (series: Record<string, readonly number[]>, bins = 20): Histogram {
+export function histogram(series: Record<string, readonly number[]>, bins = 20): Histogram {
   const all = Object.values(series).flat()
   const lo = all.length === 0 ? 0 : Math.min(...all)
   const hi = all.length === 0 ? 1 : Math.max(...all)

@@ -8,7 +8,7 @@ export interface Progress {
 export interface ProgressOptions {
   total: number
   /** Where progress goes (stderr, so stdout stays for results). */
-  stream: NodeJS.WriteStream | { write: (s: string) => unknown, isTTY?: boolean }
+  stream: NodeJS.WriteStream | { write: (s: string) => unknown; isTTY?: boolean }
   /** Plain mode: one line at every this fraction of the total. @default 0.1 */
   every?: number
   now?: () => number
@@ -18,7 +18,7 @@ export interface ProgressOptions {
  * A cli-progress bar on a TTY (calls, rate, ETA, errors), plain lines otherwise
  * (`progress 400/2000 (20%) 85.1 calls/s errors 0`), so CI logs stay readable.
  */
-export function createProgress (o: ProgressOptions): Progress {
+export function createProgress(o: ProgressOptions): Progress {
   const now = o.now ?? (() => performance.now())
   const t0 = now()
   const rate = (done: number): string => {
@@ -26,17 +26,24 @@ export function createProgress (o: ProgressOptions): Progress {
     return s > 0 ? (done / s).toFixed(1) : '0.0'
   }
   if (o.stream.isTTY === true) {
-    const bar = new cliProgress.SingleBar({
-      stream: o.stream as NodeJS.WriteStream,
-      format: 'eval [{bar}] {value}/{total} {percentage}% | {rate} calls/s | ETA {eta_formatted} | errors {errors}',
-      hideCursor: true,
-      etaBuffer: 200,
-      fps: 5,
-    }, cliProgress.Presets.shades_classic)
+    const bar = new cliProgress.SingleBar(
+      {
+        stream: o.stream as NodeJS.WriteStream,
+        format: 'eval [{bar}] {value}/{total} {percentage}% | {rate} calls/s | ETA {eta_formatted} | errors {errors}',
+        hideCursor: true,
+        etaBuffer: 200,
+        fps: 5,
+      },
+      cliProgress.Presets.shades_classic,
+    )
     bar.start(o.total, 0, { rate: '0.0', errors: 0 })
     return {
-      tick: (done, info) => { bar.update(done, { rate: rate(done), errors: info.errors }) },
-      stop: () => { bar.stop() },
+      tick: (done, info) => {
+        bar.update(done, { rate: rate(done), errors: info.errors })
+      },
+      stop: () => {
+        bar.stop()
+      },
     }
   }
   const step = Math.max(1, Math.floor(o.total * (o.every ?? 0.1)))

@@ -16,7 +16,7 @@ export interface Dataset {
  * Reads a JSONL dataset: one LlmInputs object per line plus `id` and optional `realized_return`.
  * Blank lines are skipped; a bad line or a duplicate id fails naming the file and line number.
  */
-export async function readDataset (path: string, opts: { limit?: number | null } = {}): Promise<Dataset> {
+export async function readDataset(path: string, opts: { limit?: number | null } = {}): Promise<Dataset> {
   let bytes: Buffer
   try {
     bytes = await readFile(path)

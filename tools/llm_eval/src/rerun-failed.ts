@@ -6,7 +6,7 @@ import { readRunFolder } from './run-folder'
 
 export interface RerunPlan {
   /** The failed or errored calls of the earlier run, to be made again. */
-  jobs: Array<{ item: EvalItem, target: EvalTarget }>
+  jobs: Array<{ item: EvalItem; target: EvalTarget }>
   items: EvalItem[]
   targets: EvalTarget[]
   /** Calls the earlier run made, and how many of them failed. */
@@ -19,7 +19,7 @@ export interface RerunPlan {
  * The calls of the run in `dir` that gave no usable answer (not schema-valid, or an error code),
  * rebuilt from its records (items from their `inputs`, versions from the current registry).
  */
-export async function planRerun (dir: string, registry: PromptRegistry): Promise<RerunPlan> {
+export async function planRerun(dir: string, registry: PromptRegistry): Promise<RerunPlan> {
   const run = await readRunFolder(dir)
   const failed = run.records.filter(isFailed)
   const arms = [...new Set(failed.map((r) => r.arm))]
@@ -28,7 +28,8 @@ export async function planRerun (dir: string, registry: PromptRegistry): Promise
   const notes: string[] = []
   for (const t of targets) {
     const before = failed.find((r) => r.arm === t.label)?.hash
-    if (before !== undefined && before !== t.hash) notes.push(`note: ${t.label} changed since ${dir} (hash ${before.slice(0, 12)} then, ${t.hash.slice(0, 12)} now): the rerun uses the current text`)
+    if (before !== undefined && before !== t.hash)
+      notes.push(`note: ${t.label} changed since ${dir} (hash ${before.slice(0, 12)} then, ${t.hash.slice(0, 12)} now): the rerun uses the current text`)
   }
   const items = new Map<string, EvalItem>()
   const jobs = failed.map((r) => {

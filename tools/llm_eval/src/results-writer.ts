@@ -18,14 +18,16 @@ export interface ResultsWriter {
 }
 
 /** A run id that sorts by time: `20250131-142501-3fa9`. */
-export function newRunId (date = new Date(), random = Math.random): string {
+export function newRunId(date = new Date(), random = Math.random): string {
   const iso = date.toISOString()
-  const suffix = Math.floor(random() * 0x10000).toString(16).padStart(4, '0')
+  const suffix = Math.floor(random() * 0x10000)
+    .toString(16)
+    .padStart(4, '0')
   return `${iso.slice(0, 10).replace(/-/g, '')}-${iso.slice(11, 19).replace(/:/g, '')}-${suffix}`
 }
 
 /** results/<run-id>/; refuses a directory that already holds a run. */
-export async function createResultsWriter (outDir: string, runId: string): Promise<ResultsWriter> {
+export async function createResultsWriter(outDir: string, runId: string): Promise<ResultsWriter> {
   const dir = join(outDir, runId)
   await mkdir(outDir, { recursive: true })
   try {
@@ -34,9 +36,14 @@ export async function createResultsWriter (outDir: string, runId: string): Promi
     throw new EvalError(`results directory ${dir} cannot be created (${(err as Error).message}); pick another --run-id`, { cause: err })
   }
   const records = createWriteStream(join(dir, 'records.jsonl'), { flags: 'wx' })
-  await new Promise<void>((resolve, reject) => { records.once('open', () => resolve()); records.once('error', reject) })
+  await new Promise<void>((resolve, reject) => {
+    records.once('open', () => resolve())
+    records.once('error', reject)
+  })
   let failed: Error | null = null
-  records.on('error', (err) => { failed = err })
+  records.on('error', (err) => {
+    failed = err
+  })
   return {
     dir,
     // Lines are small and bounded by the run's size: the stream buffers them, no back-pressure wait.
@@ -45,7 +52,9 @@ export async function createResultsWriter (outDir: string, runId: string): Promi
       records.write(`${JSON.stringify(r)}\n`)
     },
     finish: async (summary, manifest, list) => {
-      await new Promise<void>((resolve, reject) => { records.end((err?: Error | null) => (err ? reject(err) : resolve())) })
+      await new Promise<void>((resolve, reject) => {
+        records.end((err?: Error | null) => (err ? reject(err) : resolve()))
+      })
       await writeFile(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`)
       await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`)
       await writeFile(join(dir, 'report.html'), renderReport(summary, manifest, list))

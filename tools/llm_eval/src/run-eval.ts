@@ -9,7 +9,7 @@ export interface RunEvalDeps {
   items: readonly EvalItem[]
   targets: readonly EvalTarget[]
   /** Only these calls instead of every item through every target (--rerun-failed). */
-  jobs?: ReadonlyArray<{ item: EvalItem, target: EvalTarget }>
+  jobs?: ReadonlyArray<{ item: EvalItem; target: EvalTarget }>
   /** Calls in flight at once; set it to the client's concurrency to keep every slot busy. */
   concurrency: number
   /** Allow llm_cache reads and writes (deterministic prompts only). @default false */
@@ -39,7 +39,7 @@ export interface RunEvalResult {
  * client's slots stay full. The client never throws for upstream failures; a render or client bug
  * still ends up as a record with its error code instead of stopping the run.
  */
-export async function runEval (deps: RunEvalDeps): Promise<RunEvalResult> {
+export async function runEval(deps: RunEvalDeps): Promise<RunEvalResult> {
   const now = deps.now ?? (() => performance.now())
   const t0 = now()
   const total = deps.jobs?.length ?? deps.items.length * deps.targets.length
@@ -52,19 +52,32 @@ export async function runEval (deps: RunEvalDeps): Promise<RunEvalResult> {
     let result: StructuredOutcome
     try {
       const rendered = deps.registry.render(target.prompt, { ...item.inputs }, { version: target.version })
-      const call = async (seed?: number): Promise<StructuredOutcome> => await deps.client.structured(seed === undefined ? rendered : { ...rendered, sampling: { ...rendered.sampling, seed } }, target.schema, {
-        cache: deps.useCache ?? false,
-        priorityClass: 'batch',
-        ...(deps.timeoutMs !== undefined ? { timeoutMs: deps.timeoutMs } : {}),
-      })
-      const k = target.prompt === 'policy' ? deps.policySamples ?? 1 : 1
+      const call = async (seed?: number): Promise<StructuredOutcome> =>
+        await deps.client.structured(seed === undefined ? rendered : { ...rendered, sampling: { ...rendered.sampling, seed } }, target.schema, {
+          cache: deps.useCache ?? false,
+          priorityClass: 'batch',
+          ...(deps.timeoutMs !== undefined ? { timeoutMs: deps.timeoutMs } : {}),
+        })
+      const k = target.prompt === 'policy' ? (deps.policySamples ?? 1) : 1
       result = k === 1 ? await call() : await samplePolicy(k, undefined, call as Parameters<typeof samplePolicy>[2])
     } catch (err) {
-      const e = err as { code?: unknown, message?: unknown }
+      const e = err as { code?: unknown; message?: unknown }
       result = {
-        prompt: target.prompt, version: target.version, hash: target.hash, arm: null, bucket: null,
-        ok: false, valid_json: false, repaired: false, cached: false, parsed: null, raw: '', finish_reason: null,
-        latency_ms: now() - t0 - started, usage: { prompt_tokens: 0, completion_tokens: 0 }, request_id: null,
+        prompt: target.prompt,
+        version: target.version,
+        hash: target.hash,
+        arm: null,
+        bucket: null,
+        ok: false,
+        valid_json: false,
+        repaired: false,
+        cached: false,
+        parsed: null,
+        raw: '',
+        finish_reason: null,
+        latency_ms: now() - t0 - started,
+        usage: { prompt_tokens: 0, completion_tokens: 0 },
+        request_id: null,
         error: { code: typeof e?.code === 'string' ? e.code : 'EVAL_ERR_CALL', message: String(e?.message ?? err) },
       }
     }
@@ -75,8 +88,8 @@ export async function runEval (deps: RunEvalDeps): Promise<RunEvalResult> {
     while (next < total && deps.signal?.aborted !== true) {
       const i = next++
       const job = deps.jobs?.[i]
-      const item = job?.item ?? deps.items[Math.floor(i / deps.targets.length)] as EvalItem
-      const target = job?.target ?? deps.targets[i % deps.targets.length] as EvalTarget
+      const item = job?.item ?? (deps.items[Math.floor(i / deps.targets.length)] as EvalItem)
+      const target = job?.target ?? (deps.targets[i % deps.targets.length] as EvalTarget)
       const record = await one(item, target)
       records.push(record)
       done++

@@ -18,13 +18,15 @@ export interface RunFolder {
  * `dir/manifest.json`. A folder without records, or records from before the first and final answer
  * and the inputs were kept, fails with a usage error that names the file and line.
  */
-export async function readRunFolder (dir: string): Promise<RunFolder> {
+export async function readRunFolder(dir: string): Promise<RunFolder> {
   const file = join(dir, 'records.jsonl')
   let text: string
   try {
     text = await readFile(file, 'utf8')
   } catch (err) {
-    throw new EvalUsageError(`${dir} is not a run folder (cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err })
+    throw new EvalUsageError(`${dir} is not a run folder (cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, {
+      cause: err,
+    })
   }
   const records: EvalRecord[] = []
   const lines = text.split('\n')
@@ -32,11 +34,17 @@ export async function readRunFolder (dir: string): Promise<RunFolder> {
     const line = lines[i]?.trim() ?? ''
     if (line === '') continue
     let json: unknown
-    try { json = JSON.parse(line) } catch { throw new EvalUsageError(`${file} line ${i + 1}: not JSON`) }
+    try {
+      json = JSON.parse(line)
+    } catch {
+      throw new EvalUsageError(`${file} line ${i + 1}: not JSON`)
+    }
     const r = EvalRecordSchema.safeParse(json)
     if (!r.success) {
       const old = typeof json === 'object' && json !== null && !('inputs' in json)
-      throw new EvalUsageError(`${file} line ${i + 1}: ${old ? 'written by an older version of the eval (no inputs and answers in the records); run it again' : z.prettifyError(r.error).replace(/\n/g, ' ')}`)
+      throw new EvalUsageError(
+        `${file} line ${i + 1}: ${old ? 'written by an older version of the eval (no inputs and answers in the records); run it again' : z.prettifyError(r.error).replace(/\n/g, ' ')}`,
+      )
     }
     records.push(r.data)
   }

@@ -10,9 +10,13 @@ const P_UP_EDGES = [0.45, 0.5, 0.55] as const
 
 export const STRATA_DEFINITION =
   'symbol × proposed order (buy / sell / none) × p_up bucket (< 0.45, 0.45–0.50, 0.50–0.55, ≥ 0.55) × ' +
-  'volatility regime (vol_20 below, or at or above, the median of that symbol\'s items)'
+  "volatility regime (vol_20 below, or at or above, the median of that symbol's items)"
 
-export interface Stratum { key: string, population: number, sampled: number }
+export interface Stratum {
+  key: string
+  population: number
+  sampled: number
+}
 
 export interface Sample {
   items: EvalItem[]
@@ -30,11 +34,11 @@ const pUpBucket = (p: number): string => {
 const median = (values: number[]): number => {
   const s = [...values].sort((a, b) => a - b)
   const mid = Math.floor(s.length / 2)
-  return s.length % 2 === 1 ? s[mid] as number : ((s[mid - 1] as number) + (s[mid] as number)) / 2
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2
 }
 
 /** The stratum of every item (same order as `items`). */
-export function strataOf (items: readonly EvalItem[]): string[] {
+export function strataOf(items: readonly EvalItem[]): string[] {
   const vols = new Map<string, number[]>()
   for (const i of items) {
     const list = vols.get(i.inputs.symbol) ?? []
@@ -42,16 +46,18 @@ export function strataOf (items: readonly EvalItem[]): string[] {
     vols.set(i.inputs.symbol, list)
   }
   const medians = new Map([...vols].map(([sym, v]) => [sym, median(v)]))
-  return items.map((i) => [
-    i.inputs.symbol,
-    i.inputs.order?.side ?? 'no order',
-    pUpBucket(i.inputs.forecast.p_up),
-    i.inputs.signals.vol_20 < (medians.get(i.inputs.symbol) as number) ? 'vol low' : 'vol high',
-  ].join(' | '))
+  return items.map((i) =>
+    [
+      i.inputs.symbol,
+      i.inputs.order?.side ?? 'no order',
+      pUpBucket(i.inputs.forecast.p_up),
+      i.inputs.signals.vol_20 < (medians.get(i.inputs.symbol) as number) ? 'vol low' : 'vol high',
+    ].join(' | '),
+  )
 }
 
 /** Largest-remainder split of `total` in proportion to `weights` (ties to the earlier index). */
-function apportion (total: number, weights: readonly number[]): number[] {
+function apportion(total: number, weights: readonly number[]): number[] {
   const sum = weights.reduce((s, w) => s + w, 0)
   if (sum === 0) return weights.map(() => 0)
   const exact = weights.map((w) => (total * w) / sum)
@@ -72,7 +78,7 @@ function apportion (total: number, weights: readonly number[]): number[] {
  * items with the smallest sha256(`seed:id`) are drawn. The same items and seed give the same sample
  * whatever their order; the sample keeps the items' order. `size` ≥ the population: every item.
  */
-export function stratifiedSample (items: readonly EvalItem[], o: { size: number, seed: number }): Sample {
+export function stratifiedSample(items: readonly EvalItem[], o: { size: number; seed: number }): Sample {
   const keys = strataOf(items)
   const groups = new Map<string, EvalItem[]>()
   items.forEach((item, i) => {
@@ -87,10 +93,19 @@ export function stratifiedSample (items: readonly EvalItem[], o: { size: number,
   if (o.size >= items.length) {
     quota = sizes
   } else if (o.size >= names.length) {
-    quota = apportion(o.size - names.length, sizes.map((n) => n - 1)).map((extra) => extra + 1)
+    quota = apportion(
+      o.size - names.length,
+      sizes.map((n) => n - 1),
+    ).map((extra) => extra + 1)
   } else {
     // Fewer draws than strata: one item from each of the largest strata.
-    const largest = new Set(names.map((k, i) => [k, sizes[i] as number] as const).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, o.size).map(([k]) => k))
+    const largest = new Set(
+      names
+        .map((k, i) => [k, sizes[i] as number] as const)
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+        .slice(0, o.size)
+        .map(([k]) => k),
+    )
     quota = names.map((k) => (largest.has(k) ? 1 : 0))
   }
   const rank = (id: string): string => createHash('sha256').update(`${o.seed}:${id}`).digest('hex')

@@ -24,7 +24,7 @@ export interface EvalSummary {
 }
 
 /** summary.json: every figure is computed from the records (a recount gives the same numbers). */
-export function summarize (o: {
+export function summarize(o: {
   runId: string
   targets: readonly EvalTarget[]
   items: ReadonlyArray<{ realized_return: number | null }>

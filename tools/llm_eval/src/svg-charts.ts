@@ -4,7 +4,13 @@ import { colour, legend, legendWidth, line, num, pct, rect, svg, text } from './
 /** Width of a text at the charts' 11 px font, estimated (no font metrics in a static SVG). */
 const textWidth = (s: string): number => s.length * 6.2
 
-export interface MarkLabel { name: string, text: string, x: number, y: number, anchor: 'start' | 'end' }
+export interface MarkLabel {
+  name: string
+  text: string
+  x: number
+  y: number
+  anchor: 'start' | 'end'
+}
 
 /**
  * Places the labels of vertical marks (p50, p95: x ascending) above the plot so that none overlaps
@@ -12,9 +18,12 @@ export interface MarkLabel { name: string, text: string, x: number, y: number, a
  * (so they point away from each other), a label that would leave the chart flips side, and when two
  * labels still collide the later one moves up a row.
  */
-export function placeMarkLabels (marks: ReadonlyArray<{ name: string, text: string, x: number }>, o: { minX: number, maxX: number, rows: readonly number[], gap?: number }): MarkLabel[] {
+export function placeMarkLabels(
+  marks: ReadonlyArray<{ name: string; text: string; x: number }>,
+  o: { minX: number; maxX: number; rows: readonly number[]; gap?: number },
+): MarkLabel[] {
   const gap = o.gap ?? 4
-  const placed: Array<MarkLabel & { x0: number, x1: number }> = []
+  const placed: Array<MarkLabel & { x0: number; x1: number }> = []
   marks.forEach((m, i) => {
     const w = textWidth(m.text)
     let anchor: 'start' | 'end' = marks.length > 1 && i === 0 ? 'end' : 'start'
@@ -31,7 +40,7 @@ export function placeMarkLabels (marks: ReadonlyArray<{ name: string, text: stri
 }
 
 /** One latency histogram per version on shared bins, with p50 and p95 marked (labels above the plot). */
-export function latencyHistogramSvg (label: string, index: number, hist: Histogram, marks: { p50: number | null, p95: number | null }): string {
+export function latencyHistogramSvg(label: string, index: number, hist: Histogram, marks: { p50: number | null; p95: number | null }): string {
   const W = 560
   const H = 220
   const L = 44
@@ -54,10 +63,17 @@ export function latencyHistogramSvg (label: string, index: number, hist: Histogr
   })
   for (let k = 0; k <= 4; k++) {
     const ms = lo + (span * k) / 4
-    body += line(xOf(ms), H - B, xOf(ms), H - B + 4, '#444') + text(xOf(ms), H - B + 16, num(Math.round(ms)), { anchor: k === 4 ? 'end' : k === 0 ? 'start' : 'middle' })
+    body +=
+      line(xOf(ms), H - B, xOf(ms), H - B + 4, '#444') +
+      text(xOf(ms), H - B + 16, num(Math.round(ms)), { anchor: k === 4 ? 'end' : k === 0 ? 'start' : 'middle' })
   }
   body += text(L - 6, T + 4, String(max), { anchor: 'end' }) + text(L - 6, H - B, '0', { anchor: 'end' })
-  const shown = ([['p50', marks.p50], ['p95', marks.p95]] as const)
+  const shown = (
+    [
+      ['p50', marks.p50],
+      ['p95', marks.p95],
+    ] as const
+  )
     .filter((m): m is readonly ['p50' | 'p95', number] => m[1] !== null)
     .map(([name, v]) => ({ name, text: `${name} ${Math.round(v)} ms`, x: xOf(v) }))
   // Two rows between the title (y 16) and the plot (y T): row 0 just above the plot.
@@ -70,7 +86,7 @@ export function latencyHistogramSvg (label: string, index: number, hist: Histogr
 }
 
 /** Grouped bars in percent: one group per version, one bar per validity measure. */
-export function validityBarsSvg (groups: ReadonlyArray<{ label: string, values: ReadonlyArray<number | null> }>, series: readonly string[]): string {
+export function validityBarsSvg(groups: ReadonlyArray<{ label: string; values: ReadonlyArray<number | null> }>, series: readonly string[]): string {
   const L = 44
   const T = 58
   const B = 44
@@ -96,7 +112,7 @@ export function validityBarsSvg (groups: ReadonlyArray<{ label: string, values: 
 }
 
 /** One 100 % stacked horizontal bar per version: its decision mix, counts in the tooltips. */
-export function decisionMixSvg (prompt: string, rows: ReadonlyArray<{ label: string, mix: Readonly<Record<string, number>> }>): string {
+export function decisionMixSvg(prompt: string, rows: ReadonlyArray<{ label: string; mix: Readonly<Record<string, number>> }>): string {
   const keys = [...new Set(rows.flatMap((r) => Object.keys(r.mix)))]
   const L = 130
   const W = 620

@@ -4,7 +4,10 @@ import type { EvalTarget } from './eval-targets'
 import { outcomesOf, type Outcomes } from './outcomes'
 import { latencyStats, type LatencyStats } from './percentile'
 
-export interface Rate { count: number, rate: number | null }
+export interface Rate {
+  count: number
+  rate: number | null
+}
 
 export interface VersionStats {
   prompt: string
@@ -22,7 +25,7 @@ export interface VersionStats {
   latency_ms: LatencyStats
   /** Calls per second between this version's first start and last finish. */
   throughput_rps: number | null
-  tokens: { prompt: number, completion: number, total: number, mean_prompt: number | null, mean_completion: number | null }
+  tokens: { prompt: number; completion: number; total: number; mean_prompt: number | null; mean_completion: number | null }
   /** Count per decision; `none` = no valid answer. */
   decisions: Record<string, number>
   /** Count per error code (LLM_ERR_*); empty when every call succeeded. */
@@ -32,15 +35,15 @@ export interface VersionStats {
    * Rationale only (null for other prompts): schema-valid answers whose every cited number is in
    * their inputs, of the schema-valid answers (`of`); numbers cited and unmatched over them.
    */
-  grounded: (Rate & { of: number, cited: number, unmatched: number }) | null
+  grounded: (Rate & { of: number; cited: number; unmatched: number }) | null
   /**
    * Policy with LLM_POLICY_SAMPLES=k >= 2 (absent otherwise): mean agreement of the k samples with
    * the combined decision, the share of items whose samples all agreed, and the cost per item.
    */
-  policy_samples?: { k: number, agreement: number | null, unanimous: Rate, calls_per_item: number, tokens_per_item: number | null }
+  policy_samples?: { k: number; agreement: number | null; unanimous: Rate; calls_per_item: number; tokens_per_item: number | null }
 }
 
-function policySamplesOf (records: readonly EvalRecord[]): VersionStats['policy_samples'] {
+function policySamplesOf(records: readonly EvalRecord[]): VersionStats['policy_samples'] {
   const sampled = records.flatMap((r) => (r.samples == null ? [] : [r.samples]))
   if (sampled.length === 0) return undefined
   const k = Math.max(...sampled.map((s) => s.k))
@@ -56,7 +59,7 @@ function policySamplesOf (records: readonly EvalRecord[]): VersionStats['policy_
 
 const rate = (count: number, of: number): Rate => ({ count, rate: of === 0 ? null : count / of })
 
-function groundedOf (records: readonly EvalRecord[]): NonNullable<VersionStats['grounded']> {
+function groundedOf(records: readonly EvalRecord[]): NonNullable<VersionStats['grounded']> {
   const checked = records.flatMap((r) => (r.grounding == null ? [] : [r.grounding]))
   const grounded = checked.filter((g) => g.unmatched.length === 0).length
   return {
@@ -68,7 +71,7 @@ function groundedOf (records: readonly EvalRecord[]): NonNullable<VersionStats['
 }
 
 /** Every per-version figure of summary.json, from that version's records alone. */
-export function versionStats (target: EvalTarget, records: readonly EvalRecord[]): VersionStats {
+export function versionStats(target: EvalTarget, records: readonly EvalRecord[]): VersionStats {
   const n = records.length
   const count = (f: (r: EvalRecord) => boolean): number => records.reduce((s, r) => s + (f(r) ? 1 : 0), 0)
   const promptTokens = records.reduce((s, r) => s + r.tokens.prompt, 0)
@@ -92,10 +95,22 @@ export function versionStats (target: EvalTarget, records: readonly EvalRecord[]
     calls: n,
     ok: count((r) => r.ok),
     errors: count((r) => r.error_code !== null),
-    json_valid_first_try: rate(count((r) => r.json_valid_first_try), n),
-    json_valid_after_repair: rate(count((r) => r.json_valid_after_repair), n),
-    schema_valid_first_try: rate(count((r) => r.schema_valid_first_try), n),
-    schema_valid: rate(count((r) => r.schema_valid), n),
+    json_valid_first_try: rate(
+      count((r) => r.json_valid_first_try),
+      n,
+    ),
+    json_valid_after_repair: rate(
+      count((r) => r.json_valid_after_repair),
+      n,
+    ),
+    schema_valid_first_try: rate(
+      count((r) => r.schema_valid_first_try),
+      n,
+    ),
+    schema_valid: rate(
+      count((r) => r.schema_valid),
+      n,
+    ),
     repaired: count((r) => r.repaired),
     cached: count((r) => r.cached),
     latency_ms: latencyStats(records.map((r) => r.latency_ms)),

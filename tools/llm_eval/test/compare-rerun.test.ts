@@ -12,7 +12,7 @@ import { DATASET, PROMPTS_FILE, captureContext, readJsonl, tempDir } from './eva
 let sim: LexiSim
 let out: string
 
-const run = async (args: string[], env: Record<string, string> = {}): Promise<{ code: number, ctx: ReturnType<typeof captureContext> }> => {
+const run = async (args: string[], env: Record<string, string> = {}): Promise<{ code: number; ctx: ReturnType<typeof captureContext> }> => {
   const ctx = captureContext({ LLM_BASE_URL: `${sim.url}/v1`, LLM_TIMEOUT_MS: '20000', ...env })
   const code = await evalRunCommand(['--prompts-file', PROMPTS_FILE, '--out', out, ...args], ctx)
   return { code, ctx }
@@ -23,7 +23,9 @@ beforeAll(async () => {
   out = await tempDir()
 }, 30_000)
 
-afterAll(async () => { await sim?.close() })
+afterAll(async () => {
+  await sim?.close()
+})
 
 describe('compare', () => {
   test('pairs rationale@1.0.0 of run A with rationale@1.1.0 of run B and recounts validity and decisions on the shared items', async () => {
@@ -43,7 +45,10 @@ describe('compare', () => {
       const other = new Map(b.filter((r) => r.arm === armB).map((r) => [r.item_id, r]))
       return a.filter((r) => r.arm === armA && other.has(r.item_id)).map((r) => [r, other.get(r.item_id) as Record<string, unknown>] as const)
     }
-    expect(c.arms.map((x: { a: { arm: string }, b: { arm: string } }) => [x.a.arm, x.b.arm])).toEqual([['policy@1.0.0', 'policy@1.0.0'], ['rationale@1.0.0', 'rationale@1.1.0']])
+    expect(c.arms.map((x: { a: { arm: string }; b: { arm: string } }) => [x.a.arm, x.b.arm])).toEqual([
+      ['policy@1.0.0', 'policy@1.0.0'],
+      ['rationale@1.0.0', 'rationale@1.1.0'],
+    ])
     for (const x of c.arms) {
       const pairs = pairsOf(x.a.arm, x.b.arm)
       expect(x.pairs).toBe(30)
@@ -67,9 +72,12 @@ describe('compare', () => {
 
   test('a folder that is not a run is a usage error naming it', async () => {
     const empty = await tempDir()
-    await expect(compareCommand([empty, join(out, 'A')], captureContext({}))).rejects.toThrow(expect.objectContaining({
-      code: 'EVAL_ERR_USAGE', message: expect.stringContaining(`${empty} is not a run folder`),
-    }))
+    await expect(compareCommand([empty, join(out, 'A')], captureContext({}))).rejects.toThrow(
+      expect.objectContaining({
+        code: 'EVAL_ERR_USAGE',
+        message: expect.stringContaining(`${empty} is not a run folder`),
+      }),
+    )
     await expect(compareCommand([empty], captureContext({}))).rejects.toThrow('compare takes two run folders, got 1')
   })
 })
@@ -81,7 +89,10 @@ describe('--rerun-failed', () => {
     expect((await run(['--dataset', DATASET, '--limit', '30', '--prompt', 'rationale', '--prompt', 'policy', '--run-id', 'flaky'])).code).toBe(0)
     await sim.resetFaults()
     const first = await readJsonl(join(out, 'flaky', 'records.jsonl'))
-    const failed = first.filter((r) => !r.schema_valid || r.error_code !== null).map((r) => `${r.arm} ${r.item_id}`).sort()
+    const failed = first
+      .filter((r) => !r.schema_valid || r.error_code !== null)
+      .map((r) => `${r.arm} ${r.item_id}`)
+      .sort()
     expect(failed.length).toBeGreaterThan(0)
     expect(failed.length).toBeLessThan(first.length)
 
@@ -100,9 +111,12 @@ describe('--rerun-failed', () => {
   }, 90_000)
 
   test('takes items and versions from the run folder: --dataset, --prompt or --limit beside it is a usage error', async () => {
-    await expect(run(['--rerun-failed', join(out, 'flaky'), '--prompt', 'policy'])).rejects.toThrow(expect.objectContaining({
-      code: 'EVAL_ERR_USAGE', message: expect.stringContaining('--rerun-failed takes its items and prompt versions from the run folder; drop --prompt'),
-    }))
+    await expect(run(['--rerun-failed', join(out, 'flaky'), '--prompt', 'policy'])).rejects.toThrow(
+      expect.objectContaining({
+        code: 'EVAL_ERR_USAGE',
+        message: expect.stringContaining('--rerun-failed takes its items and prompt versions from the run folder; drop --prompt'),
+      }),
+    )
   })
 })
 
@@ -110,14 +124,24 @@ describe('an endpoint that answers the preflight but no call', () => {
   test('exits 3 when every call fails to reach it, after writing what happened', async () => {
     // /version and /v1/models answer like vLLM; every completion request has its connection cut.
     const server = http.createServer((req, res) => {
-      if (req.url === '/v1/models') { res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ object: 'list', data: [{ id: 'Lexi', object: 'model', root: 'Qwen', max_model_len: 4096 }] })); return }
-      if (req.url === '/version') { res.writeHead(200, { 'content-type': 'application/json' }).end('{"version":"0.10.1"}'); return }
+      if (req.url === '/v1/models') {
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ object: 'list', data: [{ id: 'Lexi', object: 'model', root: 'Qwen', max_model_len: 4096 }] }))
+        return
+      }
+      if (req.url === '/version') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"version":"0.10.1"}')
+        return
+      }
       req.socket.destroy()
     })
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
     try {
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`
-      const { code, ctx } = await run(['--dataset', DATASET, '--limit', '3', '--prompt', 'policy', '--run-id', 'cut', '--base-url', url], { LLM_MAX_RETRIES: '0' })
+      const { code, ctx } = await run(['--dataset', DATASET, '--limit', '3', '--prompt', 'policy', '--run-id', 'cut', '--base-url', url], {
+        LLM_MAX_RETRIES: '0',
+      })
       const records = await readJsonl(join(out, 'cut', 'records.jsonl'))
       expect(records.map((r) => r.error_code)).toEqual(['LLM_ERR_UNREACHABLE', 'LLM_ERR_UNREACHABLE', 'LLM_ERR_UNREACHABLE'])
       expect(code).toBe(3)

@@ -21,12 +21,17 @@ describe('the shipped dataset', () => {
 })
 
 describe('readDataset', () => {
-  const line = (over: Record<string, unknown> = {}): string => JSON.stringify({
-    id: 'a', symbol: 'SPX', asof: '2020-01-02T00:00:00.000Z', horizon: 1,
-    forecast: { mu: 0.001, sigma: 0.01, p_up: 0.55, q05: -0.01, q95: 0.02 },
-    signals: { ret_1: 0, ret_5: 0, ret_20: 0, vol_20: 0.01, rsi_14: 50, zscore_20: 0, volume_ratio: 1 },
-    order: null, ...over,
-  })
+  const line = (over: Record<string, unknown> = {}): string =>
+    JSON.stringify({
+      id: 'a',
+      symbol: 'SPX',
+      asof: '2020-01-02T00:00:00.000Z',
+      horizon: 1,
+      forecast: { mu: 0.001, sigma: 0.01, p_up: 0.55, q05: -0.01, q95: 0.02 },
+      signals: { ret_1: 0, ret_5: 0, ret_20: 0, vol_20: 0.01, rsi_14: 50, zscore_20: 0, volume_ratio: 1 },
+      order: null,
+      ...over,
+    })
 
   test('names the file and line of a row that breaks the LlmInputs contract', async () => {
     const file = join(await tempDir(), 'bad.jsonl')
@@ -47,7 +52,10 @@ describe('readDataset', () => {
     await writeFile(file, [line({ id: 7 }), line({ id: 'x', realized_return: 0.02 }), line({ id: 'y' })].join('\n'))
     const d = await readDataset(file, { limit: 2 })
     expect(d.lines).toBe(3)
-    expect(d.items.map((i) => [i.id, i.realized_return])).toEqual([['7', null], ['x', 0.02]])
+    expect(d.items.map((i) => [i.id, i.realized_return])).toEqual([
+      ['7', null],
+      ['x', 0.02],
+    ])
     expect(itemsToJsonl(d.items).split('\n')[0]).toContain('"id":"7"')
   })
 })

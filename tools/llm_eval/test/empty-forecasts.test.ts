@@ -27,9 +27,14 @@ afterAll(async () => {
   await admin.end()
 })
 
-const urlOf = (name: string): string => { const u = new URL(pgAdminUrl()); u.pathname = `/${name}`; return u.toString() }
+const urlOf = (name: string): string => {
+  const u = new URL(pgAdminUrl())
+  u.pathname = `/${name}`
+  return u.toString()
+}
 
-async function run (dbUrl: string, id: string): Promise<{ code: number, stderr: string[], manifest: Record<string, any> }> { // eslint-disable-line @typescript-eslint/no-explicit-any -- manifest.json as written
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- manifest.json as written
+async function run(dbUrl: string, id: string): Promise<{ code: number; stderr: string[]; manifest: Record<string, any> }> {
   const out = await tempDir()
   const ctx = captureContext({ LLM_BASE_URL: `${sim.url}/v1`, DATABASE_URL: dbUrl, LLM_TIMEOUT_MS: '10000' })
   const code = await evalRunCommand(['--prompts-file', PROMPTS_FILE, '--sample', '6', '--prompt', 'policy', '--out', out, '--run-id', id], ctx)
@@ -66,9 +71,12 @@ describe('no forecast history in the database', () => {
       const u = new URL(db.url)
       u.username = role
       const ctx = captureContext({ LLM_BASE_URL: `${sim.url}/v1`, DATABASE_URL: u.toString() })
-      await expect(evalRunCommand(['--prompts-file', PROMPTS_FILE, '--out', await tempDir()], ctx)).rejects.toThrow(expect.objectContaining({
-        code: 'EVAL_ERR_SOURCE', message: expect.stringContaining('is not permitted to log in'),
-      }))
+      await expect(evalRunCommand(['--prompts-file', PROMPTS_FILE, '--out', await tempDir()], ctx)).rejects.toThrow(
+        expect.objectContaining({
+          code: 'EVAL_ERR_SOURCE',
+          message: expect.stringContaining('is not permitted to log in'),
+        }),
+      )
     } finally {
       await admin.query(`DROP ROLE ${role}`)
     }

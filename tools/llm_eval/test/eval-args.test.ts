@@ -7,7 +7,19 @@ describe('eval run arguments', () => {
   })
 
   test('repeatable --prompt keeps its order; gates become thresholds keyed by flag', () => {
-    const o = parseEvalArgs(['--prompt', 'rationale@1.0.0', '--prompt', 'rationale@1.1.0', '--min-json-valid', '0.99', '--max-p95-ms', '2500', '--use-cache', '--limit', '10'])
+    const o = parseEvalArgs([
+      '--prompt',
+      'rationale@1.0.0',
+      '--prompt',
+      'rationale@1.1.0',
+      '--min-json-valid',
+      '0.99',
+      '--max-p95-ms',
+      '2500',
+      '--use-cache',
+      '--limit',
+      '10',
+    ])
     expect(o.prompts).toEqual(['rationale@1.0.0', 'rationale@1.1.0'])
     expect(o.gates).toEqual({ 'min-json-valid': 0.99, 'max-p95-ms': 2500 })
     expect(o.useCache).toBe(true)
@@ -40,7 +52,10 @@ describe('which items a run replays', () => {
     [['--all', '--seed', '2'], '--seed applies to the sample only, not to --all'],
     [['--seed', 'x'], '--seed must be a non-negative integer, got "x"'],
     [['--sample', '0'], '--sample must be a positive integer'],
-    [['--rerun-failed', 'results/r1', '--dataset', 'd.jsonl', '--limit', '3'], '--rerun-failed takes its items and prompt versions from the run folder; drop --dataset, --limit'],
+    [
+      ['--rerun-failed', 'results/r1', '--dataset', 'd.jsonl', '--limit', '3'],
+      '--rerun-failed takes its items and prompt versions from the run folder; drop --dataset, --limit',
+    ],
     [['--junit', ''], '--junit needs a file name'],
   ])('rejects %j naming the flags', (argv, message) => {
     expect(() => parseEvalArgs(argv)).toThrow(expect.objectContaining({ code: 'EVAL_ERR_USAGE', message: expect.stringContaining(message) }))

@@ -21,15 +21,33 @@ beforeAll(async () => {
   sim = await startLexiSim({ port: 0, fixedLatencyMs: 5, faults: { invalid_json: 0.15, truncated_json: 0.05 } })
   const out = await tempDir()
   ctx = captureContext({ LLM_BASE_URL: `${sim.url}/v1`, LLM_TIMEOUT_MS: '20000' })
-  code = await evalRunCommand([
-    '--dataset', DATASET, '--limit', String(ITEMS), '--prompts-file', PROMPTS_FILE,
-    '--prompt', ARMS[0] as string, '--prompt', ARMS[1] as string, '--out', out, '--run-id', 'acceptance-1',
-    '--min-schema-valid', '0.5',
-  ], ctx)
+  code = await evalRunCommand(
+    [
+      '--dataset',
+      DATASET,
+      '--limit',
+      String(ITEMS),
+      '--prompts-file',
+      PROMPTS_FILE,
+      '--prompt',
+      ARMS[0] as string,
+      '--prompt',
+      ARMS[1] as string,
+      '--out',
+      out,
+      '--run-id',
+      'acceptance-1',
+      '--min-schema-valid',
+      '0.5',
+    ],
+    ctx,
+  )
   dir = join(out, 'acceptance-1')
 }, 120_000)
 
-afterAll(async () => { await sim?.close() })
+afterAll(async () => {
+  await sim?.close()
+})
 
 describe('eval run against the simulator', () => {
   test('writes records.jsonl, summary.json, manifest.json and report.html and passes a met gate', async () => {
@@ -117,10 +135,14 @@ describe('eval run against the simulator', () => {
   test('manifest.json records the dataset hash, prompt hashes, the served model and the git revision', async () => {
     const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'))
     const lock = JSON.parse(await readFile(LOCK_FILE, 'utf8'))
-    expect(m.dataset.file_sha256).toBe(createHash('sha256').update(await readFile(DATASET)).digest('hex'))
+    expect(m.dataset.file_sha256).toBe(
+      createHash('sha256')
+        .update(await readFile(DATASET))
+        .digest('hex'),
+    )
     expect(m.dataset.items).toBe(ITEMS)
     expect(m.dataset.items_sha256).toMatch(/^[0-9a-f]{64}$/)
-    expect(m.prompts.map((p: { prompt: string, version: string }) => `${p.prompt}@${p.version}`)).toEqual(ARMS)
+    expect(m.prompts.map((p: { prompt: string; version: string }) => `${p.prompt}@${p.version}`)).toEqual(ARMS)
     for (const p of m.prompts) expect(p.hash).toBe(lock[`${p.prompt}@${p.version}`])
     expect(m.model).toMatchObject({ id: 'Lexi', root: 'Qwen/Qwen2.5-32B-Instruct', max_model_len: 4096 })
     expect(m.git_revision).toMatch(/^([0-9a-f]{40}|unknown)$/)

@@ -12,18 +12,21 @@ import { PROMPTS_FILE, captureContext, readJsonl, tempDir } from './eval-fixture
 const db = await testDatabase()
 
 const inputs = (day: number) => ({
-  symbol: 'SPX', asof: `2020-01-${String(day).padStart(2, '0')}T00:00:00.000Z`, horizon: 1,
+  symbol: 'SPX',
+  asof: `2020-01-${String(day).padStart(2, '0')}T00:00:00.000Z`,
+  horizon: 1,
   forecast: { mu: 0.001, sigma: 0.01, p_up: 0.56, q05: -0.015, q95: 0.017 },
   signals: { ret_1: 0.001, ret_5: 0.01, ret_20: 0.02, vol_20: 0.01, rsi_14: 55, zscore_20: 0.3, volume_ratio: 1.1 },
   order: day % 2 === 0 ? { side: 'buy', qty: 2, ref_price: 3200, notional: 6400 } : null,
 })
 
-async function insert (day: number, o: { realized?: number | null, features?: unknown } = {}): Promise<void> {
+async function insert(day: number, o: { realized?: number | null; features?: unknown } = {}): Promise<void> {
   const i = inputs(day)
   await db.pool.query(
     `INSERT INTO forecasts (symbol, asof, horizon, model_version, mu, sigma, p_up, q05, q95, features, realized_return)
      VALUES ($1, $2, 1, 'ewma-rm-1', 0.001, 0.01, 0.56, -0.015, 0.017, $3, $4)`,
-    [i.symbol, i.asof, JSON.stringify(o.features ?? { llm: { model: 'Lexi', inputs: i } }), o.realized ?? null])
+    [i.symbol, i.asof, JSON.stringify(o.features ?? { llm: { model: 'Lexi', inputs: i } }), o.realized ?? null],
+  )
 }
 
 let sim: LexiSim
@@ -36,7 +39,9 @@ beforeAll(async () => {
   sim = await startLexiSim({ port: 0, fixedLatencyMs: 2 })
 }, 60_000)
 
-afterAll(async () => { await sim?.close() })
+afterAll(async () => {
+  await sim?.close()
+})
 
 describe('forecasts as the replay source', () => {
   test('reads stored features.llm.inputs oldest first with stable ids, leaving out rows that break the contract', async () => {
@@ -58,9 +63,12 @@ describe('forecasts as the replay source', () => {
 
   test('export-dataset refuses to write fewer rows than --min-rows', async () => {
     const file = join(await tempDir(), 'small.jsonl')
-    await expect(exportDataset(db.pool, file, { minRows: 1000 })).rejects.toThrow(expect.objectContaining({
-      code: 'EVAL_ERR_SOURCE', message: expect.stringContaining('only 5 resolved forecasts'),
-    }))
+    await expect(exportDataset(db.pool, file, { minRows: 1000 })).rejects.toThrow(
+      expect.objectContaining({
+        code: 'EVAL_ERR_SOURCE',
+        message: expect.stringContaining('only 5 resolved forecasts'),
+      }),
+    )
   })
 
   test('a run without --dataset replays the forecasts table through the active rationale and policy', async () => {

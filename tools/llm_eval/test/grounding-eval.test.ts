@@ -16,11 +16,28 @@ beforeAll(async () => {
   sim = await startLexiSim({ port: 0, fixedLatencyMs: 1 })
   out = await tempDir()
 })
-afterAll(async () => { await sim?.close() })
+afterAll(async () => {
+  await sim?.close()
+})
 
 const args = (runId: string, extra: string[] = []) => [
-  '--dataset', DATASET, '--limit', ITEMS, '--prompt', 'rationale@1.0.0', '--prompt', 'rationale@1.1.0', '--prompt', 'policy',
-  '--prompts-file', PROMPTS_FILE, '--out', out, '--run-id', runId, ...extra,
+  '--dataset',
+  DATASET,
+  '--limit',
+  ITEMS,
+  '--prompt',
+  'rationale@1.0.0',
+  '--prompt',
+  'rationale@1.1.0',
+  '--prompt',
+  'policy',
+  '--prompts-file',
+  PROMPTS_FILE,
+  '--out',
+  out,
+  '--run-id',
+  runId,
+  ...extra,
 ]
 
 describe('grounded rate in the eval', () => {
@@ -50,7 +67,11 @@ describe('grounded rate in the eval', () => {
       expect(g.of).toBe(200)
       expect(Math.abs(g.rate - 0.8)).toBeLessThanOrEqual(0.05)
       expect(g.rate).toBe(0.8) // lexi-sim draws the fault per prompt version with an exact-rate gate
-      expect(failed).toContainEqual(expect.stringMatching(new RegExp(`^gate failed: grounded_rate of ${label.replace('.', '\\.')} = 0\\.\\d{4}, below the minimum 0\\.9000 \\(--min-grounded\\)`)))
+      expect(failed).toContainEqual(
+        expect.stringMatching(
+          new RegExp(`^gate failed: grounded_rate of ${label.replace('.', '\\.')} = 0\\.\\d{4}, below the minimum 0\\.9000 \\(--min-grounded\\)`),
+        ),
+      )
     }
     // The policy version has no rationale to ground: the gate leaves it out instead of failing it.
     expect(failed.some((l) => l.includes('policy@'))).toBe(false)

@@ -16,14 +16,35 @@ let summary: any // eslint-disable-line @typescript-eslint/no-explicit-any -- su
 beforeAll(async () => {
   sim = await startLexiSim({ port: 0, fixedLatencyMs: 5, faults: { invalid_json: 0.2 } })
   const out = await tempDir()
-  run = await runCli([
-    'run', '--dataset', DATASET, '--limit', String(CALLS), '--prompt', 'rationale@1.0.0', '--prompts-file', PROMPTS_FILE,
-    '--out', out, '--run-id', 'invalid-json', '--min-json-valid', '0.99', '--max-p95-ms', '600000',
-  ], { LLM_BASE_URL: `${sim.url}/v1`, LLM_TIMEOUT_MS: '30000' }, 150_000)
+  run = await runCli(
+    [
+      'run',
+      '--dataset',
+      DATASET,
+      '--limit',
+      String(CALLS),
+      '--prompt',
+      'rationale@1.0.0',
+      '--prompts-file',
+      PROMPTS_FILE,
+      '--out',
+      out,
+      '--run-id',
+      'invalid-json',
+      '--min-json-valid',
+      '0.99',
+      '--max-p95-ms',
+      '600000',
+    ],
+    { LLM_BASE_URL: `${sim.url}/v1`, LLM_TIMEOUT_MS: '30000' },
+    150_000,
+  )
   summary = JSON.parse(await readFile(join(out, 'invalid-json', 'summary.json'), 'utf8'))
 }, 180_000)
 
-afterAll(async () => { await sim?.close() })
+afterAll(async () => {
+  await sim?.close()
+})
 
 test('first-try JSON validity is within 3 points of 80% and the repair round raises it', () => {
   const v = summary.versions['rationale@1.0.0']

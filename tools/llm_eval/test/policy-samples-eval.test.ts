@@ -14,7 +14,9 @@ beforeAll(async () => {
   sim = await startLexiSim({ port: 0, fixedLatencyMs: 1 })
   out = await tempDir()
 })
-afterAll(async () => { await sim?.close() })
+afterAll(async () => {
+  await sim?.close()
+})
 
 const args = (runId: string) => ['--dataset', DATASET, '--limit', '60', '--prompt', 'policy', '--prompts-file', PROMPTS_FILE, '--out', out, '--run-id', runId]
 

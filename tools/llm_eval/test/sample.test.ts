@@ -52,7 +52,11 @@ describe('stratified sample', () => {
     expect(stratifiedSample(few, { size: 1000, seed: 1 }).items).toEqual(few)
     const tiny = stratifiedSample(items, { size: 3, seed: 1 })
     expect(tiny.items).toHaveLength(3)
-    const largest = [...count(items)].sort((x, y) => y[1] - x[1]).slice(0, 3).map(([k]) => k).sort()
+    const largest = [...count(items)]
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, 3)
+      .map(([k]) => k)
+      .sort()
     expect([...count(tiny.items).keys()].sort()).toEqual(largest)
   })
 })

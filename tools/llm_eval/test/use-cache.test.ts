@@ -8,13 +8,20 @@ import { DATASET, PROMPTS_FILE, captureContext, readJsonl, tempDir } from './eva
 const db = await testDatabase()
 let sim: LexiSim
 
-beforeAll(async () => { sim = await startLexiSim({ port: 0, fixedLatencyMs: 2 }) })
-afterAll(async () => { await sim?.close() })
+beforeAll(async () => {
+  sim = await startLexiSim({ port: 0, fixedLatencyMs: 2 })
+})
+afterAll(async () => {
+  await sim?.close()
+})
 
 const run = async (runId: string, extra: string[]): Promise<Array<Record<string, unknown>>> => {
   const out = await tempDir()
   const ctx = captureContext({ LLM_BASE_URL: `${sim.url}/v1`, DATABASE_URL: db.url, LLM_TIMEOUT_MS: '10000' })
-  const code = await evalRunCommand(['--dataset', DATASET, '--limit', '8', '--prompt', 'policy', '--prompts-file', PROMPTS_FILE, '--out', out, '--run-id', runId, ...extra], ctx)
+  const code = await evalRunCommand(
+    ['--dataset', DATASET, '--limit', '8', '--prompt', 'policy', '--prompts-file', PROMPTS_FILE, '--out', out, '--run-id', runId, ...extra],
+    ctx,
+  )
   expect(code, ctx.stderr.join('\n')).toBe(0)
   return readJsonl(join(out, runId, 'records.jsonl'))
 }

@@ -49,21 +49,21 @@ export interface SprtVerdict {
 }
 
 /** Upper Wilson score bound of a binomial rate (0 without samples). */
-export function wilsonUpper (failures: number, n: number, z: number): number {
+export function wilsonUpper(failures: number, n: number, z: number): number {
   if (n <= 0) return 0
   const p = failures / n
   const z2 = z * z
-  return Math.min(1, (p + z2 / (2 * n) + z * Math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))) / (1 + z2 / n))
+  return Math.min(1, (p + z2 / (2 * n) + z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / (1 + z2 / n))
 }
 
 const clampP = (p: number): number => Math.min(0.999, Math.max(0.001, p))
 
-export function sprtThreshold (o: Pick<SprtOptions, 'alpha' | 'beta'>): number {
+export function sprtThreshold(o: Pick<SprtOptions, 'alpha' | 'beta'>): number {
   return Math.log((1 - o.beta) / o.alpha)
 }
 
 /** The test on cumulative counts. */
-export function sprt (input: SprtInput, o: SprtOptions = DEFAULT_SPRT): SprtVerdict {
+export function sprt(input: SprtInput, o: SprtOptions = DEFAULT_SPRT): SprtVerdict {
   // The control's rate is estimated: its upper Wilson bound (z = 3) keeps that noise from becoming false stops.
   const controlRate = wilsonUpper(input.controlFailures, input.controlN, 3)
   const p0 = clampP(controlRate + o.delta0)
@@ -75,7 +75,7 @@ export function sprt (input: SprtInput, o: SprtOptions = DEFAULT_SPRT): SprtVerd
 }
 
 /** Expected samples to a stop when the challenger fails at `rate` and the control at `controlRate`. */
-export function expectedSamplesToStop (rate: number, controlRate: number, o: SprtOptions = DEFAULT_SPRT): number {
+export function expectedSamplesToStop(rate: number, controlRate: number, o: SprtOptions = DEFAULT_SPRT): number {
   const p0 = clampP(controlRate + o.delta0)
   const p1 = clampP(controlRate + o.delta1)
   const drift = rate * Math.log(p1 / p0) + (1 - rate) * Math.log((1 - p1) / (1 - p0))

@@ -1,8 +1,6 @@
 import { parseArgs } from 'node:util'
 import { PromptRegistryError } from '../registry/errors'
-import {
-  checkCommand, listCommand, lockCommand, renderCommand, showCommand, type CommandContext, type CommandResult,
-} from '../registry/prompts-commands'
+import { checkCommand, listCommand, lockCommand, renderCommand, showCommand, type CommandContext, type CommandResult } from '../registry/prompts-commands'
 
 /**
  * `pnpm prompts <command>`: the prompt registry's CLI. The only place of the registry that reads
@@ -26,9 +24,9 @@ options:
   --ab <spec>         A/B spec (default: $LLM_AB_BUCKETS)`
 
 /** An empty variable counts as unset. */
-const nonEmpty = (v: string | undefined): string | undefined => v === undefined || v.trim() === '' ? undefined : v
+const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v.trim() === '' ? undefined : v)
 
-function run (argv: string[], env: NodeJS.ProcessEnv): CommandResult {
+function run(argv: string[], env: NodeJS.ProcessEnv): CommandResult {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -56,18 +54,24 @@ function run (argv: string[], env: NodeJS.ProcessEnv): CommandResult {
     return ref
   }
   switch (command) {
-    case 'list': return listCommand(ctx)
-    case 'show': return showCommand(ctx, needRef())
-    case 'render': return renderCommand(ctx, needRef(), { varsPath: values.vars, unitKey: values['unit-key'] })
-    case 'lock': return lockCommand(ctx)
-    case 'check': return checkCommand(ctx)
-    default: throw new UsageError(`unknown command "${command}"`)
+    case 'list':
+      return listCommand(ctx)
+    case 'show':
+      return showCommand(ctx, needRef())
+    case 'render':
+      return renderCommand(ctx, needRef(), { varsPath: values.vars, unitKey: values['unit-key'] })
+    case 'lock':
+      return lockCommand(ctx)
+    case 'check':
+      return checkCommand(ctx)
+    default:
+      throw new UsageError(`unknown command "${command}"`)
   }
 }
 
 class UsageError extends Error {}
 
-function main (): number {
+function main(): number {
   let result: CommandResult
   try {
     result = run(process.argv.slice(2), process.env)

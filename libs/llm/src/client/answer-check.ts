@@ -1,6 +1,6 @@
 import { z } from 'zod'
 
-export type AnswerCheck<T> = { ok: true, parsed: T } | { ok: false, problem: string }
+export type AnswerCheck<T> = { ok: true; parsed: T } | { ok: false; problem: string }
 
 const MAX_PROBLEM = 600
 
@@ -8,9 +8,12 @@ const MAX_PROBLEM = 600
  * Whether a structured answer is usable: not cut off (finish_reason "length"), valid JSON, and valid
  * against the schema. `problem` says exactly what was wrong, for the repair message.
  */
-export function checkAnswer<S extends z.ZodType> (text: string, finishReason: string | null, schema: S): AnswerCheck<z.infer<S>> {
+export function checkAnswer<S extends z.ZodType>(text: string, finishReason: string | null, schema: S): AnswerCheck<z.infer<S>> {
   if (finishReason === 'length') {
-    return { ok: false, problem: 'the answer was cut off at the max_tokens limit (finish_reason "length"), so the JSON is incomplete; answer with compact JSON' }
+    return {
+      ok: false,
+      problem: 'the answer was cut off at the max_tokens limit (finish_reason "length"), so the JSON is incomplete; answer with compact JSON',
+    }
   }
   let json: unknown
   try {
@@ -28,11 +31,11 @@ export function checkAnswer<S extends z.ZodType> (text: string, finishReason: st
 export const MAX_ECHO_CHARS = 2_000
 
 /** The bad answer as shown to the model in the repair round: whitespace runaways collapsed, capped. */
-export function echoOf (raw: string): string {
+export function echoOf(raw: string): string {
   const compact = raw.replace(/\s+/g, ' ').trim()
   return compact.length > MAX_ECHO_CHARS ? `${compact.slice(0, MAX_ECHO_CHARS)} …` : compact
 }
 
-export function repairMessage (problem: string): string {
+export function repairMessage(problem: string): string {
   return `Your previous answer could not be used: ${problem}. Reply with only the corrected JSON object that matches the required schema: no explanation, no code fences.`
 }

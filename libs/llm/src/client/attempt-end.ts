@@ -9,7 +9,10 @@ import type { Release } from './semaphore'
 import { toLlmError } from './to-llm-error'
 import type { Upstream } from './upstream'
 
-export interface Usage { prompt_tokens: number, completion_tokens: number }
+export interface Usage {
+  prompt_tokens: number
+  completion_tokens: number
+}
 
 /** Shared between the runner, streams and health: evidence that Lexi works or fails. */
 export interface UpstreamSignals {
@@ -39,7 +42,7 @@ export interface AttemptFacts {
   /** The vLLM priority sent, or null. */
   priority: number | null
   scope: CallScope
-  ref: { prompt: string, version: string, arm: string | null }
+  ref: { prompt: string; version: string; arm: string | null }
   /** Leave the breaker alone (health probes). */
   ignoreCircuit: boolean
   /** Write an llm_calls row. */
@@ -56,7 +59,7 @@ export type EndAttempt = (err: unknown, usage?: Usage) => LlmError | null
  * typed, the breaker and the upstream's signals hear the outcome, an upstream that refused
  * `priority` is remembered, and the metrics, the debug log line and the llm_calls row are written.
  */
-export function attemptEnder (books: AttemptBooks, a: AttemptFacts): EndAttempt {
+export function attemptEnder(books: AttemptBooks, a: AttemptFacts): EndAttempt {
   let ended = false
   return (err, usage) => {
     if (ended) return null
@@ -64,9 +67,7 @@ export function attemptEnder (books: AttemptBooks, a: AttemptFacts): EndAttempt 
     const { upstream, scope } = a
     upstream.inFlight--
     a.release()
-    const e = err == null
-      ? null
-      : toLlmError({ error: err, abortReason: scope.signal.aborted ? scope.signal.reason : undefined, timeoutMs: scope.budgetMs })
+    const e = err == null ? null : toLlmError({ error: err, abortReason: scope.signal.aborted ? scope.signal.reason : undefined, timeoutMs: scope.budgetMs })
     if (e) e.requestId = a.requestId
     if (e == null) books.signals.lastProgressAt = books.now()
     else if (isUpstreamFailure(e)) books.signals.failures++
@@ -81,28 +82,31 @@ export function attemptEnder (books: AttemptBooks, a: AttemptFacts): EndAttempt 
     const latencyMs = books.now() - a.startedAt
     books.metrics.attempts.inc({ upstream: upstream.label, outcome })
     books.log.debug({ upstream: upstream.label, request_id: a.requestId, attempt: a.attempt, latency_ms: latencyMs, outcome }, 'llm attempt')
-    if (a.record) books.recorder?.record({
-      prompt: a.ref.prompt,
-      version: a.ref.version,
-      arm: a.ref.arm,
-      upstream: upstream.label,
-      attempt: a.attempt,
-      latency_ms: latencyMs,
-      prompt_tokens: usage?.prompt_tokens ?? null,
-      completion_tokens: usage?.completion_tokens ?? null,
-      ok: e == null,
-      error_code: e?.code ?? null,
-      request_id: a.requestId,
-    })
+    if (a.record)
+      books.recorder?.record({
+        prompt: a.ref.prompt,
+        version: a.ref.version,
+        arm: a.ref.arm,
+        upstream: upstream.label,
+        attempt: a.attempt,
+        latency_ms: latencyMs,
+        prompt_tokens: usage?.prompt_tokens ?? null,
+        completion_tokens: usage?.completion_tokens ?? null,
+        ok: e == null,
+        error_code: e?.code ?? null,
+        request_id: a.requestId,
+      })
     return e
   }
 }
 
 /** Remembers that `upstream` refuses priorities; says so once per upstream. */
-function refusePriority (books: AttemptBooks, upstream: Upstream, e: LlmError): void {
+function refusePriority(books: AttemptBooks, upstream: Upstream, e: LlmError): void {
   if (upstream.priorityRefused) return
   upstream.priorityRefused = true
   books.metrics.priorityDowngrades.inc({ upstream: upstream.label })
-  books.log.warn({ upstream: upstream.label, error: { code: e.code, message: e.message } },
-    'llm upstream does not run priority scheduling; sending it requests without priority from now on')
+  books.log.warn(
+    { upstream: upstream.label, error: { code: e.code, message: e.message } },
+    'llm upstream does not run priority scheduling; sending it requests without priority from now on',
+  )
 }

@@ -30,27 +30,43 @@ const BATCH = 500
  * write runs go in the next multi-row INSERT. A failed write is logged with its error and counted,
  * never thrown into an LLM call.
  */
-export function createCallRecorder (db: Db, log: Logger, onWriteError: (rows: number) => void): CallRecorder {
-  const batch = createBatcher<CallRow, void>({ maxBatch: BATCH, run: async (rows) => {
-    const col = <K extends keyof CallRow>(k: K): Array<CallRow[K]> => rows.map((r) => r[k])
-    try {
-      await db.query(
-        `INSERT INTO llm_calls (prompt, version, arm, upstream, attempt, latency_ms, prompt_tokens,
+export function createCallRecorder(db: Db, log: Logger, onWriteError: (rows: number) => void): CallRecorder {
+  const batch = createBatcher<CallRow, void>({
+    maxBatch: BATCH,
+    run: async (rows) => {
+      const col = <K extends keyof CallRow>(k: K): Array<CallRow[K]> => rows.map((r) => r[k])
+      try {
+        await db.query(
+          `INSERT INTO llm_calls (prompt, version, arm, upstream, attempt, latency_ms, prompt_tokens,
            completion_tokens, ok, error_code, request_id)
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::float8[],
            $7::int[], $8::int[], $9::bool[], $10::text[], $11::text[])`,
-        [col('prompt'), col('version'), col('arm'), col('upstream'), col('attempt'), col('latency_ms'),
-          col('prompt_tokens'), col('completion_tokens'), col('ok'), col('error_code'), col('request_id')],
-      )
-    } catch (err) {
-      onWriteError(rows.length)
-      log.error({ error: { message: (err as Error).message, code: (err as { code?: unknown }).code }, rows: rows.length }, 'llm_calls write failed')
-    }
-    return []
-  } })
+          [
+            col('prompt'),
+            col('version'),
+            col('arm'),
+            col('upstream'),
+            col('attempt'),
+            col('latency_ms'),
+            col('prompt_tokens'),
+            col('completion_tokens'),
+            col('ok'),
+            col('error_code'),
+            col('request_id'),
+          ],
+        )
+      } catch (err) {
+        onWriteError(rows.length)
+        log.error({ error: { message: (err as Error).message, code: (err as { code?: unknown }).code }, rows: rows.length }, 'llm_calls write failed')
+      }
+      return []
+    },
+  })
 
   return {
-    record: (row) => { void batch.submit(row) },
+    record: (row) => {
+      void batch.submit(row)
+    },
     flush: batch.idle,
   }
 }

@@ -3,7 +3,11 @@ import type { ClientContext } from './client-context'
 import type { LlmError } from './errors'
 import type { Usage } from './request-runner'
 
-export interface CallRef { prompt: string, version: string, arm: string | null }
+export interface CallRef {
+  prompt: string
+  version: string
+  arm: string | null
+}
 
 export interface CallOutcome {
   outcome: string
@@ -19,12 +23,12 @@ export interface CallOutcome {
 }
 
 /** The per-call child logger: every line of this call carries prompt, version and arm. */
-export function callLogger (ctx: ClientContext, ref: CallRef): Logger {
+export function callLogger(ctx: ClientContext, ref: CallRef): Logger {
   return ctx.log.child({ prompt: ref.prompt, version: ref.version, arm: ref.arm })
 }
 
 /** One log line and the metrics for a finished call. Error text is scrubbed of credentials. */
-export function reportCall (ctx: ClientContext, log: Logger, ref: CallRef, r: CallOutcome): void {
+export function reportCall(ctx: ClientContext, log: Logger, ref: CallRef, r: CallOutcome): void {
   const labels = { prompt: ref.prompt, version: ref.version, outcome: r.outcome }
   ctx.metrics.latency.observe(labels, r.latencyMs / 1000)
   ctx.metrics.outcomes.inc(labels)

@@ -23,13 +23,15 @@ export interface CallScope {
   dispose: () => void
 }
 
-export function createCallScope (opts: CallOptions | undefined, defaultTimeoutMs: number, now: () => number): CallScope {
+export function createCallScope(opts: CallOptions | undefined, defaultTimeoutMs: number, now: () => number): CallScope {
   const start = now()
   const deadline = opts?.deadline ?? start + (opts?.timeoutMs ?? defaultTimeoutMs)
   const budgetMs = Math.max(0, Math.round(deadline - start))
   const controller = new AbortController()
   const callerSignal = opts?.signal
-  const onCallerAbort = (): void => { controller.abort(new LlmAbortedError({ cause: callerSignal?.reason })) }
+  const onCallerAbort = (): void => {
+    controller.abort(new LlmAbortedError({ cause: callerSignal?.reason }))
+  }
 
   const scope: CallScope = {
     signal: controller.signal,
@@ -38,24 +40,40 @@ export function createCallScope (opts: CallOptions | undefined, defaultTimeoutMs
     start,
     phase: 'request',
     remaining: () => deadline - now(),
-    abort: (reason) => { controller.abort(reason) },
+    abort: (reason) => {
+      controller.abort(reason)
+    },
     dispose: () => {
       clearTimeout(timer)
       callerSignal?.removeEventListener('abort', onCallerAbort)
     },
   }
-  const timer = setTimeout(() => { controller.abort(new LlmTimeoutError(budgetMs, scope.phase)) }, Math.max(0, deadline - start))
+  const timer = setTimeout(
+    () => {
+      controller.abort(new LlmTimeoutError(budgetMs, scope.phase))
+    },
+    Math.max(0, deadline - start),
+  )
   if (callerSignal?.aborted) onCallerAbort()
   else callerSignal?.addEventListener('abort', onCallerAbort, { once: true })
   return scope
 }
 
 /** Resolves after `ms`, or rejects with the signal's reason as soon as it fires. */
-export function sleep (ms: number, signal: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal.aborted) { reject(signal.reason); return }
-    const onAbort = (): void => { clearTimeout(t); reject(signal.reason) }
-    const t = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve() }, ms)
+    if (signal.aborted) {
+      reject(signal.reason)
+      return
+    }
+    const onAbort = (): void => {
+      clearTimeout(t)
+      reject(signal.reason)
+    }
+    const t = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
     signal.addEventListener('abort', onAbort, { once: true })
   })
 }

@@ -30,7 +30,7 @@ export interface CompleteOptions {
 }
 
 /** The body every completion sends: explicit sampling fields, so vLLM's model defaults never apply. */
-export function buildBody (model: string, req: ChatRequest, responseFormat?: ResponseFormat): ChatCompletionBody {
+export function buildBody(model: string, req: ChatRequest, responseFormat?: ResponseFormat): ChatCompletionBody {
   const s = req.sampling
   return {
     model,
@@ -44,12 +44,12 @@ export function buildBody (model: string, req: ChatRequest, responseFormat?: Res
   }
 }
 
-export function streamBody (model: string, req: ChatRequest): ChatCompletionBody {
+export function streamBody(model: string, req: ChatRequest): ChatCompletionBody {
   return { ...buildBody(model, req), stream: true, stream_options: { include_usage: true } }
 }
 
 /** Prompt tokens: vLLM's /tokenize when configured (falling back to the estimate), else the estimate. */
-export async function countPromptTokens (ctx: ClientContext, messages: ChatMessage[], scope: CallScope): Promise<number> {
+export async function countPromptTokens(ctx: ClientContext, messages: ChatMessage[], scope: CallScope): Promise<number> {
   if (ctx.tokenize === 'server') {
     const up = ctx.pool.upstreams.find((u) => u.breaker.available())
     if (up) {
@@ -65,7 +65,7 @@ export async function countPromptTokens (ctx: ClientContext, messages: ChatMessa
 }
 
 /** Refuses an oversized prompt before any request is made (LlmPromptTooLongError). */
-export async function assertFits (ctx: ClientContext, req: ChatRequest, scope: CallScope): Promise<void> {
+export async function assertFits(ctx: ClientContext, req: ChatRequest, scope: CallScope): Promise<void> {
   // Most prompts are far from the limit: without a server tokenizer, skip the estimate when even its
   // upper bound fits (the server's count, when configured, is always asked).
   if (ctx.tokenize !== 'server' && promptTokensUpperBound(req.messages) + req.sampling.max_tokens <= ctx.cfg.maxContextTokens) return
@@ -74,25 +74,35 @@ export async function assertFits (ctx: ClientContext, req: ChatRequest, scope: C
 }
 
 /** One non-streamed chat completion through the runner (slot, retries, breaker, llm_calls). */
-export async function complete (ctx: ClientContext, scope: CallScope, req: ChatRequest, o: CompleteOptions = {}): Promise<Completion> {
+export async function complete(ctx: ClientContext, scope: CallScope, req: ChatRequest, o: CompleteOptions = {}): Promise<Completion> {
   await assertFits(ctx, req, scope)
   const body = buildBody(ctx.model, req, o.responseFormat)
-  const lease = await ctx.run({
-    scope,
-    ref: req.ref ?? ADHOC_REF,
-    cls: o.cls ?? DEFAULT_PRIORITY_CLASS,
-    retries: o.retries ?? ctx.cfg.maxRetries,
-    ignoreCircuit: o.ignoreCircuit,
-    failover: o.failover,
-  }, async (a) => {
-    const res = await a.upstream.createCompletion(body, { signal: a.signal, requestId: a.requestId, priority: a.priority })
-    const choice = res.choices[0]
-    if (!choice?.message) throw new LlmUpstreamError(LLM_ERROR_TEXT.noChoiceMessage())
-    const usage = { prompt_tokens: res.usage?.prompt_tokens ?? 0, completion_tokens: res.usage?.completion_tokens ?? 0 }
-    return {
-      value: { text: choice.message.content ?? '', finish_reason: choice.finish_reason ?? null, usage, request_id: a.requestId, model: res.model, attempt: a.attempt },
-      usage,
-    }
-  })
+  const lease = await ctx.run(
+    {
+      scope,
+      ref: req.ref ?? ADHOC_REF,
+      cls: o.cls ?? DEFAULT_PRIORITY_CLASS,
+      retries: o.retries ?? ctx.cfg.maxRetries,
+      ignoreCircuit: o.ignoreCircuit,
+      failover: o.failover,
+    },
+    async (a) => {
+      const res = await a.upstream.createCompletion(body, { signal: a.signal, requestId: a.requestId, priority: a.priority })
+      const choice = res.choices[0]
+      if (!choice?.message) throw new LlmUpstreamError(LLM_ERROR_TEXT.noChoiceMessage())
+      const usage = { prompt_tokens: res.usage?.prompt_tokens ?? 0, completion_tokens: res.usage?.completion_tokens ?? 0 }
+      return {
+        value: {
+          text: choice.message.content ?? '',
+          finish_reason: choice.finish_reason ?? null,
+          usage,
+          request_id: a.requestId,
+          model: res.model,
+          attempt: a.attempt,
+        },
+        usage,
+      }
+    },
+  )
   return { ...lease.value, attempt: lease.attempt }
 }

@@ -16,7 +16,7 @@ import type { CallOptions, ChatRequest, StreamChunk } from '../types'
  * (sse-chunks.ts); a
  * consumer that stops iterating (break/return) aborts the upstream request, freeing its slot.
  */
-export async function * chatStream (ctx: ClientContext, req: ChatRequest, opts?: CallOptions): AsyncGenerator<StreamChunk, void, undefined> {
+export async function* chatStream(ctx: ClientContext, req: ChatRequest, opts?: CallOptions): AsyncGenerator<StreamChunk, void, undefined> {
   const scope = createCallScope(opts, ctx.cfg.timeoutMs, ctx.now)
   const ref = req.ref ?? ADHOC_REF
   const log = callLogger(ctx, ref)
@@ -26,7 +26,9 @@ export async function * chatStream (ctx: ClientContext, req: ChatRequest, opts?:
   let settled = false
   const armIdle = (): void => {
     clearTimeout(idle)
-    idle = setTimeout(() => { scope.abort(new LlmTimeoutError(ctx.cfg.streamIdleMs, 'stream_idle')) }, ctx.cfg.streamIdleMs)
+    idle = setTimeout(() => {
+      scope.abort(new LlmTimeoutError(ctx.cfg.streamIdleMs, 'stream_idle'))
+    }, ctx.cfg.streamIdleMs)
   }
   const fail = (err: unknown): LlmError => {
     settled = true
@@ -50,7 +52,9 @@ export async function * chatStream (ctx: ClientContext, req: ChatRequest, opts?:
       // A consumer that stops pulling without return() must not keep the slot: the deadline or idle
       // abort ends the attempt even while this generator sits suspended at a yield.
       const held = lease
-      const onAbort = (): void => { held.end(scope.signal.reason, usage) }
+      const onAbort = (): void => {
+        held.end(scope.signal.reason, usage)
+      }
       scope.signal.addEventListener('abort', onAbort, { once: true })
       armIdle()
       let yielded = false

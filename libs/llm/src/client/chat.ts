@@ -9,7 +9,7 @@ import { outcomeOf } from './errors'
 import type { CallOptions, ChatRequest, ChatResult } from '../types'
 
 /** Plain chat completion: cache (deterministic requests), retries, typed errors. */
-export async function chat (ctx: ClientContext, req: ChatRequest, opts?: CallOptions): Promise<ChatResult> {
+export async function chat(ctx: ClientContext, req: ChatRequest, opts?: CallOptions): Promise<ChatResult> {
   const scope = createCallScope(opts, ctx.cfg.timeoutMs, ctx.now)
   const ref = req.ref ?? ADHOC_REF
   const log = callLogger(ctx, ref)
@@ -17,8 +17,12 @@ export async function chat (ctx: ClientContext, req: ChatRequest, opts?: CallOpt
   try {
     const cache = ctx.cache && opts?.cache !== false && isDeterministic(req.sampling) ? ctx.cache : null
     const effective: EffectiveRequest = {
-      mode: 'chat', model: ctx.model, messages: req.messages, sampling: effectiveSampling(req.sampling),
-      response_format: null, prompt_hash: req.ref?.hash ?? null,
+      mode: 'chat',
+      model: ctx.model,
+      messages: req.messages,
+      sampling: effectiveSampling(req.sampling),
+      response_format: null,
+      prompt_hash: req.ref?.hash ?? null,
     }
     const key = cache ? cacheKeyOf(effective) : ''
     if (cache && !opts?.force) {
@@ -46,7 +50,6 @@ export async function chat (ctx: ClientContext, req: ChatRequest, opts?: CallOpt
   }
 }
 
-function isChatResult (v: unknown): v is Omit<ChatResult, 'latency_ms' | 'cached'> {
-  return typeof v === 'object' && v !== null && typeof (v as { text?: unknown }).text === 'string' &&
-    typeof (v as { usage?: unknown }).usage === 'object'
+function isChatResult(v: unknown): v is Omit<ChatResult, 'latency_ms' | 'cached'> {
+  return typeof v === 'object' && v !== null && typeof (v as { text?: unknown }).text === 'string' && typeof (v as { usage?: unknown }).usage === 'object'
 }

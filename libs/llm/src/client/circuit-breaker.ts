@@ -3,7 +3,9 @@ import type { LlmErrorCode } from './error-table'
 export type CircuitState = 'closed' | 'open' | 'half_open'
 
 /** Proof that a request was let through; `probe` marks the single half-open trial request. */
-export interface CircuitTicket { probe: boolean }
+export interface CircuitTicket {
+  probe: boolean
+}
 
 /** Why a circuit is open: the run of consecutive failures that (re-)opened it. */
 export interface CircuitOpening {
@@ -44,7 +46,7 @@ export interface CircuitBreaker {
 }
 
 /** A consecutive-failure circuit breaker for one upstream, on an injectable clock. */
-export function createCircuitBreaker (opts: CircuitBreakerOptions): CircuitBreaker {
+export function createCircuitBreaker(opts: CircuitBreakerOptions): CircuitBreaker {
   let state: CircuitState = 'closed'
   // Consecutive failures since the last success (while closed, the count that opens the circuit).
   let run = 0
@@ -96,7 +98,9 @@ export function createCircuitBreaker (opts: CircuitBreakerOptions): CircuitBreak
       // A failed half-open probe re-opens at once; while closed, the threshold opens.
       if (state === 'half_open' || run >= opts.failureThreshold) open()
     },
-    onNeutral: (ticket) => { if (ticket.probe) probing = false },
+    onNeutral: (ticket) => {
+      if (ticket.probe) probing = false
+    },
     openedBy: () => (state === 'closed' ? null : opening),
   }
 }

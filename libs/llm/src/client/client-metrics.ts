@@ -4,9 +4,9 @@ import type { CircuitState } from './circuit-breaker'
 export interface MetricSources {
   inFlight: () => number
   waiting: () => number
-  circuits: () => Array<{ label: string, state: CircuitState }>
+  circuits: () => Array<{ label: string; state: CircuitState }>
   /** Slots held and callers waiting per priority class. */
-  classes?: () => Record<string, { inFlight: number, waiting: number }>
+  classes?: () => Record<string, { inFlight: number; waiting: number }>
 }
 
 export type ClientMetrics = ReturnType<typeof createClientMetrics>
@@ -14,7 +14,7 @@ export type ClientMetrics = ReturnType<typeof createClientMetrics>
 const CIRCUIT_VALUE: Record<CircuitState, number> = { closed: 0, half_open: 1, open: 2 }
 
 /** The client's Prometheus metrics, registered on `registry` (one registry per client). */
-export function createClientMetrics (registry: Registry, sources: MetricSources) {
+export function createClientMetrics(registry: Registry, sources: MetricSources) {
   const registers = [registry]
   return {
     latency: new Histogram({
@@ -63,13 +63,17 @@ export function createClientMetrics (registry: Registry, sources: MetricSources)
       name: 'llm_client_in_flight',
       help: 'Requests holding a concurrency slot',
       registers,
-      collect () { this.set(sources.inFlight()) },
+      collect() {
+        this.set(sources.inFlight())
+      },
     }),
     queued: new Gauge({
       name: 'llm_client_queue_waiting',
       help: 'Callers waiting for a concurrency slot',
       registers,
-      collect () { this.set(sources.waiting()) },
+      collect() {
+        this.set(sources.waiting())
+      },
     }),
     priorityDowngrades: new Counter({
       name: 'llm_client_priority_downgrades_total',
@@ -82,7 +86,7 @@ export function createClientMetrics (registry: Registry, sources: MetricSources)
       help: 'Concurrency slots held (state="in_flight") and callers waiting (state="waiting") per priority class',
       labelNames: ['class', 'state'] as const,
       registers,
-      collect () {
+      collect() {
         for (const [cls, v] of Object.entries(sources.classes?.() ?? {})) {
           this.set({ class: cls, state: 'in_flight' }, v.inFlight)
           this.set({ class: cls, state: 'waiting' }, v.waiting)
@@ -94,7 +98,9 @@ export function createClientMetrics (registry: Registry, sources: MetricSources)
       help: 'Circuit state per upstream: 0 closed, 1 half-open, 2 open',
       labelNames: ['upstream'] as const,
       registers,
-      collect () { for (const c of sources.circuits()) this.set({ upstream: c.label }, CIRCUIT_VALUE[c.state]) },
+      collect() {
+        for (const c of sources.circuits()) this.set({ upstream: c.label }, CIRCUIT_VALUE[c.state])
+      },
     }),
   }
 }

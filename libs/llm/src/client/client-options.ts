@@ -41,7 +41,7 @@ export interface LlmClientOptions {
   healthTimeoutMs?: number
   /** Prompt size before calling: a conservative estimate, or vLLM's POST /tokenize. @default 'estimate' */
   tokenize?: 'estimate' | 'server'
-  breaker?: { failureThreshold?: number, cooldownMs?: number }
+  breaker?: { failureThreshold?: number; cooldownMs?: number }
   /** Root logger; the client logs through child({component:'llm'}). @default silent */
   logger?: Logger
   /** Enables llm_cache and one llm_calls row per upstream attempt. */
@@ -84,11 +84,14 @@ export type ResolvedNumbers = Omit<ParsedNumbers, 'interactiveSlots' | 'batchSlo
  */
 export class LlmOptionsError extends Error {
   code = 'LLM_ERR_OPTIONS'
-  constructor (message: string) { super(message); this.name = 'LlmOptionsError' }
+  constructor(message: string) {
+    super(message)
+    this.name = 'LlmOptionsError'
+  }
 }
 
 /** Splits and checks the base URLs. */
-export function parseBaseUrls (baseURL: string | string[]): string[] {
+export function parseBaseUrls(baseURL: string | string[]): string[] {
   const list = (Array.isArray(baseURL) ? baseURL : [baseURL])
     .flatMap((s) => s.split(','))
     .map((s) => s.trim().replace(/\/+$/, ''))
@@ -101,7 +104,7 @@ export function parseBaseUrls (baseURL: string | string[]): string[] {
 }
 
 /** Fills defaults and rejects bad values at construction, naming the option. */
-export function resolveNumbers (o: LlmClientOptions): ResolvedNumbers {
+export function resolveNumbers(o: LlmClientOptions): ResolvedNumbers {
   const r = Numbers.safeParse({
     concurrency: o.concurrency,
     maxQueue: o.maxQueue,

@@ -26,12 +26,12 @@ export interface LlmClientStats {
   inFlight: number
   waiting: number
   /** Slots held and callers waiting per priority class. */
-  classes: Record<LlmPriorityClass, { inFlight: number, waiting: number }>
+  classes: Record<LlmPriorityClass, { inFlight: number; waiting: number }>
   /**
    * `priority`: requests carry vLLM's priority field. `refused`: the upstream answered that priority
    * scheduling is not enabled, so it gets none. `off`: priority scheduling is not configured.
    */
-  upstreams: Array<{ label: string, inFlight: number, circuit: CircuitState, priority: 'priority' | 'refused' | 'off' }>
+  upstreams: Array<{ label: string; inFlight: number; circuit: CircuitState; priority: 'priority' | 'refused' | 'off' }>
 }
 
 export interface LlmClientInstance extends LlmClient {
@@ -53,7 +53,7 @@ export interface LlmClientInstance extends LlmClient {
 const HEALTH_SLOTS = 1
 
 /** The LLM client of design section 5. See docs/llm-client.md. */
-export function createLlmClient (options: LlmClientOptions): LlmClientInstance {
+export function createLlmClient(options: LlmClientOptions): LlmClientInstance {
   const cfg = resolveNumbers(options)
   const urls = parseBaseUrls(options.baseURL)
   const apiKey = options.apiKey ?? 'EMPTY'
@@ -62,22 +62,24 @@ export function createLlmClient (options: LlmClientOptions): LlmClientInstance {
   const log = (options.logger ?? pino({ level: 'silent' })).child({ component: 'llm' }, { redact: { paths: REDACT_PATHS, censor: '[redacted]' } })
   const registry = options.metrics ?? new Registry()
 
-  const upstreams = urls.map((url) => createUpstream({
-    url,
-    apiKey,
-    // The health probe's own slot (and models/tokenize, which take none) must not wait for a socket.
-    connections: cfg.concurrency + HEALTH_SLOTS + 1,
-    transportTimeoutMs: cfg.timeoutMs + 5_000,
-    failureThreshold: cfg.failureThreshold,
-    cooldownMs: cfg.cooldownMs,
-    now,
-    dispatcher: options.dispatcher?.(url),
-    onCircuitChange: (label, state, opening) => {
-      const line = { upstream: label, circuit: state }
-      if (state === 'open') log.warn({ ...line, opened_by: opening && { code: opening.code, failures: opening.failures } }, 'llm circuit opened')
-      else log.info(line, 'llm circuit changed')
-    },
-  }))
+  const upstreams = urls.map((url) =>
+    createUpstream({
+      url,
+      apiKey,
+      // The health probe's own slot (and models/tokenize, which take none) must not wait for a socket.
+      connections: cfg.concurrency + HEALTH_SLOTS + 1,
+      transportTimeoutMs: cfg.timeoutMs + 5_000,
+      failureThreshold: cfg.failureThreshold,
+      cooldownMs: cfg.cooldownMs,
+      now,
+      dispatcher: options.dispatcher?.(url),
+      onCircuitChange: (label, state, opening) => {
+        const line = { upstream: label, circuit: state }
+        if (state === 'open') log.warn({ ...line, opened_by: opening && { code: opening.code, failures: opening.failures } }, 'llm circuit opened')
+        else log.info(line, 'llm circuit changed')
+      },
+    }),
+  )
   const pool = createUpstreamPool(upstreams)
   const semaphore = createSemaphore(cfg.concurrency, cfg.maxQueue, {
     interactive: cfg.interactiveSlots,
@@ -94,14 +96,28 @@ export function createLlmClient (options: LlmClientOptions): LlmClientInstance {
     circuits: () => upstreams.map((u) => ({ label: u.label, state: u.breaker.state() })),
   })
   const recorder: CallRecorder | null = options.db
-    ? createCallRecorder(options.db, log, (n) => { metrics.callLogErrors.inc(n) })
+    ? createCallRecorder(options.db, log, (n) => {
+        metrics.callLogErrors.inc(n)
+      })
     : null
   const ctx: ClientContext = {
     model: options.model ?? 'Lexi',
     cfg,
     tokenize: options.tokenize ?? 'estimate',
     pool,
-    run: createRequestRunner({ pool, semaphore, now, random, retryBaseMs: cfg.retryBaseMs, retryMaxMs: cfg.retryMaxMs, metrics, recorder, log, priorityScheduling, signals }),
+    run: createRequestRunner({
+      pool,
+      semaphore,
+      now,
+      random,
+      retryBaseMs: cfg.retryBaseMs,
+      retryMaxMs: cfg.retryMaxMs,
+      metrics,
+      recorder,
+      log,
+      priorityScheduling,
+      signals,
+    }),
     cache: options.db ? createResponseCache(options.db) : null,
     metrics,
     log,
@@ -119,11 +135,14 @@ export function createLlmClient (options: LlmClientOptions): LlmClientInstance {
     models: async (opts) => {
       const scope = createCallScope(opts, cfg.timeoutMs, now)
       try {
-        const lease = await ctx.run({ scope, ref: { prompt: 'models', version: '-', arm: null }, cls: 'health', retries: cfg.maxRetries, slot: false, record: false }, async (a) => {
-          const cards = await a.upstream.listModels({ signal: a.signal, requestId: a.requestId })
-          // vLLM adds max_model_len to each card (not in the OpenAI type).
-          return { value: cards.map((m) => ({ id: m.id, max_model_len: m.max_model_len ?? null })) }
-        })
+        const lease = await ctx.run(
+          { scope, ref: { prompt: 'models', version: '-', arm: null }, cls: 'health', retries: cfg.maxRetries, slot: false, record: false },
+          async (a) => {
+            const cards = await a.upstream.listModels({ signal: a.signal, requestId: a.requestId })
+            // vLLM adds max_model_len to each card (not in the OpenAI type).
+            return { value: cards.map((m) => ({ id: m.id, max_model_len: m.max_model_len ?? null })) }
+          },
+        )
         return lease.value
       } catch (err) {
         throw toLlmError({ error: err, abortReason: scope.signal.aborted ? scope.signal.reason : undefined, timeoutMs: scope.budgetMs })
@@ -144,11 +163,13 @@ export function createLlmClient (options: LlmClientOptions): LlmClientInstance {
         label: u.label,
         inFlight: u.inFlight,
         circuit: u.breaker.state(),
-        priority: !priorityScheduling ? 'off' as const : u.priorityRefused ? 'refused' as const : 'priority' as const,
+        priority: !priorityScheduling ? ('off' as const) : u.priorityRefused ? ('refused' as const) : ('priority' as const),
       })),
     }),
     upstreamFailures: () => signals.failures,
-    flush: async () => { await recorder?.flush() },
+    flush: async () => {
+      await recorder?.flush()
+    },
     diagnose: createDiagnose(upstreams, { now }),
   }
 }

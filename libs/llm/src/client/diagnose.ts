@@ -22,15 +22,17 @@ export type Diagnosis = FailReason
  * /models does not need the engine), so `circuit_open` stays. For a circuit-open error whose cause
  * is unknown (no opening recorded, e.g. a result built outside the client).
  */
-export function createDiagnose (upstreams: readonly Upstream[], o: DiagnoseOptions): () => Promise<Diagnosis> {
+export function createDiagnose(upstreams: readonly Upstream[], o: DiagnoseOptions): () => Promise<Diagnosis> {
   const timeoutMs = o.timeoutMs ?? 1000
   const ttlMs = o.ttlMs ?? 1000
-  let last: { at: number, value: Diagnosis } | null = null
+  let last: { at: number; value: Diagnosis } | null = null
   let inflight: Promise<Diagnosis> | null = null
 
-  async function probeOne (u: Upstream): Promise<Diagnosis> {
+  async function probeOne(u: Upstream): Promise<Diagnosis> {
     const ctl = new AbortController()
-    const timer = setTimeout(() => { ctl.abort(new LlmTimeoutError(timeoutMs, 'request')) }, timeoutMs)
+    const timer = setTimeout(() => {
+      ctl.abort(new LlmTimeoutError(timeoutMs, 'request'))
+    }, timeoutMs)
     try {
       await u.listModels({ signal: ctl.signal, requestId: randomUUID() })
       return 'circuit_open'
@@ -43,12 +45,16 @@ export function createDiagnose (upstreams: readonly Upstream[], o: DiagnoseOptio
 
   return async () => {
     if (last && o.now() - last.at < ttlMs) return last.value
-    inflight ??= Promise.all(upstreams.map(probeOne)).then((all) => {
-      // Any replica answering means the failure is the breaker's cool-down, not Lexi.
-      const value = all.includes('circuit_open') ? 'circuit_open' : all[0] ?? 'unreachable'
-      last = { at: o.now(), value }
-      return value
-    }).finally(() => { inflight = null })
+    inflight ??= Promise.all(upstreams.map(probeOne))
+      .then((all) => {
+        // Any replica answering means the failure is the breaker's cool-down, not Lexi.
+        const value = all.includes('circuit_open') ? 'circuit_open' : (all[0] ?? 'unreachable')
+        last = { at: o.now(), value }
+        return value
+      })
+      .finally(() => {
+        inflight = null
+      })
     return inflight
   }
 }

@@ -24,8 +24,7 @@ export type LlmErrorCode =
   | 'LLM_ERR_ABORTED'
 
 /** The `fail_reason` of features.llm.policy and orders.gate for a failed LLM call. */
-export type FailReason =
-  | 'timeout' | 'unreachable' | 'invalid_json' | 'circuit_open' | 'queue_full' | 'context_length' | 'upstream_error'
+export type FailReason = 'timeout' | 'unreachable' | 'invalid_json' | 'circuit_open' | 'queue_full' | 'context_length' | 'upstream_error'
 
 export interface LlmErrorSpec {
   failReason: FailReason
@@ -45,15 +44,43 @@ export const LLM_ERRORS = {
   LLM_ERR: { failReason: 'upstream_error', status: 502, retryAfterMs: null, outcome: 'error', lead: 'the LLM failed', quote: true },
   LLM_ERR_TIMEOUT: { failReason: 'timeout', status: 504, retryAfterMs: null, outcome: 'timeout', lead: 'the LLM did not answer in time', quote: true },
   LLM_ERR_UNREACHABLE: { failReason: 'unreachable', status: 502, retryAfterMs: null, outcome: 'unreachable', lead: 'the LLM is unreachable', quote: true },
-  LLM_ERR_CONTEXT_LENGTH: { failReason: 'context_length', status: 400, retryAfterMs: null, outcome: 'context_length', lead: 'the request does not fit the model context', quote: true },
+  LLM_ERR_CONTEXT_LENGTH: {
+    failReason: 'context_length',
+    status: 400,
+    retryAfterMs: null,
+    outcome: 'context_length',
+    lead: 'the request does not fit the model context',
+    quote: true,
+  },
   LLM_ERR_PROMPT_TOO_LONG: { failReason: 'context_length', status: 400, retryAfterMs: null, outcome: 'prompt_too_long', lead: null, quote: true },
-  LLM_ERR_CIRCUIT_OPEN: { failReason: 'circuit_open', status: 503, retryAfterMs: 5_000, outcome: 'circuit_open', lead: 'the LLM is failing and its circuit is open', quote: true },
+  LLM_ERR_CIRCUIT_OPEN: {
+    failReason: 'circuit_open',
+    status: 503,
+    retryAfterMs: 5_000,
+    outcome: 'circuit_open',
+    lead: 'the LLM is failing and its circuit is open',
+    quote: true,
+  },
   LLM_ERR_INVALID_JSON: { failReason: 'invalid_json', status: 502, retryAfterMs: null, outcome: 'invalid_json', lead: 'the LLM failed', quote: true },
   LLM_ERR_QUEUE_FULL: { failReason: 'queue_full', status: 503, retryAfterMs: 1_000, outcome: 'queue_full', lead: 'the LLM queue is full', quote: true },
   LLM_ERR_UPSTREAM: { failReason: 'upstream_error', status: 502, retryAfterMs: null, outcome: 'upstream', lead: 'the LLM failed', quote: true },
   LLM_ERR_RATE_LIMIT: { failReason: 'upstream_error', status: 503, retryAfterMs: 1_000, outcome: 'rate_limit', lead: 'the LLM is rate limiting', quote: true },
-  LLM_ERR_BAD_REQUEST: { failReason: 'upstream_error', status: 400, retryAfterMs: null, outcome: 'bad_request', lead: 'the model server rejected the request', quote: true },
-  LLM_ERR_PRIORITY_UNSUPPORTED: { failReason: 'upstream_error', status: 502, retryAfterMs: null, outcome: 'priority_unsupported', lead: 'the LLM failed', quote: true },
+  LLM_ERR_BAD_REQUEST: {
+    failReason: 'upstream_error',
+    status: 400,
+    retryAfterMs: null,
+    outcome: 'bad_request',
+    lead: 'the model server rejected the request',
+    quote: true,
+  },
+  LLM_ERR_PRIORITY_UNSUPPORTED: {
+    failReason: 'upstream_error',
+    status: 502,
+    retryAfterMs: null,
+    outcome: 'priority_unsupported',
+    lead: 'the LLM failed',
+    quote: true,
+  },
   LLM_ERR_AUTH: { failReason: 'upstream_error', status: 502, retryAfterMs: null, outcome: 'auth', lead: 'the LLM failed', quote: true },
   LLM_ERR_MODEL_NOT_FOUND: { failReason: 'upstream_error', status: 502, retryAfterMs: null, outcome: 'model_not_found', lead: 'the LLM failed', quote: true },
   LLM_ERR_ABORTED: { failReason: 'upstream_error', status: 499, retryAfterMs: null, outcome: 'aborted', lead: 'the request was aborted', quote: false },
@@ -61,26 +88,32 @@ export const LLM_ERRORS = {
 
 export const LLM_ERROR_CODES = Object.keys(LLM_ERRORS) as LlmErrorCode[]
 
-export const isLlmErrorCode = (code: unknown): code is LlmErrorCode =>
-  typeof code === 'string' && Object.hasOwn(LLM_ERRORS, code)
+export const isLlmErrorCode = (code: unknown): code is LlmErrorCode => typeof code === 'string' && Object.hasOwn(LLM_ERRORS, code)
 
 /** The row of a code; a code this build does not know (a stored row from a later one) reads as LLM_ERR. */
-export const llmErrorSpec = (code: string): LlmErrorSpec => isLlmErrorCode(code) ? LLM_ERRORS[code] : LLM_ERRORS.LLM_ERR
+export const llmErrorSpec = (code: string): LlmErrorSpec => (isLlmErrorCode(code) ? LLM_ERRORS[code] : LLM_ERRORS.LLM_ERR)
 
 /**
  * An error as an LlmResult stores it (`error`): its code and, for a circuit open, the code of the
  * failures that opened it (`cause`; absent in rows older than the field). `message` is for people.
  */
-export interface LlmErrorData { code: string, cause?: string | null, message?: string }
+export interface LlmErrorData {
+  code: string
+  cause?: string | null
+  message?: string
+}
 
 /** A thrown LlmError: `causeCode` is its cause (`cause` is the Error's own, an exception). */
-export interface ThrownLlmError { code: string, causeCode: string | null }
+export interface ThrownLlmError {
+  code: string
+  causeCode: string | null
+}
 
 /**
  * The fail_reason of an error: a circuit opened by timeouts reads `timeout` (its cause field), any
  * other error its code's. Only the code fields are read, never a message.
  */
-export function failReasonOf (error: string | LlmErrorData | ThrownLlmError): FailReason {
+export function failReasonOf(error: string | LlmErrorData | ThrownLlmError): FailReason {
   if (typeof error === 'string') return llmErrorSpec(error).failReason
   const cause = 'causeCode' in error ? error.causeCode : error.cause
   if (error.code === 'LLM_ERR_CIRCUIT_OPEN' && typeof cause === 'string' && cause !== error.code) return llmErrorSpec(cause).failReason

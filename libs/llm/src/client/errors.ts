@@ -29,9 +29,10 @@ const causeNoun = (code: LlmErrorCode, n: number): string => {
   const nouns = CAUSE_NOUNS[code] ?? [`${code} failure`, `${code} failures`]
   return n === 1 ? nouns[0] : nouns[1]
 }
-const openingText = (o: UpstreamOpening): string => o.sameCode >= o.failures
-  ? `${o.upstream} after ${o.failures} consecutive ${causeNoun(o.code, o.failures)}`
-  : `${o.upstream} after ${o.failures} consecutive failures, the last ${o.sameCode} ${causeNoun(o.code, o.sameCode)}`
+const openingText = (o: UpstreamOpening): string =>
+  o.sameCode >= o.failures
+    ? `${o.upstream} after ${o.failures} consecutive ${causeNoun(o.code, o.failures)}`
+    : `${o.upstream} after ${o.failures} consecutive failures, the last ${o.sameCode} ${causeNoun(o.code, o.sameCode)}`
 
 /**
  * The wording of every message the client composes itself. One place, so the wording can change
@@ -84,7 +85,7 @@ export class LlmError extends Error {
   /** X-Request-Id of the attempt that failed, when one was sent (set by the client). */
   requestId: string | null = null
 
-  constructor (message: string, options?: LlmErrorOptions) {
+  constructor(message: string, options?: LlmErrorOptions) {
     super(message, options)
     this.name = new.target.name
     this.status = options?.status ?? null
@@ -93,14 +94,18 @@ export class LlmError extends Error {
   }
 
   /** What an LlmResult stores (`error`): the code and cause as fields, the message for people. */
-  toData (): Required<LlmErrorData> & { code: LlmErrorCode, cause: LlmErrorCode | null } {
+  toData(): Required<LlmErrorData> & { code: LlmErrorCode; cause: LlmErrorCode | null } {
     return { code: this.code, cause: this.causeCode, message: this.message }
   }
 }
 
 export class LlmTimeoutError extends LlmError {
   override code: LlmErrorCode = 'LLM_ERR_TIMEOUT'
-  constructor (readonly timeoutMs: number, readonly phase: TimeoutPhase, options?: ErrorOptions) {
+  constructor(
+    readonly timeoutMs: number,
+    readonly phase: TimeoutPhase,
+    options?: ErrorOptions,
+  ) {
     super(LLM_ERROR_TEXT.timeout(timeoutMs, phase), options)
   }
 }
@@ -111,12 +116,23 @@ export class LlmTimeoutError extends LlmError {
  */
 export class LlmUnreachableError extends LlmError {
   override code: LlmErrorCode = 'LLM_ERR_UNREACHABLE'
-  constructor (message: string, readonly phase: 'connect' | 'reset', options?: ErrorOptions) { super(message, options) }
+  constructor(
+    message: string,
+    readonly phase: 'connect' | 'reset',
+    options?: ErrorOptions,
+  ) {
+    super(message, options)
+  }
 }
 
 export class LlmContextLengthError extends LlmError {
   override code: LlmErrorCode = 'LLM_ERR_CONTEXT_LENGTH'
-  constructor (message: string, readonly limit: number, readonly requested: number | null, options?: LlmErrorOptions) {
+  constructor(
+    message: string,
+    readonly limit: number,
+    readonly requested: number | null,
+    options?: LlmErrorOptions,
+  ) {
     super(message, options)
   }
 }
@@ -132,46 +148,67 @@ export class LlmCircuitOpenError extends LlmError {
   /** The most recent opening among the open circuits, or null when no cause is known. */
   readonly openedBy: UpstreamOpening | null
 
-  constructor (readonly upstreams: string[], openings: readonly UpstreamOpening[] = []) {
+  constructor(
+    readonly upstreams: string[],
+    openings: readonly UpstreamOpening[] = [],
+  ) {
     const recent = [...openings].sort((a, b) => b.at - a.at)
     super(LLM_ERROR_TEXT.circuitOpen(upstreams, recent), { causeCode: recent[0]?.code ?? null })
     this.openedBy = recent[0] ?? null
   }
 }
 
-export class LlmInvalidJsonError extends LlmError { override code: LlmErrorCode = 'LLM_ERR_INVALID_JSON' }
+export class LlmInvalidJsonError extends LlmError {
+  override code: LlmErrorCode = 'LLM_ERR_INVALID_JSON'
+}
 
 export class LlmQueueFullError extends LlmError {
   override code: LlmErrorCode = 'LLM_ERR_QUEUE_FULL'
-  constructor (readonly maxQueue: number) {
+  constructor(readonly maxQueue: number) {
     super(LLM_ERROR_TEXT.queueFull(maxQueue))
   }
 }
 
 /** 5xx (and exhausted 408/429): the upstream answered but failed. `status` is kept. */
-export class LlmUpstreamError extends LlmError { override code: LlmErrorCode = 'LLM_ERR_UPSTREAM' }
+export class LlmUpstreamError extends LlmError {
+  override code: LlmErrorCode = 'LLM_ERR_UPSTREAM'
+}
 
-export class LlmRateLimitError extends LlmUpstreamError { override code: LlmErrorCode = 'LLM_ERR_RATE_LIMIT' }
+export class LlmRateLimitError extends LlmUpstreamError {
+  override code: LlmErrorCode = 'LLM_ERR_RATE_LIMIT'
+}
 
 /** Any other 4xx the upstream refused (validation, unsupported media type, duplicate request id...). */
-export class LlmBadRequestError extends LlmError { override code: LlmErrorCode = 'LLM_ERR_BAD_REQUEST' }
+export class LlmBadRequestError extends LlmError {
+  override code: LlmErrorCode = 'LLM_ERR_BAD_REQUEST'
+}
 
 /**
  * vLLM started without `--scheduling-policy priority` refused a request carrying a non-zero
  * `priority` (400 "Got priority N but Priority scheduling is not enabled."). The client then sends
  * that upstream no priority and repeats the request once; callers only see it if that fails too.
  */
-export class LlmPriorityUnsupportedError extends LlmBadRequestError { override code: LlmErrorCode = 'LLM_ERR_PRIORITY_UNSUPPORTED' }
+export class LlmPriorityUnsupportedError extends LlmBadRequestError {
+  override code: LlmErrorCode = 'LLM_ERR_PRIORITY_UNSUPPORTED'
+}
 
 /** 401/403: the API key is missing or wrong. */
-export class LlmAuthError extends LlmError { override code: LlmErrorCode = 'LLM_ERR_AUTH' }
+export class LlmAuthError extends LlmError {
+  override code: LlmErrorCode = 'LLM_ERR_AUTH'
+}
 
-export class LlmModelNotFoundError extends LlmError { override code: LlmErrorCode = 'LLM_ERR_MODEL_NOT_FOUND' }
+export class LlmModelNotFoundError extends LlmError {
+  override code: LlmErrorCode = 'LLM_ERR_MODEL_NOT_FOUND'
+}
 
 /** Refused before calling: the estimated prompt plus max_tokens cannot fit the context window. */
 export class LlmPromptTooLongError extends LlmError {
   override code: LlmErrorCode = 'LLM_ERR_PROMPT_TOO_LONG'
-  constructor (readonly promptTokens: number, readonly maxTokens: number, readonly limit: number) {
+  constructor(
+    readonly promptTokens: number,
+    readonly maxTokens: number,
+    readonly limit: number,
+  ) {
     super(LLM_ERROR_TEXT.promptTooLong(promptTokens, maxTokens, limit))
   }
 }
@@ -179,7 +216,9 @@ export class LlmPromptTooLongError extends LlmError {
 /** The caller's own AbortSignal fired. */
 export class LlmAbortedError extends LlmError {
   override code: LlmErrorCode = 'LLM_ERR_ABORTED'
-  constructor (options?: ErrorOptions) { super(LLM_ERROR_TEXT.aborted(), options) }
+  constructor(options?: ErrorOptions) {
+    super(LLM_ERROR_TEXT.aborted(), options)
+  }
 }
 
 export { failReasonOf, outcomeOf, type FailReason, type LlmErrorCode } from './error-table'

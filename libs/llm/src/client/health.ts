@@ -20,7 +20,7 @@ const PROGRESS_WINDOW_MS = 5_000
  * were still getting answers reports `saturated` (busy, not broken). Never throws for upstream
  * failures.
  */
-export async function health (ctx: ClientContext, prompt: RenderedPrompt, opts?: CallOptions): Promise<HealthResult> {
+export async function health(ctx: ClientContext, prompt: RenderedPrompt, opts?: CallOptions): Promise<HealthResult> {
   const scope = createCallScope({ ...opts, timeoutMs: opts?.timeoutMs ?? ctx.cfg.healthTimeoutMs }, ctx.cfg.timeoutMs, ctx.now)
   const log = callLogger(ctx, prompt)
   const queue = (): HealthResult['queue'] => ({ in_flight: ctx.semaphore.inFlight, waiting: ctx.semaphore.waiting })
@@ -43,20 +43,38 @@ export async function health (ctx: ClientContext, prompt: RenderedPrompt, opts?:
     const ok = c.text.trim() === 'OK'
     const latency = ctx.now() - scope.start
     reportCall(ctx, log, prompt, { outcome: ok ? 'ok' : 'bad_reply', latencyMs: latency, usage: c.usage, requestId: c.request_id, attempt: c.attempt })
-    return { ok, reply: c.text, model: ctx.model, latency_ms: latency, error: ok ? null : `reply was ${JSON.stringify(c.text)}`, state: ok ? 'ok' : 'down', queue: queue() }
+    return {
+      ok,
+      reply: c.text,
+      model: ctx.model,
+      latency_ms: latency,
+      error: ok ? null : `reply was ${JSON.stringify(c.text)}`,
+      state: ok ? 'ok' : 'down',
+      queue: queue(),
+    }
   } catch (err) {
     const e = toLlmError({ error: err, abortReason: scope.signal.aborted ? scope.signal.reason : undefined, timeoutMs: scope.budgetMs })
     const end = ctx.now()
     const latency = end - scope.start
-    const busy = e instanceof LlmTimeoutError && ctx.signals.lastProgressAt > 0 &&
-      ctx.signals.lastProgressAt >= Math.min(scope.start, end - PROGRESS_WINDOW_MS)
+    const busy = e instanceof LlmTimeoutError && ctx.signals.lastProgressAt > 0 && ctx.signals.lastProgressAt >= Math.min(scope.start, end - PROGRESS_WINDOW_MS)
     reportCall(ctx, log, prompt, { outcome: busy ? 'saturated' : outcomeOf(e.code), latencyMs: latency, error: busy ? null : e })
     if (busy) {
-      return { ok: false, reply: null, model: ctx.model, latency_ms: latency, error: `saturated: no answer within ${scope.budgetMs} ms while other calls are being answered`, state: 'saturated', queue: queue() }
+      return {
+        ok: false,
+        reply: null,
+        model: ctx.model,
+        latency_ms: latency,
+        error: `saturated: no answer within ${scope.budgetMs} ms while other calls are being answered`,
+        state: 'saturated',
+        queue: queue(),
+      }
     }
-    const error = e instanceof LlmTimeoutError
-      ? `timeout after ${scope.budgetMs} ms`
-      : e instanceof LlmModelNotFoundError ? `model "${ctx.model}" not served` : ctx.scrub(e.message)
+    const error =
+      e instanceof LlmTimeoutError
+        ? `timeout after ${scope.budgetMs} ms`
+        : e instanceof LlmModelNotFoundError
+          ? `model "${ctx.model}" not served`
+          : ctx.scrub(e.message)
     return { ok: false, reply: null, model: ctx.model, latency_ms: latency, error, state: 'down', queue: queue() }
   } finally {
     scope.dispose()

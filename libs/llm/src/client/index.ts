@@ -2,14 +2,37 @@ export { createLlmClient, type LlmClientInstance, type LlmClientStats } from './
 export type { LlmClientOptions } from './client-options'
 export type { StructuredResult } from './structured'
 export {
-  LlmError, LlmTimeoutError, LlmUnreachableError, LlmContextLengthError, LlmCircuitOpenError,
-  LlmInvalidJsonError, LlmQueueFullError, LlmUpstreamError, LlmRateLimitError, LlmBadRequestError,
-  LlmAuthError, LlmModelNotFoundError, LlmPromptTooLongError, LlmAbortedError, LlmPriorityUnsupportedError,
-  LLM_ERROR_TEXT, type TimeoutPhase, type UpstreamOpening,
+  LlmError,
+  LlmTimeoutError,
+  LlmUnreachableError,
+  LlmContextLengthError,
+  LlmCircuitOpenError,
+  LlmInvalidJsonError,
+  LlmQueueFullError,
+  LlmUpstreamError,
+  LlmRateLimitError,
+  LlmBadRequestError,
+  LlmAuthError,
+  LlmModelNotFoundError,
+  LlmPromptTooLongError,
+  LlmAbortedError,
+  LlmPriorityUnsupportedError,
+  LLM_ERROR_TEXT,
+  type TimeoutPhase,
+  type UpstreamOpening,
 } from './errors'
 export {
-  LLM_ERRORS, LLM_ERROR_CODES, failReasonOf, isLlmErrorCode, llmErrorSpec, outcomeOf,
-  type FailReason, type LlmErrorCode, type LlmErrorData, type LlmErrorSpec, type ThrownLlmError,
+  LLM_ERRORS,
+  LLM_ERROR_CODES,
+  failReasonOf,
+  isLlmErrorCode,
+  llmErrorSpec,
+  outcomeOf,
+  type FailReason,
+  type LlmErrorCode,
+  type LlmErrorData,
+  type LlmErrorSpec,
+  type ThrownLlmError,
 } from './error-table'
 export type { Diagnosis } from './diagnose'
 export { toLlmError, type FailureInput } from './to-llm-error'

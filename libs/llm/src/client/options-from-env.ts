@@ -19,7 +19,7 @@ export interface LlmEnvSettings {
 }
 
 /** Client options from the parsed LLM_* settings, so every process maps them the same way. */
-export function clientOptionsFromEnv (env: LlmEnvSettings): LlmClientOptions {
+export function clientOptionsFromEnv(env: LlmEnvSettings): LlmClientOptions {
   return {
     baseURL: env.LLM_BASE_URL,
     ...(env.LLM_API_KEY !== undefined ? { apiKey: env.LLM_API_KEY } : {}),

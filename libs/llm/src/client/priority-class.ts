@@ -4,7 +4,7 @@
  * sends vLLM's `priority` request field, where a lower value is served first.
  */
 export const PRIORITY_CLASSES = ['health', 'trading', 'forecast', 'interactive', 'batch'] as const
-export type LlmPriorityClass = typeof PRIORITY_CLASSES[number]
+export type LlmPriorityClass = (typeof PRIORITY_CLASSES)[number]
 
 /** The class of a call that names none: the lowest, so an unlabelled call never jumps the queue. */
 export const DEFAULT_PRIORITY_CLASS: LlmPriorityClass = 'batch'
@@ -30,5 +30,4 @@ export const CLASS_ORDER: Readonly<Record<LlmPriorityClass, number>> = {
   batch: 4,
 }
 
-export const isPriorityClass = (v: unknown): v is LlmPriorityClass =>
-  typeof v === 'string' && (PRIORITY_CLASSES as readonly string[]).includes(v)
+export const isPriorityClass = (v: unknown): v is LlmPriorityClass => typeof v === 'string' && (PRIORITY_CLASSES as readonly string[]).includes(v)

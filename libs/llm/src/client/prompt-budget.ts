@@ -22,7 +22,7 @@ const PIECE = /[A-Za-z]+|\p{L}|\p{N}|[\r\n]+|[^\S\r\n]+|[^\s\p{L}\p{N}]/gu
  * Ordinary English comes out 30-70% above the true count, numbers exact, so a prompt it accepts
  * fits. For an exact count configure `tokenize: 'server'` (vLLM's POST /tokenize).
  */
-export function estimateTextTokens (text: string): number {
+export function estimateTextTokens(text: string): number {
   let n = 0
   for (const m of text.matchAll(PIECE)) {
     const p = m[0]
@@ -36,7 +36,7 @@ export function estimateTextTokens (text: string): number {
 }
 
 /** Estimated prompt tokens of a chat request, chat template included. */
-export function estimatePromptTokens (messages: readonly ChatMessage[]): number {
+export function estimatePromptTokens(messages: readonly ChatMessage[]): number {
   let total = GENERATION_PROMPT
   if (messages[0]?.role !== 'system') total += PER_MESSAGE + estimateTextTokens(QWEN_DEFAULT_SYSTEM)
   for (const m of messages) total += PER_MESSAGE + estimateTextTokens(m.content)
@@ -47,7 +47,7 @@ export function estimatePromptTokens (messages: readonly ChatMessage[]): number 
  * A bound the estimate never exceeds, in O(messages): every piece above costs at most one token per
  * UTF-16 code unit. When even this fits, the exact estimate is not needed.
  */
-export function promptTokensUpperBound (messages: readonly ChatMessage[]): number {
+export function promptTokensUpperBound(messages: readonly ChatMessage[]): number {
   let total = GENERATION_PROMPT
   if (messages[0]?.role !== 'system') total += PER_MESSAGE + QWEN_DEFAULT_SYSTEM.length
   for (const m of messages) total += PER_MESSAGE + m.content.length
@@ -55,6 +55,6 @@ export function promptTokensUpperBound (messages: readonly ChatMessage[]): numbe
 }
 
 /** Throws LlmPromptTooLongError when prompt + max_tokens cannot fit the context window. */
-export function checkPromptBudget (promptTokens: number, maxTokens: number, limit: number): void {
+export function checkPromptBudget(promptTokens: number, maxTokens: number, limit: number): void {
   if (promptTokens + maxTokens > limit) throw new LlmPromptTooLongError(promptTokens, maxTokens, limit)
 }

@@ -22,7 +22,7 @@ export interface Attempt {
 
 export interface RunOptions {
   scope: CallScope
-  ref: { prompt: string, version: string, arm: string | null }
+  ref: { prompt: string; version: string; arm: string | null }
   /** The call's priority class: its place in the wait queue, its budget and its vLLM priority. */
   cls: LlmPriorityClass
   /** Retries after the first attempt (0 for health). */
@@ -58,7 +58,7 @@ export interface RunnerDeps extends AttemptBooks {
   priorityScheduling: boolean
 }
 
-export type RequestRunner = <T>(opts: RunOptions, fn: (a: Attempt) => Promise<{ value: T, usage?: Usage }>) => Promise<Lease<T>>
+export type RequestRunner = <T>(opts: RunOptions, fn: (a: Attempt) => Promise<{ value: T; usage?: Usage }>) => Promise<Lease<T>>
 
 const noop: Release = () => {}
 
@@ -66,11 +66,15 @@ const noop: Release = () => {}
  * The one retry layer: slot → upstream (least in-flight, circuit allowing) → attempt → typed error →
  * retry/failover or give up, never past the call's deadline. Writes one llm_calls row per attempt.
  */
-export function createRequestRunner (deps: RunnerDeps): RequestRunner {
+export function createRequestRunner(deps: RunnerDeps): RequestRunner {
   // Fails fast, naming the failures that opened the circuits (the most recent opening is the cause).
-  const circuitOpen = (): LlmCircuitOpenError => new LlmCircuitOpenError(deps.pool.upstreams.map((u) => u.label), deps.pool.openings())
+  const circuitOpen = (): LlmCircuitOpenError =>
+    new LlmCircuitOpenError(
+      deps.pool.upstreams.map((u) => u.label),
+      deps.pool.openings(),
+    )
 
-  return async function run<T> (opts: RunOptions, fn: (a: Attempt) => Promise<{ value: T, usage?: Usage }>): Promise<Lease<T>> {
+  return async function run<T>(opts: RunOptions, fn: (a: Attempt) => Promise<{ value: T; usage?: Usage }>): Promise<Lease<T>> {
     const { scope } = opts
     const tried = new Set<Upstream>()
     let retriesUsed = 0
@@ -94,8 +98,17 @@ export function createRequestRunner (deps: RunnerDeps): RequestRunner {
       const priority = deps.priorityScheduling && !upstream.priorityRefused ? VLLM_PRIORITY[opts.cls] : null
       upstream.inFlight++
       const end = attemptEnder(deps, {
-        upstream, ticket, release, requestId, attempt, priority, scope, ref: opts.ref,
-        ignoreCircuit: opts.ignoreCircuit === true, record: opts.record !== false, startedAt: deps.now(),
+        upstream,
+        ticket,
+        release,
+        requestId,
+        attempt,
+        priority,
+        scope,
+        ref: opts.ref,
+        ignoreCircuit: opts.ignoreCircuit === true,
+        record: opts.record !== false,
+        startedAt: deps.now(),
       })
 
       let failure: LlmError
@@ -114,8 +127,7 @@ export function createRequestRunner (deps: RunnerDeps): RequestRunner {
         tried.delete(upstream)
         continue
       }
-      const free = opts.failover !== false && failure instanceof LlmUnreachableError && failure.phase === 'connect' &&
-        deps.pool.hasUntried(tried)
+      const free = opts.failover !== false && failure instanceof LlmUnreachableError && failure.phase === 'connect' && deps.pool.hasUntried(tried)
       if (!free) {
         if (!isRetryable(failure) || retriesUsed >= opts.retries) throw failure
         const delay = backoffMs(retriesUsed, deps.retryBaseMs, deps.retryMaxMs, deps.random, failure.retryAfterMs)

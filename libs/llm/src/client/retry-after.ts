@@ -1,11 +1,13 @@
 /** A header bag: undici's and the global Headers both fit. */
-export interface HeaderBag { get: (name: string) => string | null }
+export interface HeaderBag {
+  get: (name: string) => string | null
+}
 
 /**
  * The wait an upstream asked for: `retry-after-ms` (milliseconds), else `retry-after` (seconds or an
  * HTTP date). Null when absent or unparsable; never negative.
  */
-export function retryAfterMs (headers: HeaderBag | null | undefined, now: number = Date.now()): number | null {
+export function retryAfterMs(headers: HeaderBag | null | undefined, now: number = Date.now()): number | null {
   if (!headers) return null
   const ms = headers.get('retry-after-ms')
   if (ms != null && ms.trim() !== '') {

@@ -33,7 +33,7 @@ export interface Semaphore {
   readonly inFlight: number
   readonly waiting: number
   /** Held and waiting per class. */
-  byClass: () => Record<LlmPriorityClass, { inFlight: number, waiting: number }>
+  byClass: () => Record<LlmPriorityClass, { inFlight: number; waiting: number }>
 }
 
 interface Waiter {
@@ -47,7 +47,11 @@ interface Waiter {
 }
 
 /** FIFO of a class (denque); a waiter that timed out or was aborted stays in it, marked done, until it reaches the front. */
-interface ClassQueue { items: Denque<Waiter>, waiting: number, inFlight: number }
+interface ClassQueue {
+  items: Denque<Waiter>
+  waiting: number
+  inFlight: number
+}
 
 const UNLIMITED: ClassBudgets = { interactive: Infinity, batch: Infinity, reserved: 0, health: 0 }
 
@@ -61,7 +65,7 @@ const UNLIMITED: ClassBudgets = { interactive: Infinity, batch: Infinity, reserv
  * fires leaves with LlmTimeoutError (phase "queue") or the signal's reason; a full queue refuses at
  * once with LlmQueueFullError.
  */
-export function createSemaphore (limit: number, maxQueue: number, budgets: ClassBudgets = UNLIMITED, onChange: () => void = () => {}): Semaphore {
+export function createSemaphore(limit: number, maxQueue: number, budgets: ClassBudgets = UNLIMITED, onChange: () => void = () => {}): Semaphore {
   let general = 0 // slots of `limit` held
   let healthOwn = 0 // health's own slots held
   let waiting = 0
@@ -163,10 +167,14 @@ export function createSemaphore (limit: number, maxQueue: number, budgets: Class
 
   return {
     acquire,
-    get inFlight () { return general + healthOwn },
-    get waiting () { return waiting },
+    get inFlight() {
+      return general + healthOwn
+    },
+    get waiting() {
+      return waiting
+    },
     byClass: () => {
-      const out = {} as Record<LlmPriorityClass, { inFlight: number, waiting: number }>
+      const out = {} as Record<LlmPriorityClass, { inFlight: number; waiting: number }>
       for (const c of PRIORITY_CLASSES) out[c] = { inFlight: queues[c].inFlight, waiting: queues[c].waiting }
       return out
     },

@@ -10,9 +10,13 @@ import type { ChatCompletionChunk } from './wire'
  * a frame that is not JSON is an upstream failure. A broken socket throws undici's error, which the
  * runner maps (to-llm-error.ts).
  */
-export async function * sseChunks (body: AsyncIterable<Uint8Array>): AsyncGenerator<ChatCompletionChunk, void, undefined> {
+export async function* sseChunks(body: AsyncIterable<Uint8Array>): AsyncGenerator<ChatCompletionChunk, void, undefined> {
   let events: EventSourceMessage[] = []
-  const parser = createParser({ onEvent: (e) => { events.push(e) } })
+  const parser = createParser({
+    onEvent: (e) => {
+      events.push(e)
+    },
+  })
   const decoder = new TextDecoder()
   let done = false
   for await (const bytes of body) {
@@ -21,7 +25,10 @@ export async function * sseChunks (body: AsyncIterable<Uint8Array>): AsyncGenera
     const batch = events
     events = []
     for (const e of batch) {
-      if (e.data.startsWith('[DONE]')) { done = true; break }
+      if (e.data.startsWith('[DONE]')) {
+        done = true
+        break
+      }
       let json: unknown
       try {
         json = JSON.parse(e.data)

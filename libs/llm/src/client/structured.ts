@@ -20,7 +20,7 @@ export type StructuredResult<T> = LlmResult<T> & { first_raw: string | null }
 const derived = new WeakMap<z.ZodType, Record<string, unknown>>()
 
 /** z.toJSONSchema, computed once per schema object (it is a noticeable share of a call's CPU). */
-function jsonSchemaOf (schema: z.ZodType): Record<string, unknown> {
+function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
   let js = derived.get(schema)
   if (!js) {
     js = z.toJSONSchema(schema) as Record<string, unknown>
@@ -34,7 +34,12 @@ function jsonSchemaOf (schema: z.ZodType): Record<string, unknown> {
  * JSON / schema mismatch / finish_reason "length". Never throws for upstream failures: they come
  * back as ok:false with error {code, cause, message}.
  */
-export async function structured<S extends z.ZodType> (ctx: ClientContext, prompt: RenderedPrompt, schema: S, opts?: CallOptions): Promise<StructuredResult<z.infer<S>>> {
+export async function structured<S extends z.ZodType>(
+  ctx: ClientContext,
+  prompt: RenderedPrompt,
+  schema: S,
+  opts?: CallOptions,
+): Promise<StructuredResult<z.infer<S>>> {
   const scope = createCallScope(opts, ctx.cfg.timeoutMs, ctx.now)
   const log = callLogger(ctx, prompt)
   const elapsed = (): number => ctx.now() - scope.start
@@ -44,7 +49,11 @@ export async function structured<S extends z.ZodType> (ctx: ClientContext, promp
   }
   const req: ChatRequest = { messages: prompt.messages, sampling: prompt.sampling, ref: prompt }
   const base = {
-    prompt: prompt.prompt, version: prompt.version, hash: prompt.hash, arm: prompt.arm, bucket: prompt.bucket,
+    prompt: prompt.prompt,
+    version: prompt.version,
+    hash: prompt.hash,
+    arm: prompt.arm,
+    bucket: prompt.bucket,
   }
   const usage = { prompt_tokens: 0, completion_tokens: 0 }
   let last: Completion | null = null
@@ -55,19 +64,41 @@ export async function structured<S extends z.ZodType> (ctx: ClientContext, promp
   }
   const failed = (e: LlmError, extra?: Record<string, unknown>): StructuredResult<z.infer<S>> => {
     const result = {
-      ...base, ok: false, valid_json: false, repaired: false, cached: false, parsed: null,
-      raw: last?.text ?? '', first_raw: firstRaw, finish_reason: last?.finish_reason ?? null, latency_ms: elapsed(), usage,
-      request_id: e.requestId ?? last?.request_id ?? null, error: { ...e.toData(), message: ctx.scrub(e.message) },
+      ...base,
+      ok: false,
+      valid_json: false,
+      repaired: false,
+      cached: false,
+      parsed: null,
+      raw: last?.text ?? '',
+      first_raw: firstRaw,
+      finish_reason: last?.finish_reason ?? null,
+      latency_ms: elapsed(),
+      usage,
+      request_id: e.requestId ?? last?.request_id ?? null,
+      error: { ...e.toData(), message: ctx.scrub(e.message) },
     }
-    reportCall(ctx, log, prompt, { outcome: outcomeOf(e.code), latencyMs: result.latency_ms, usage, requestId: result.request_id, attempt: last?.attempt, error: e, extra })
+    reportCall(ctx, log, prompt, {
+      outcome: outcomeOf(e.code),
+      latencyMs: result.latency_ms,
+      usage,
+      requestId: result.request_id,
+      attempt: last?.attempt,
+      error: e,
+      extra,
+    })
     return result
   }
 
   try {
     const cache = ctx.cache && opts?.cache !== false && isDeterministic(prompt.sampling) ? ctx.cache : null
     const effective: EffectiveRequest = {
-      mode: 'structured', model: ctx.model, messages: prompt.messages, sampling: effectiveSampling(prompt.sampling),
-      response_format: responseFormat, prompt_hash: prompt.hash,
+      mode: 'structured',
+      model: ctx.model,
+      messages: prompt.messages,
+      sampling: effectiveSampling(prompt.sampling),
+      response_format: responseFormat,
+      prompt_hash: prompt.hash,
     }
     const key = cache ? cacheKeyOf(effective) : ''
     if (cache && !opts?.force) {
@@ -99,7 +130,8 @@ export async function structured<S extends z.ZodType> (ctx: ClientContext, promp
       } catch (err) {
         const e = toLlmError({ error: err, abortReason: scope.signal.aborted ? scope.signal.reason : undefined, timeoutMs: scope.budgetMs })
         // No room left in the context window for the repair: the answer stays what it was, invalid.
-        if (e instanceof LlmPromptTooLongError) return failed(new LlmInvalidJsonError(LLM_ERROR_TEXT.noRoomToRepair(problem, e.message)), { repair_reason: problem })
+        if (e instanceof LlmPromptTooLongError)
+          return failed(new LlmInvalidJsonError(LLM_ERROR_TEXT.noRoomToRepair(problem, e.message)), { repair_reason: problem })
         return failed(e, { repair_reason: problem })
       }
       addUsage(last)
@@ -111,12 +143,28 @@ export async function structured<S extends z.ZodType> (ctx: ClientContext, promp
     }
 
     const result: StructuredResult<z.infer<S>> = {
-      ...base, ok: true, valid_json: true, repaired, cached: false, parsed: check.parsed,
-      raw: last.text, first_raw: firstRaw, finish_reason: last.finish_reason, latency_ms: elapsed(), usage,
-      request_id: last.request_id, error: null,
+      ...base,
+      ok: true,
+      valid_json: true,
+      repaired,
+      cached: false,
+      parsed: check.parsed,
+      raw: last.text,
+      first_raw: firstRaw,
+      finish_reason: last.finish_reason,
+      latency_ms: elapsed(),
+      usage,
+      request_id: last.request_id,
+      error: null,
     }
     if (cache) await writeCached(ctx, log, cache, { key, prompt: prompt.prompt, version: prompt.version, hash: prompt.hash, request: effective, result })
-    reportCall(ctx, log, prompt, { outcome: repaired ? 'repaired' : 'ok', latencyMs: result.latency_ms, usage, requestId: result.request_id, attempt: last.attempt })
+    reportCall(ctx, log, prompt, {
+      outcome: repaired ? 'repaired' : 'ok',
+      latencyMs: result.latency_ms,
+      usage,
+      requestId: result.request_id,
+      attempt: last.attempt,
+    })
     return result
   } catch (err) {
     return failed(toLlmError({ error: err, abortReason: scope.signal.aborted ? scope.signal.reason : undefined, timeoutMs: scope.budgetMs }))

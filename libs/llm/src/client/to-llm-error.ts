@@ -1,6 +1,15 @@
 import {
-  LLM_ERROR_TEXT, LlmAuthError, LlmBadRequestError, LlmPriorityUnsupportedError, LlmContextLengthError, LlmError, LlmModelNotFoundError,
-  LlmRateLimitError, LlmTimeoutError, LlmUnreachableError, LlmUpstreamError,
+  LLM_ERROR_TEXT,
+  LlmAuthError,
+  LlmBadRequestError,
+  LlmPriorityUnsupportedError,
+  LlmContextLengthError,
+  LlmError,
+  LlmModelNotFoundError,
+  LlmRateLimitError,
+  LlmTimeoutError,
+  LlmUnreachableError,
+  LlmUpstreamError,
 } from './errors'
 import { retryAfterMs, type HeaderBag } from './retry-after'
 
@@ -20,8 +29,18 @@ export interface FailureInput {
 }
 
 const NETWORK_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE',
-  'ETIMEDOUT', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_CONNECT_TIMEOUT',
 ])
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED'])
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
@@ -37,7 +56,7 @@ const PRIORITY_RE = /^Got priority -?\d+ but Priority scheduling is not enabled\
  * refused priority: those two are told by its body text (CONTEXT_RE, PRIORITY_RE), the protocol's
  * only signal; our own messages are never read back.
  */
-export function toLlmError (input: FailureInput): LlmError {
+export function toLlmError(input: FailureInput): LlmError {
   const { error } = input
   if (error instanceof LlmError) return error
   if (input.abortReason instanceof LlmError) return input.abortReason
@@ -46,7 +65,11 @@ export function toLlmError (input: FailureInput): LlmError {
   if (coded && TIMEOUT_CODES.has(coded.code)) return new LlmTimeoutError(input.timeoutMs ?? 0, 'request', { cause: error })
   if (coded && NETWORK_CODES.has(coded.code)) {
     const reset = RESET_CODES.has(coded.code)
-    return new LlmUnreachableError(reset ? LLM_ERROR_TEXT.connectionReset(coded.message) : LLM_ERROR_TEXT.connectFailed(coded.message), reset ? 'reset' : 'connect', { cause: error })
+    return new LlmUnreachableError(
+      reset ? LLM_ERROR_TEXT.connectionReset(coded.message) : LLM_ERROR_TEXT.connectFailed(coded.message),
+      reset ? 'reset' : 'connect',
+      { cause: error },
+    )
   }
   const message = error instanceof Error ? error.message : String(error)
   return new LlmError(message || LLM_ERROR_TEXT.unknown(), { cause: error })
@@ -56,16 +79,19 @@ export function toLlmError (input: FailureInput): LlmError {
  * An in-band stream error frame (`data: {"error":{message,type,code}}`): vLLM's integer `code`
  * stands in for the status (500 when it has none).
  */
-export function streamFrameError (error: unknown): LlmError {
+export function streamFrameError(error: unknown): LlmError {
   const code = (error as { code?: unknown } | null)?.code
   const status = typeof code === 'number' && code >= 400 ? code : 500
   return fromResponse(status, describe(error), null, undefined)
 }
 
 /** `text`: the upstream's own words (vLLM's error message), null for an empty body. */
-interface ParsedBody { text: string | null, raw: string }
+interface ParsedBody {
+  text: string | null
+  raw: string
+}
 
-function fromResponse (status: number, body: ParsedBody, headers: HeaderBag | null, cause: unknown): LlmError {
+function fromResponse(status: number, body: ParsedBody, headers: HeaderBag | null, cause: unknown): LlmError {
   const opts = { cause, status, retryAfterMs: retryAfterMs(headers) }
   // Only vLLM's body text is looked into (it has no code for these two), never a message of ours.
   const vllmText = body.text
@@ -81,7 +107,7 @@ function fromResponse (status: number, body: ParsedBody, headers: HeaderBag | nu
 }
 
 /** Total tokens the request asked for, from any of vLLM's wordings; null when not stated. */
-function requestedTokens (vllmText: string): number | null {
+function requestedTokens(vllmText: string): number | null {
   const total = /you requested (\d+) tokens/.exec(vllmText)
   if (total) return Number(total[1])
   const input = /(?:request has|your request has) (\d+) input tokens/.exec(vllmText)
@@ -90,16 +116,20 @@ function requestedTokens (vllmText: string): number | null {
   return input ? Number(input[1]) : null
 }
 
-function parseBody (body: string | null | undefined): ParsedBody {
+function parseBody(body: string | null | undefined): ParsedBody {
   const raw = (body ?? '').trim()
   if (raw === '') return { text: null, raw }
   let json: unknown
-  try { json = JSON.parse(raw) } catch { return { text: raw.slice(0, 2000), raw } }
+  try {
+    json = JSON.parse(raw)
+  } catch {
+    return { text: raw.slice(0, 2000), raw }
+  }
   return { ...describe(json), raw }
 }
 
 /** The upstream's words inside any of the envelopes. */
-function describe (json: unknown): ParsedBody {
+function describe(json: unknown): ParsedBody {
   const raw = json === undefined ? '' : JSON.stringify(json)
   if (json == null) return { text: null, raw }
   if (typeof json === 'string') return { text: json, raw }
@@ -116,11 +146,11 @@ function describe (json: unknown): ParsedBody {
 }
 
 /** The innermost error in the cause chain that carries a string `code` (undici/Node network errors). */
-function findCoded (error: unknown): { code: string, message: string } | null {
-  let found: { code: string, message: string } | null = null
+function findCoded(error: unknown): { code: string; message: string } | null {
+  let found: { code: string; message: string } | null = null
   let cur: unknown = error
   for (let depth = 0; cur && typeof cur === 'object' && depth < 8; depth++) {
-    const c = cur as { code?: unknown, message?: unknown, cause?: unknown, errors?: unknown }
+    const c = cur as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown }
     if (typeof c.code === 'string') found = { code: c.code, message: typeof c.message === 'string' && c.message !== '' ? c.message : c.code }
     // AggregateError (happy-eyeballs connect to several addresses): look at the first one.
     cur = c.cause ?? (Array.isArray(c.errors) ? c.errors[0] : undefined)

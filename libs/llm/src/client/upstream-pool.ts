@@ -2,7 +2,10 @@ import type { CircuitTicket } from './circuit-breaker'
 import type { UpstreamOpening } from './errors'
 import type { Upstream } from './upstream'
 
-export interface Pick { upstream: Upstream, ticket: CircuitTicket }
+export interface Pick {
+  upstream: Upstream
+  ticket: CircuitTicket
+}
 
 export interface UpstreamPool {
   readonly upstreams: readonly Upstream[]
@@ -19,16 +22,17 @@ export interface UpstreamPool {
   openings: () => UpstreamOpening[]
 }
 
-export function createUpstreamPool (upstreams: Upstream[]): UpstreamPool {
+export function createUpstreamPool(upstreams: Upstream[]): UpstreamPool {
   let rotation = 0
   return {
     upstreams,
     anyAvailable: () => upstreams.some((u) => u.breaker.available()),
     hasUntried: (tried) => upstreams.some((u) => !tried.has(u) && u.breaker.available()),
-    openings: () => upstreams.flatMap((u) => {
-      const o = u.breaker.openedBy()
-      return o ? [{ upstream: u.label, ...o }] : []
-    }),
+    openings: () =>
+      upstreams.flatMap((u) => {
+        const o = u.breaker.openedBy()
+        return o ? [{ upstream: u.label, ...o }] : []
+      }),
     pick: (tried, opts) => {
       const available = upstreams.filter((u) => u.breaker.available())
       const open = opts?.ignoreCircuit && available.length === 0 ? upstreams : available

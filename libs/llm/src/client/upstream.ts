@@ -8,7 +8,11 @@ import type { ChatCompletion, ChatCompletionBody, ChatCompletionChunk, ModelCard
 import type { ChatMessage } from '../types'
 
 /** What one request to an upstream carries besides its body. */
-export interface SendOptions { signal: AbortSignal, requestId: string, priority?: number | null }
+export interface SendOptions {
+  signal: AbortSignal
+  requestId: string
+  priority?: number | null
+}
 
 export interface Upstream {
   /** Base URL as configured (ends in /v1). */
@@ -49,14 +53,14 @@ export interface UpstreamOptions {
   dispatcher?: Dispatcher
 }
 
-export function upstreamLabel (url: string): string {
+export function upstreamLabel(url: string): string {
   const u = new URL(url)
   return `${u.host}${u.pathname.replace(/\/+$/, '')}`
 }
 
 type RawHeaders = Record<string, string | string[] | undefined>
 
-function headerBag (h: RawHeaders): HeaderBag {
+function headerBag(h: RawHeaders): HeaderBag {
   return {
     get: (name) => {
       const v = h[name.toLowerCase()]
@@ -73,17 +77,19 @@ const ok = (status: number): boolean => status >= 200 && status <= 299
  * round trip on a fast upstream), and a non-2xx answer is mapped to its typed error right here,
  * where status, body and headers are in hand.
  */
-export function createUpstream (opts: UpstreamOptions): Upstream {
+export function createUpstream(opts: UpstreamOptions): Upstream {
   const label = upstreamLabel(opts.url)
-  const ownAgent = opts.dispatcher ? null : new Agent({
-    connections: opts.connections,
-    pipelining: 1,
-    keepAliveTimeout: 4_000, // below uvicorn's 5 s, so we never reuse a socket the server is closing
-    keepAliveTimeoutThreshold: 1_000,
-    headersTimeout: opts.transportTimeoutMs,
-    bodyTimeout: opts.transportTimeoutMs,
-    connect: { timeout: Math.min(10_000, opts.transportTimeoutMs) },
-  })
+  const ownAgent = opts.dispatcher
+    ? null
+    : new Agent({
+        connections: opts.connections,
+        pipelining: 1,
+        keepAliveTimeout: 4_000, // below uvicorn's 5 s, so we never reuse a socket the server is closing
+        keepAliveTimeoutThreshold: 1_000,
+        headersTimeout: opts.transportTimeoutMs,
+        bodyTimeout: opts.transportTimeoutMs,
+        connect: { timeout: Math.min(10_000, opts.transportTimeoutMs) },
+      })
   const dispatcher: Dispatcher = opts.dispatcher ?? (ownAgent as Agent)
   const authorization = `Bearer ${opts.apiKey}`
   const base = opts.url.endsWith('/') ? opts.url : `${opts.url}/`
@@ -101,7 +107,7 @@ export function createUpstream (opts: UpstreamOptions): Upstream {
   })
 
   /** One request; a non-2xx answer becomes its typed LlmError (its body read first). */
-  const send = async (url: URL, o: SendOptions & { method: 'GET' | 'POST', body?: ChatCompletionBody, accept: string }): Promise<Dispatcher.ResponseData> => {
+  const send = async (url: URL, o: SendOptions & { method: 'GET' | 'POST'; body?: ChatCompletionBody; accept: string }): Promise<Dispatcher.ResponseData> => {
     const res = await request(url, {
       method: o.method,
       dispatcher,
@@ -131,7 +137,11 @@ export function createUpstream (opts: UpstreamOptions): Upstream {
       const res = await send(modelsUrl, { ...o, method: 'GET', accept: 'application/json' })
       const text = await res.body.text()
       let json: unknown
-      try { json = JSON.parse(text) } catch { throw new LlmUpstreamError(LLM_ERROR_TEXT.notJson(text)) }
+      try {
+        json = JSON.parse(text)
+      } catch {
+        throw new LlmUpstreamError(LLM_ERROR_TEXT.notJson(text))
+      }
       const data = (json as { data?: unknown } | null)?.data
       if (!Array.isArray(data)) throw new LlmUpstreamError(LLM_ERROR_TEXT.noModelList())
       return data as ModelCard[]
@@ -147,19 +157,25 @@ export function createUpstream (opts: UpstreamOptions): Upstream {
       const text = await res.body.text()
       if (!ok(res.statusCode)) throw toLlmError({ status: res.statusCode, body: text, headers: headerBag(res.headers) })
       let count: unknown
-      try { count = (JSON.parse(text) as { count?: unknown } | null)?.count } catch { count = undefined }
+      try {
+        count = (JSON.parse(text) as { count?: unknown } | null)?.count
+      } catch {
+        count = undefined
+      }
       if (typeof count !== 'number') throw new LlmUpstreamError(LLM_ERROR_TEXT.noTokenCount(res.statusCode))
       return count
     },
     breaker,
     inFlight: 0,
     priorityRefused: false,
-    close: async () => { await ownAgent?.close() },
+    close: async () => {
+      await ownAgent?.close()
+    },
   }
 }
 
 /** A 2xx body as a chat completion; anything that is not one is an upstream failure, not a crash. */
-function parseCompletion (text: string): ChatCompletion {
+function parseCompletion(text: string): ChatCompletion {
   let json: unknown
   try {
     json = JSON.parse(text)

@@ -31,7 +31,7 @@ export interface GateInput {
 const clip = (s: string, n = 200): string => (s.length > n ? `${s.slice(0, n)}…` : s)
 
 /** qty × factor rounded down to the lot; never more than qty. */
-export function shrinkQty (qty: number, factor: number, lotSize = 1): number {
+export function shrinkQty(qty: number, factor: number, lotSize = 1): number {
   if (factor >= 1) return qty
   const lot = Number.isFinite(lotSize) && lotSize > 0 ? lotSize : 1
   const target = qty * factor
@@ -42,9 +42,14 @@ export function shrinkQty (qty: number, factor: number, lotSize = 1): number {
   return Math.min(qty, Number((lots * lot).toPrecision(12)))
 }
 
-interface LlmStep { step: GateStep, would: 'would_allow' | 'would_deny', fail: GateFailReason, factor: number | null }
+interface LlmStep {
+  step: GateStep
+  would: 'would_allow' | 'would_deny'
+  fail: GateFailReason
+  factor: number | null
+}
 
-function llmStep (read: DecisionRead, qty: number, lotSize: number): LlmStep {
+function llmStep(read: DecisionRead, qty: number, lotSize: number): LlmStep {
   if (!read.ok) {
     const code = `LLM_${read.fail_reason.toUpperCase()}`
     return { step: { step: 'llm', verdict: 'would_deny', code, reason: clip(read.detail) }, would: 'would_deny', fail: read.fail_reason, factor: null }
@@ -54,7 +59,12 @@ function llmStep (read: DecisionRead, qty: number, lotSize: number): LlmStep {
   const denied = d.decision === 'deny' || shrunk <= 0
   const code = d.decision === 'deny' ? 'LLM_DENY' : shrunk <= 0 ? 'LLM_SIZE_ZERO' : shrunk < qty ? 'LLM_SHRINK' : 'LLM_ALLOW'
   return {
-    step: { step: 'llm', verdict: denied ? 'would_deny' : 'would_allow', code, reason: `size_factor=${d.size_factor} qty=${qty}->${denied ? 0 : shrunk} reason="${clip(d.reason)}"` },
+    step: {
+      step: 'llm',
+      verdict: denied ? 'would_deny' : 'would_allow',
+      code,
+      reason: `size_factor=${d.size_factor} qty=${qty}->${denied ? 0 : shrunk} reason="${clip(d.reason)}"`,
+    },
     would: denied ? 'would_deny' : 'would_allow',
     fail: denied ? 'llm_denied' : null,
     factor: d.size_factor,
@@ -71,14 +81,34 @@ function llmStep (read: DecisionRead, qty: number, lotSize: number): LlmStep {
  * or invalid decision denies (fail closed). Every step carries its `code`; `reason_code` is the
  * code of the step that decided.
  */
-export function evaluateGate (input: GateInput): GateVerdict {
+export function evaluateGate(input: GateInput): GateVerdict {
   const { risk, mode, gateDisabled, qty } = input
   const lotSize = input.lotSize ?? 1
   const base = { requested_qty: qty, mode, gate_disabled: gateDisabled, risk_reducing: input.riskReducing, checks: risk.checks }
-  const deny = (steps: GateStep[], reason_code: string, fail_reason: GateFailReason, extra: Partial<GateVerdict> = {}): GateVerdict =>
-    ({ ...base, effective: 'deny', qty: 0, size_factor: null, would: null, fail_reason, reason_code, warn: null, steps, ...extra })
-  const allow = (steps: GateStep[], reason_code: string, finalQty: number, extra: Partial<GateVerdict> = {}): GateVerdict =>
-    ({ ...base, effective: 'allow', qty: finalQty, size_factor: null, would: null, fail_reason: null, reason_code, warn: null, steps, ...extra })
+  const deny = (steps: GateStep[], reason_code: string, fail_reason: GateFailReason, extra: Partial<GateVerdict> = {}): GateVerdict => ({
+    ...base,
+    effective: 'deny',
+    qty: 0,
+    size_factor: null,
+    would: null,
+    fail_reason,
+    reason_code,
+    warn: null,
+    steps,
+    ...extra,
+  })
+  const allow = (steps: GateStep[], reason_code: string, finalQty: number, extra: Partial<GateVerdict> = {}): GateVerdict => ({
+    ...base,
+    effective: 'allow',
+    qty: finalQty,
+    size_factor: null,
+    would: null,
+    fail_reason: null,
+    reason_code,
+    warn: null,
+    steps,
+    ...extra,
+  })
 
   const failed = risk.checks.filter((c) => !c.pass)
   if (!risk.pass || failed.length > 0) {

@@ -2,9 +2,7 @@ import { PolicyDecisionSchema, type LlmResult, type PolicyDecision } from '../co
 import { gateFailReason } from './fail-reason'
 import type { GateFailReason } from './gate-types'
 
-export type DecisionRead =
-  | { ok: true, decision: PolicyDecision }
-  | { ok: false, fail_reason: Exclude<GateFailReason, null>, detail: string }
+export type DecisionRead = { ok: true; decision: PolicyDecision } | { ok: false; fail_reason: Exclude<GateFailReason, null>; detail: string }
 
 /** Fail reasons that name why an LLM answer is missing (not what the gate made of one). */
 const callFailure = (r: GateFailReason | undefined): r is Exclude<GateFailReason, null | 'llm_denied' | 'risk_denied'> =>
@@ -15,7 +13,7 @@ const callFailure = (r: GateFailReason | undefined): r is Exclude<GateFailReason
  * The client already validated `parsed`; it is checked again because the gate fails closed.
  * `failReason`, when given, names why a failed call failed (see GateInput.llmFailReason).
  */
-export function readDecision (llm: LlmResult<PolicyDecision> | null, failReason?: GateFailReason): DecisionRead {
+export function readDecision(llm: LlmResult<PolicyDecision> | null, failReason?: GateFailReason): DecisionRead {
   if (llm == null) return { ok: false, fail_reason: 'missing', detail: 'no policy decision' }
   if (!llm.ok) {
     const reason = callFailure(failReason) ? failReason : llm.error ? gateFailReason(llm.error) : 'upstream_error'

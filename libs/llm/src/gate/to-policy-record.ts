@@ -3,7 +3,7 @@ import type { GateMode, GateVerdict } from './gate-types'
 import { readDecision } from './read-decision'
 
 /** Stands in for the LlmResult when no policy call was made or none came back. */
-function placeholder (riskReducing: boolean): LlmResult<PolicyDecision> {
+function placeholder(riskReducing: boolean): LlmResult<PolicyDecision> {
   const error = riskReducing
     ? { code: 'LLM_NOT_CONSULTED', message: 'risk-reducing order: the policy prompt is not consulted' }
     : { code: 'LLM_ERR_MISSING', message: 'no policy decision was obtained' }
@@ -28,7 +28,7 @@ function placeholder (riskReducing: boolean): LlmResult<PolicyDecision> {
 }
 
 /** `res` with a parsed value the schema refuses dropped: the gate did not use it either; raw keeps the model's text. */
-function usableResult<T extends LlmResult<PolicyDecision>> (res: T): T {
+function usableResult<T extends LlmResult<PolicyDecision>>(res: T): T {
   const usable = res.parsed != null && PolicyDecisionSchema.safeParse(res.parsed).success
   return res.parsed != null && !usable ? { ...res, parsed: null, valid_json: false } : res
 }
@@ -38,7 +38,7 @@ function usableResult<T extends LlmResult<PolicyDecision>> (res: T): T {
  * the one gate verdict's mode, gate_disabled, effective, would and fail_reason (PolicyRecordSchema).
  * orders.gate holds the same verdict whole.
  */
-export function toPolicyRecord (llmResult: LlmResult<PolicyDecision> | null, verdict: GateVerdict): PolicyRecord {
+export function toPolicyRecord(llmResult: LlmResult<PolicyDecision> | null, verdict: GateVerdict): PolicyRecord {
   return {
     ...usableResult(llmResult ?? placeholder(verdict.risk_reducing)),
     mode: verdict.mode,
@@ -55,7 +55,10 @@ export function toPolicyRecord (llmResult: LlmResult<PolicyDecision> | null, ver
  * once and replaces this record with its verdict). `fail_reason` says why the LLM's answer is
  * unusable (timeout, invalid_json, ...), or null; `would` is null.
  */
-export function ungatedPolicyRecord (llmResult: LlmResult<PolicyDecision>, o: { effective: 'no_order' | 'pending', mode: GateMode, gateDisabled: boolean }): PolicyRecord {
+export function ungatedPolicyRecord(
+  llmResult: LlmResult<PolicyDecision>,
+  o: { effective: 'no_order' | 'pending'; mode: GateMode; gateDisabled: boolean },
+): PolicyRecord {
   const read = readDecision(llmResult)
   return {
     ...usableResult(llmResult),

@@ -29,24 +29,33 @@ import { citedNumbers, type CitedNumber } from './cited-numbers'
  * percent or basis-point form of a value; a bare number only the bare form.
  */
 
-interface Candidate { value: number, unit: 'percent' | 'bp' | 'none' }
+interface Candidate {
+  value: number
+  unit: 'percent' | 'bp' | 'none'
+}
 
 /** Reference levels named in the rationale prompts. */
 export const REFERENCE_LEVELS: readonly number[] = [70, 30, 2, 0.5, 0.45, 0.55, 0.8, 0.02, 50]
 
 const RETURN_LIKE = /^(?:ret|vol|mom|drawdown|dd|return|sigma|mu|q\d\d)/i
 
-function candidates (inputs: LlmInputs): Candidate[] {
+function candidates(inputs: LlmInputs): Candidate[] {
   const out: Candidate[] = []
   const asReturn = (v: number): void => {
     out.push({ value: v, unit: 'none' }, { value: v * 100, unit: 'percent' }, { value: v * 10_000, unit: 'bp' })
   }
-  const plain = (v: number): void => { out.push({ value: v, unit: 'none' }) }
+  const plain = (v: number): void => {
+    out.push({ value: v, unit: 'none' })
+  }
   const f = inputs.forecast
   for (const v of [f.mu, f.sigma, f.q05, f.q95]) asReturn(v)
-  for (const p of [f.p_up, 1 - f.p_up]) { plain(p); out.push({ value: p * 100, unit: 'percent' }) }
+  for (const p of [f.p_up, 1 - f.p_up]) {
+    plain(p)
+    out.push({ value: p * 100, unit: 'percent' })
+  }
   const edge = Math.abs(f.p_up - 0.5)
-  plain(edge); out.push({ value: edge * 100, unit: 'percent' })
+  plain(edge)
+  out.push({ value: edge * 100, unit: 'percent' })
   if (f.sigma > 0) plain(Math.abs(f.mu) / f.sigma)
   asReturn(f.q95 - f.q05)
   for (const [name, v] of Object.entries(inputs.signals)) {
@@ -64,7 +73,7 @@ function candidates (inputs: LlmInputs): Candidate[] {
 const shown = (n: number): number => Number(n.toPrecision(RENDER_LIMITS.significantDigits))
 
 /** The inputs with every number as the rendered prompt shows it. */
-function asRendered (inputs: LlmInputs): LlmInputs {
+function asRendered(inputs: LlmInputs): LlmInputs {
   const f = inputs.forecast
   return {
     ...inputs,
@@ -75,7 +84,7 @@ function asRendered (inputs: LlmInputs): LlmInputs {
 }
 
 /** Whether one cited number agrees with one candidate value. */
-function agrees (c: CitedNumber, k: Candidate): boolean {
+function agrees(c: CitedNumber, k: Candidate): boolean {
   if (c.unit !== k.unit) return false
   if (c.sign !== null && k.value !== 0 && Math.sign(k.value) !== c.sign) return false
   const tolerance = 0.5 * 10 ** -c.decimals + 1e-9
@@ -83,7 +92,7 @@ function agrees (c: CitedNumber, k: Candidate): boolean {
 }
 
 /** The rationale's prose fields, each with where it is ("summary", "drivers[0]", ...). */
-function proseOf (r: Pick<Rationale, 'summary' | 'drivers' | 'risks'>): Array<[string, string]> {
+function proseOf(r: Pick<Rationale, 'summary' | 'drivers' | 'risks'>): Array<[string, string]> {
   return [
     ['summary', r.summary],
     ...r.drivers.map((d, i): [string, string] => [`drivers[${i}]`, d]),
@@ -92,7 +101,7 @@ function proseOf (r: Pick<Rationale, 'summary' | 'drivers' | 'risks'>): Array<[s
 }
 
 /** Checks every number the rationale cites against the inputs; see the module comment. */
-export function checkGrounding (rationale: Pick<Rationale, 'summary' | 'drivers' | 'risks'>, inputs: LlmInputs): RationaleGrounding {
+export function checkGrounding(rationale: Pick<Rationale, 'summary' | 'drivers' | 'risks'>, inputs: LlmInputs): RationaleGrounding {
   const pool = [...candidates(inputs), ...candidates(asRendered(inputs))]
   let cited = 0
   let matched = 0

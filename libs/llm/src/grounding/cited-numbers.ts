@@ -24,8 +24,10 @@ export interface CitedNumber {
 
 const MONTHS = 'jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|february|march|april|june|july|august|september|october|november|december'
 const NUMBER = /(?<sign>[+\-\u2212]?)(?<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)/g
-const NEG_WORD = /\b(?:down|fell|fall(?:en|ing|s)?|lost|los(?:s|ing)|declin(?:e|ed|es|ing)|drop(?:ped|s)?|lower|negative|minus|slid|slipped)(?:\s+(?:by|of|to))?\s+(?:an?\s+)?$/i
-const POS_WORD = /\b(?:up|rose|ris(?:en|ing|e)|gain(?:ed|s)?|rall(?:y|ied)|climb(?:ed)?|higher|positive|plus|advanc(?:e|ed))(?:\s+(?:by|of|to))?\s+(?:an?\s+)?$/i
+const NEG_WORD =
+  /\b(?:down|fell|fall(?:en|ing|s)?|lost|los(?:s|ing)|declin(?:e|ed|es|ing)|drop(?:ped|s)?|lower|negative|minus|slid|slipped)(?:\s+(?:by|of|to))?\s+(?:an?\s+)?$/i
+const POS_WORD =
+  /\b(?:up|rose|ris(?:en|ing|e)|gain(?:ed|s)?|rall(?:y|ied)|climb(?:ed)?|higher|positive|plus|advanc(?:e|ed))(?:\s+(?:by|of|to))?\s+(?:an?\s+)?$/i
 const LABEL_AFTER = /^(?:-|\s)?(?:bars?|days?|periods?|weeks?|months?|years?|sessions?|minutes?|hours?|min|h)\b/i
 const HYPHEN_LABEL_AFTER = /^-(?:bars?|days?|periods?|weeks?|months?|years?|sessions?|minutes?|hours?|period|window|lookback)\b/i
 const ORDINAL_AFTER = /^(?:st|nd|rd|th)\b/i
@@ -34,7 +36,7 @@ const DATE_AROUND_BEFORE = new RegExp(`\\b(?:${MONTHS})\\.?\\s+$|\\b(?:in|since|
 const DATE_AROUND_AFTER = new RegExp(`^\\s+(?:${MONTHS})\\b`, 'i')
 
 /** Spans of text that hold no data: dates, times, version strings. */
-function blankedSpans (text: string): string {
+function blankedSpans(text: string): string {
   return text
     .replace(/\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?/g, (m) => ' '.repeat(m.length))
     .replace(/\b\d{1,2}\/\d{1,2}\/\d{2,4}\b/g, (m) => ' '.repeat(m.length))
@@ -44,7 +46,7 @@ function blankedSpans (text: string): string {
 }
 
 /** Whether the number at [start, end) of `text` names something rather than stating data. */
-function isLabel (text: string, start: number, end: number, signChar: string): boolean {
+function isLabel(text: string, start: number, end: number, signChar: string): boolean {
   const before = text.slice(Math.max(0, start - 24), start)
   const after = text.slice(end, end + 24)
   const prev = before.slice(-1)
@@ -62,7 +64,7 @@ function isLabel (text: string, start: number, end: number, signChar: string): b
 }
 
 /** Every cited number of one text, in order. */
-export function citedNumbers (text: string): CitedNumber[] {
+export function citedNumbers(text: string): CitedNumber[] {
   const clean = blankedSpans(text)
   const out: CitedNumber[] = []
   for (const m of clean.matchAll(NUMBER)) {
@@ -83,7 +85,7 @@ export function citedNumbers (text: string): CitedNumber[] {
       if (NEG_WORD.test(before)) sign = -1
       else if (sign === null && POS_WORD.test(before)) sign = 1
     }
-    const word = sign !== null && signChar === '' ? (NEG_WORD.exec(before) ?? POS_WORD.exec(before))?.[0] ?? '' : ''
+    const word = sign !== null && signChar === '' ? ((NEG_WORD.exec(before) ?? POS_WORD.exec(before))?.[0] ?? '') : ''
     const tail = unit === 'percent' ? (/^\s?%/.exec(after)?.[0] ?? '') : unit === 'bp' ? (/^\s?(?:bps?|basis points?)/i.exec(after)?.[0] ?? '') : ''
     const decimals = num.includes('.') ? num.length - num.indexOf('.') - 1 : 0
     out.push({

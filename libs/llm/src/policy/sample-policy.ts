@@ -10,7 +10,7 @@ import type { LlmResult, PolicyDecision, PolicySamples } from '../contract'
 /** A bad k (LLM_POLICY_SAMPLES) or no result to combine: a configuration or caller error. */
 export class PolicySamplesError extends Error {
   readonly code = 'LLM_ERR_POLICY_SAMPLES'
-  constructor (message: string) {
+  constructor(message: string) {
     super(message)
     this.name = 'PolicySamplesError'
   }
@@ -28,7 +28,7 @@ export type SampledPolicyResult = PolicyResult & { samples?: PolicySamples }
  * fail_reason as it would with k = 1). agreement = share of the k samples whose decision equals
  * the combined one.
  */
-export function combinePolicySamples (results: readonly PolicyResult[]): SampledPolicyResult {
+export function combinePolicySamples(results: readonly PolicyResult[]): SampledPolicyResult {
   const first = results[0]
   if (first === undefined) throw new PolicySamplesError('combinePolicySamples needs at least one result')
   const decisions = results.map((r) => (r.parsed === null ? null : r.parsed.decision))
@@ -39,7 +39,10 @@ export function combinePolicySamples (results: readonly PolicyResult[]): Sampled
   const latency = Math.max(...results.map((r) => r.latency_ms))
   const parsed = results.filter((r): r is PolicyResult & { parsed: PolicyDecision } => r.parsed !== null)
   const deny = parsed.find((r) => r.parsed.decision === 'deny')
-  const smallest = parsed.reduce<(typeof parsed)[number] | undefined>((m, r) => (m === undefined || r.parsed.size_factor < m.parsed.size_factor ? r : m), undefined)
+  const smallest = parsed.reduce<(typeof parsed)[number] | undefined>(
+    (m, r) => (m === undefined || r.parsed.size_factor < m.parsed.size_factor ? r : m),
+    undefined,
+  )
   const chosen = deny ?? smallest
   const combined = chosen === undefined ? null : deny !== undefined ? 'deny' : 'allow'
   const agreement = combined === null ? 0 : decisions.filter((d) => d === combined).length / results.length
@@ -58,7 +61,11 @@ export function combinePolicySamples (results: readonly PolicyResult[]): Sampled
  * Asks `call(seed)` for seeds base..base+k-1 concurrently and combines them. k = 1 is one call
  * `call(undefined)` (the version's own sampling), returned untouched: no `samples` field.
  */
-export async function samplePolicy (k: number, baseSeed: number | undefined, call: (seed: number | undefined) => Promise<PolicyResult>): Promise<SampledPolicyResult> {
+export async function samplePolicy(
+  k: number,
+  baseSeed: number | undefined,
+  call: (seed: number | undefined) => Promise<PolicyResult>,
+): Promise<SampledPolicyResult> {
   if (!Number.isInteger(k) || k < 1) throw new PolicySamplesError(`LLM_POLICY_SAMPLES must be an integer >= 1, got ${k}`)
   if (k === 1) return await call(undefined)
   const base = baseSeed ?? 0

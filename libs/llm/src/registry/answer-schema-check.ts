@@ -8,14 +8,14 @@ import { canonicalJson } from './canonical-json'
  * canonical JSON, so key order and YAML style do not matter). It must also compile under Ajv's
  * strict draft 2020-12 mode, which rejects unknown keywords and typos.
  */
-export function contractJsonSchema (answer: z.ZodType): Record<string, unknown> {
+export function contractJsonSchema(answer: z.ZodType): Record<string, unknown> {
   const { $schema: _drop, ...rest } = z.toJSONSchema(answer) as Record<string, unknown>
   return rest
 }
 
 /** The first path (dotted) at which two JSON values differ, or null when they are equal. */
-export function firstDifference (a: unknown, b: unknown, path = ''): string | null {
-  if (a === undefined || b === undefined) return a === b ? null : (path === '' ? '(root)' : path)
+export function firstDifference(a: unknown, b: unknown, path = ''): string | null {
+  if (a === undefined || b === undefined) return a === b ? null : path === '' ? '(root)' : path
   if (canonicalJson(a) === canonicalJson(b)) return null
   const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object'
   if (!isObj(a) || !isObj(b) || Array.isArray(a) !== Array.isArray(b)) return path === '' ? '(root)' : path
@@ -27,7 +27,7 @@ export function firstDifference (a: unknown, b: unknown, path = ''): string | nu
 }
 
 /** Problems with one answer schema, as one-line reasons ([] when fine). */
-export function answerSchemaProblems (jsonSchema: Record<string, unknown>, answer: z.ZodType | null): string[] {
+export function answerSchemaProblems(jsonSchema: Record<string, unknown>, answer: z.ZodType | null): string[] {
   const problems: string[] = []
   try {
     new Ajv2020({ strict: true, allErrors: true }).compile(jsonSchema)

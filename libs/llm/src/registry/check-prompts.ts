@@ -22,22 +22,24 @@ export interface CheckReport {
   fits: TokenFit[]
 }
 
-const at = (prompt: string, version?: string): string => version === undefined ? `prompt "${prompt}"` : `prompt "${prompt}" version "${version}"`
+const at = (prompt: string, version?: string): string => (version === undefined ? `prompt "${prompt}"` : `prompt "${prompt}" version "${version}"`)
 
 /**
  * What CI enforces beyond loading: every version is in the lock, no published version vanished,
  * answer schemas match the contract, samples are valid inputs, and every version renders with its
  * samples and fits the context together with its max_tokens.
  */
-export function checkPrompts (registry: LoadedPromptRegistry, samples: PromptSamples, contextTokens = LEXI_CONTEXT_TOKENS): CheckReport {
+export function checkPrompts(registry: LoadedPromptRegistry, samples: PromptSamples, contextTokens = LEXI_CONTEXT_TOKENS): CheckReport {
   const problems: string[] = []
   const fits: TokenFit[] = []
   const lock = registry.lockStatus()
-  for (const e of lock.entries.filter(x => x.state === 'unlocked')) {
+  for (const e of lock.entries.filter((x) => x.state === 'unlocked')) {
     problems.push(`${at(e.prompt, e.version)}: not in ${registry.lockPath} yet; run \`pnpm prompts lock\` and commit the lock`)
   }
   for (const key of lock.orphans) {
-    problems.push(`"${key}" is published in ${registry.lockPath} but no longer in ${registry.path}; stored answers reference it: restore it (to retire it on purpose, delete its lock entry in the same change)`)
+    problems.push(
+      `"${key}" is published in ${registry.lockPath} but no longer in ${registry.path}; stored answers reference it: restore it (to retire it on purpose, delete its lock entry in the same change)`,
+    )
   }
   for (const name of registry.names()) {
     const contract = PROMPT_CONTRACTS[name]
@@ -61,7 +63,9 @@ export function checkPrompts (registry: LoadedPromptRegistry, samples: PromptSam
         const fit = { prompt: name, version: v.version, promptTokens, maxTokens: v.sampling.max_tokens, total: promptTokens + v.sampling.max_tokens }
         fits.push(fit)
         if (fit.total > contextTokens) {
-          problems.push(`${at(name, v.version)}: ~${promptTokens} prompt tokens + max_tokens ${fit.maxTokens} = ${fit.total} exceeds the ${contextTokens}-token context`)
+          problems.push(
+            `${at(name, v.version)}: ~${promptTokens} prompt tokens + max_tokens ${fit.maxTokens} = ${fit.total} exceeds the ${contextTokens}-token context`,
+          )
         }
       } catch (err) {
         problems.push(`${at(name, v.version)}: does not render with the samples: ${(err as Error).message}`)

@@ -7,7 +7,7 @@ import type { PromptVersionDef } from './prompt-file-schema'
  * `description` is left out on purpose (a wording fix in the docs is not a new prompt); the prompt
  * name is in, so two prompts with equal text still have different hashes.
  */
-export function hashedContent (name: string, v: PromptVersionDef): Record<string, unknown> {
+export function hashedContent(name: string, v: PromptVersionDef): Record<string, unknown> {
   return {
     name,
     version: v.version,
@@ -20,8 +20,10 @@ export function hashedContent (name: string, v: PromptVersionDef): Record<string
 }
 
 /** sha256 (lower-case hex) of the RFC 8785 canonical JSON of hashedContent(). */
-export function promptContentHash (name: string, v: PromptVersionDef): string {
-  return createHash('sha256').update(canonicalJson(hashedContent(name, v)), 'utf8').digest('hex')
+export function promptContentHash(name: string, v: PromptVersionDef): string {
+  return createHash('sha256')
+    .update(canonicalJson(hashedContent(name, v)), 'utf8')
+    .digest('hex')
 }
 
 export const shortHash = (hash: string): string => hash.slice(0, 12)

@@ -7,7 +7,7 @@ const oneLine = (s: string): string => s.replace(/\s*[\r\n]+\s*/g, ' ').trim()
 
 export class PromptRegistryError extends Error {
   code = 'LLM_ERR_PROMPT'
-  constructor (message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: ErrorOptions) {
     super(oneLine(message), options)
     this.name = new.target.name
   }
@@ -33,7 +33,11 @@ export const formatPlace = (p: PromptPlace): string => {
 /** The YAML is malformed, fails the schema, or breaks a rule (unknown variable, bad active, ...). */
 export class PromptConfigError extends PromptRegistryError {
   override code = 'LLM_ERR_PROMPT_CONFIG'
-  constructor (readonly place: PromptPlace, readonly reason: string, options?: ErrorOptions) {
+  constructor(
+    readonly place: PromptPlace,
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
     super(`${formatPlace(place)}: ${reason}`, options)
   }
 }
@@ -41,7 +45,11 @@ export class PromptConfigError extends PromptRegistryError {
 /** A published version's content no longer matches its lock entry, or the lock file is unreadable. */
 export class PromptLockError extends PromptRegistryError {
   override code = 'LLM_ERR_PROMPT_LOCK'
-  constructor (readonly place: PromptPlace, readonly reason: string, options?: ErrorOptions) {
+  constructor(
+    readonly place: PromptPlace,
+    readonly reason: string,
+    options?: ErrorOptions,
+  ) {
     super(`${formatPlace(place)}: ${reason}`, options)
   }
 }
@@ -54,7 +62,12 @@ export class UnknownPromptError extends PromptRegistryError {
 /** A variable the template needs was not given (or was undefined). */
 export class PromptRenderError extends PromptRegistryError {
   override code = 'LLM_ERR_PROMPT_RENDER'
-  constructor (readonly prompt: string, readonly version: string, readonly variable: string, reason: string) {
+  constructor(
+    readonly prompt: string,
+    readonly version: string,
+    readonly variable: string,
+    reason: string,
+  ) {
     super(`prompt "${prompt}" version "${version}": ${reason}`)
   }
 }
@@ -62,7 +75,10 @@ export class PromptRenderError extends PromptRegistryError {
 /** LLM_AB_BUCKETS cannot be used: syntax, unknown prompt or version, weights, duplicates. */
 export class AbSpecError extends PromptRegistryError {
   override code = 'LLM_ERR_AB_SPEC'
-  constructor (readonly spec: string, reason: string) {
+  constructor(
+    readonly spec: string,
+    reason: string,
+  ) {
     super(`LLM_AB_BUCKETS "${spec}": ${reason}`)
   }
 }

@@ -54,7 +54,7 @@ export const defaultLockPath = (path: string): string => path.replace(/\.ya?ml$/
  * and the A/B splits. Throws one-line typed errors (PromptConfigError, PromptLockError,
  * AbSpecError); services call it at start and exit on failure.
  */
-export function loadPromptRegistry (path: string, opts: LoadPromptRegistryOptions = {}): LoadedPromptRegistry {
+export function loadPromptRegistry(path: string, opts: LoadPromptRegistryOptions = {}): LoadedPromptRegistry {
   let source: string
   try {
     source = readFileSync(path, 'utf8')
@@ -63,33 +63,38 @@ export function loadPromptRegistry (path: string, opts: LoadPromptRegistryOption
   }
   const parsed = parsePromptFile(source, path)
   const lockPath = opts.lockPath ?? defaultLockPath(path)
-  const byName = new Map<string, { active: string, salt: string, versions: PromptVersion[] }>()
+  const byName = new Map<string, { active: string; salt: string; versions: PromptVersion[] }>()
   for (const [name, def] of Object.entries(parsed.data.prompts)) {
-    const versions = def.versions.map((v): PromptVersion => deepFreeze({
-      name,
-      version: v.version,
-      hash: promptContentHash(name, v),
-      description: v.description,
-      active: v.version === def.active,
-      variables: [...v.variables],
-      sampling: { ...v.sampling },
-      jsonSchema: v.json_schema ?? null,
-      system: v.system,
-      user: v.user ?? null,
-    }))
+    const versions = def.versions.map((v): PromptVersion =>
+      deepFreeze({
+        name,
+        version: v.version,
+        hash: promptContentHash(name, v),
+        description: v.description,
+        active: v.version === def.active,
+        variables: [...v.variables],
+        sampling: { ...v.sampling },
+        jsonSchema: v.json_schema ?? null,
+        system: v.system,
+        user: v.user ?? null,
+      }),
+    )
     byName.set(name, { active: def.active, salt: def.ab_salt, versions })
   }
-  const all = [...byName.values()].flatMap(p => p.versions)
-  const lockStatus = computeLockStatus(all.map(v => ({ name: v.name, version: v.version, hash: v.hash })), readPromptLock(lockPath))
+  const all = [...byName.values()].flatMap((p) => p.versions)
+  const lockStatus = computeLockStatus(
+    all.map((v) => ({ name: v.name, version: v.version, hash: v.hash })),
+    readPromptLock(lockPath),
+  )
   if (opts.verifyLock ?? true) {
-    const changed = lockStatus.entries.find(e => e.state === 'changed')
+    const changed = lockStatus.entries.find((e) => e.state === 'changed')
     if (changed !== undefined) {
-      const index = byName.get(changed.prompt)?.versions.findIndex(v => v.version === changed.version) ?? 0
+      const index = byName.get(changed.prompt)?.versions.findIndex((v) => v.version === changed.version) ?? 0
       throw new PromptLockError(parsed.placeOf(['prompts', changed.prompt, 'versions', index]), changedMessage(changed))
     }
   }
   const log = opts.logger?.child({ component: 'prompt-registry' })
-  for (const e of lockStatus.entries.filter(e => e.state === 'unlocked')) {
+  for (const e of lockStatus.entries.filter((e) => e.state === 'unlocked')) {
     log?.warn({ prompt: e.prompt, version: e.version, hash: e.hash }, 'prompt version not in the lock yet (run `pnpm prompts lock` to publish it)')
   }
 
@@ -100,8 +105,8 @@ export function loadPromptRegistry (path: string, opts: LoadPromptRegistryOption
   }
   const get = (name: string, version: string): PromptVersion => {
     const p = entry(name)
-    const v = p.versions.find(x => x.version === version)
-    if (v === undefined) throw new UnknownPromptError(`prompt "${name}" has no version "${version}" (versions: ${p.versions.map(x => x.version).join(', ')})`)
+    const v = p.versions.find((x) => x.version === version)
+    if (v === undefined) throw new UnknownPromptError(`prompt "${name}" has no version "${version}" (versions: ${p.versions.map((x) => x.version).join(', ')})`)
     return v
   }
   const active = (name: string): PromptVersion => get(name, entry(name).active)
@@ -117,16 +122,20 @@ export function loadPromptRegistry (path: string, opts: LoadPromptRegistryOption
     return { version: arm.version, arm: arm.version, bucket }
   }
 
-  const render = (name: string, vars: Record<string, unknown>, ro: { version?: string, unitKey?: string } = {}): RenderedPrompt => {
+  const render = (name: string, vars: Record<string, unknown>, ro: { version?: string; unitKey?: string } = {}): RenderedPrompt => {
     let choice: ArmChoice
     if (ro.version !== undefined) {
       choice = { version: get(name, ro.version).version, arm: null, bucket: null }
     } else if (splits.has(name)) {
-      const unitKey = ro.unitKey ?? (typeof vars.symbol === 'string' && typeof vars.asof === 'string'
-        ? abUnitKey({ symbol: vars.symbol, asof: vars.asof })
-        : undefined)
+      const unitKey =
+        ro.unitKey ?? (typeof vars.symbol === 'string' && typeof vars.asof === 'string' ? abUnitKey({ symbol: vars.symbol, asof: vars.asof }) : undefined)
       if (unitKey === undefined) {
-        throw new PromptRenderError(name, active(name).version, 'unitKey', 'is split by LLM_AB_BUCKETS but no unit key was given (pass unitKey, or symbol and asof)')
+        throw new PromptRenderError(
+          name,
+          active(name).version,
+          'unitKey',
+          'is split by LLM_AB_BUCKETS but no unit key was given (pass unitKey, or symbol and asof)',
+        )
       }
       choice = choose(name, unitKey)
     } else {
@@ -135,7 +144,7 @@ export function loadPromptRegistry (path: string, opts: LoadPromptRegistryOption
     const v = get(name, choice.version)
     const messages: RenderedPrompt['messages'] = [{ role: 'system', content: v.system }]
     if (v.user !== null) {
-      const content = fillTemplate(v.user, vars, variable => {
+      const content = fillTemplate(v.user, vars, (variable) => {
         throw new PromptRenderError(name, v.version, variable, `missing variable "${variable}" (needs: ${v.variables.join(', ')})`)
       })
       messages.push({ role: 'user', content })
@@ -152,8 +161,11 @@ export function loadPromptRegistry (path: string, opts: LoadPromptRegistryOption
     get,
     choose,
     render,
-    arms: name => { entry(name); return splits.get(name) ?? null },
-    abSalt: name => entry(name).salt,
+    arms: (name) => {
+      entry(name)
+      return splits.get(name) ?? null
+    },
+    abSalt: (name) => entry(name).salt,
     lockStatus: () => lockStatus,
   }
 }

@@ -25,9 +25,9 @@ const valueAt = (root: unknown, path: ReadonlyArray<PropertyKey>): unknown => {
 }
 
 const fieldName = (path: ReadonlyArray<PropertyKey>): string =>
-  path.map((s, i) => typeof s === 'number' ? `[${s}]` : `${i === 0 ? '' : '.'}${String(s)}`).join('')
+  path.map((s, i) => (typeof s === 'number' ? `[${s}]` : `${i === 0 ? '' : '.'}${String(s)}`)).join('')
 
-function placer (file: string, root: unknown, lineOf: (p: ReadonlyArray<PropertyKey>) => number | undefined) {
+function placer(file: string, root: unknown, lineOf: (p: ReadonlyArray<PropertyKey>) => number | undefined) {
   return (path: ReadonlyArray<PropertyKey>): PromptPlace => {
     const line = lineOf(path)
     if (path[0] !== 'prompts' || path.length < 2) return { file, line, field: fieldName(path) }
@@ -39,7 +39,7 @@ function placer (file: string, root: unknown, lineOf: (p: ReadonlyArray<Property
   }
 }
 
-function zodIssueError (issue: z.core.$ZodIssue, root: unknown, placeOf: (p: ReadonlyArray<PropertyKey>) => PromptPlace): PromptConfigError {
+function zodIssueError(issue: z.core.$ZodIssue, root: unknown, placeOf: (p: ReadonlyArray<PropertyKey>) => PromptPlace): PromptConfigError {
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0] ?? ''
     return new PromptConfigError(placeOf([...issue.path, key]), 'unknown field')
@@ -52,7 +52,7 @@ function zodIssueError (issue: z.core.$ZodIssue, root: unknown, placeOf: (p: Rea
  * Parses YAML text and checks it against PromptFileSchema and the registry rules. Throws a
  * PromptConfigError whose one-line message names file:line, prompt, version and field.
  */
-export function parsePromptFile (source: string, file: string): ParsedPromptFile {
+export function parsePromptFile(source: string, file: string): ParsedPromptFile {
   const lc = new LineCounter()
   const doc = parseDocument(source, { lineCounter: lc, prettyErrors: false, uniqueKeys: true })
   const yamlError = doc.errors[0]
@@ -66,7 +66,7 @@ export function parsePromptFile (source: string, file: string): ParsedPromptFile
   } catch (err) {
     throw new PromptConfigError({ file }, `invalid YAML: ${(err as Error).message}`, { cause: err })
   }
-  const placeOf = placer(file, root, p => yamlLineOf(doc, lc, p))
+  const placeOf = placer(file, root, (p) => yamlLineOf(doc, lc, p))
   const parsed = PromptFileSchema.safeParse(root)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]

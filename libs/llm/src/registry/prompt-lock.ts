@@ -17,7 +17,7 @@ const LockFileSchema = z.record(
 export const lockKey = (name: string, version: string): string => `${name}@${version}`
 
 /** A missing lock file is an empty lock (nothing published yet). */
-export function readPromptLock (path: string): PromptLock {
+export function readPromptLock(path: string): PromptLock {
   if (!existsSync(path)) return {}
   let json: unknown
   try {
@@ -48,14 +48,19 @@ export interface LockStatus {
   orphans: string[]
 }
 
-export function computeLockStatus (versions: ReadonlyArray<{ name: string, version: string, hash: string }>, lock: PromptLock): LockStatus {
+export function computeLockStatus(versions: ReadonlyArray<{ name: string; version: string; hash: string }>, lock: PromptLock): LockStatus {
   const entries = versions.map((v): LockEntryStatus => {
     const locked = lock[lockKey(v.name, v.version)] ?? null
     const state = locked === null ? 'unlocked' : locked === v.hash ? 'locked' : 'changed'
     return { prompt: v.name, version: v.version, hash: v.hash, locked, state }
   })
-  const present = new Set(versions.map(v => lockKey(v.name, v.version)))
-  return { entries, orphans: Object.keys(lock).filter(k => !present.has(k)).sort() }
+  const present = new Set(versions.map((v) => lockKey(v.name, v.version)))
+  return {
+    entries,
+    orphans: Object.keys(lock)
+      .filter((k) => !present.has(k))
+      .sort(),
+  }
 }
 
 /** The message for an edited published version (load, check and lock all say the same). */
@@ -64,10 +69,10 @@ export const changedMessage = (e: LockEntryStatus): string =>
   'a published version is immutable; undo the edit, or add it as a new version (bump "version") and run `pnpm prompts lock`'
 
 export const serializeLock = (lock: PromptLock): string =>
-  JSON.stringify(Object.fromEntries(Object.entries(lock).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)), null, 2) + '\n'
+  JSON.stringify(Object.fromEntries(Object.entries(lock).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), null, 2) + '\n'
 
 /** Writes through a temporary file and a rename, so a reader never sees half a lock. */
-export function writePromptLock (path: string, lock: PromptLock): void {
+export function writePromptLock(path: string, lock: PromptLock): void {
   const tmp = `${path}.${process.pid}.tmp`
   writeFileSync(tmp, serializeLock(lock))
   renameSync(tmp, path)
@@ -82,9 +87,9 @@ export interface LockUpdate {
 }
 
 /** Adds unlocked versions; never touches an existing entry (a changed one is refused instead). */
-export function planLockUpdate (status: LockStatus, current: PromptLock): LockUpdate {
-  const added = status.entries.filter(e => e.state === 'unlocked')
-  const refused = status.entries.filter(e => e.state === 'changed')
+export function planLockUpdate(status: LockStatus, current: PromptLock): LockUpdate {
+  const added = status.entries.filter((e) => e.state === 'unlocked')
+  const refused = status.entries.filter((e) => e.state === 'changed')
   const lock: PromptLock = { ...current }
   for (const e of added) lock[lockKey(e.prompt, e.version)] = e.hash
   return { lock, added, refused }

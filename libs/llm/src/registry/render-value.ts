@@ -37,7 +37,7 @@ const capNumber = (n: number): number | null => {
 }
 
 /** The capped, JSON-safe copy of a value that the prompt shows. */
-export function capValue (value: unknown, depth = 0): unknown {
+export function capValue(value: unknown, depth = 0): unknown {
   if (value === null || value === undefined) return null
   if (typeof value === 'number') return capNumber(value)
   if (typeof value === 'string') return capString(value, RENDER_LIMITS.maxStringChars)
@@ -47,7 +47,7 @@ export function capValue (value: unknown, depth = 0): unknown {
   if (typeof value !== 'object') return null
   if (depth >= RENDER_LIMITS.maxDepth) return ELLIPSIS
   if (Array.isArray(value)) {
-    return value.slice(0, RENDER_LIMITS.maxArrayItems).map(v => capValue(v, depth + 1))
+    return value.slice(0, RENDER_LIMITS.maxArrayItems).map((v) => capValue(v, depth + 1))
   }
   const out: Record<string, unknown> = {}
   const keys = Object.keys(value).sort().slice(0, RENDER_LIMITS.maxObjectKeys)
@@ -60,6 +60,6 @@ export function capValue (value: unknown, depth = 0): unknown {
 }
 
 /** The text that replaces `{{name}}` for this value. */
-export function renderDataValue (value: unknown): string {
+export function renderDataValue(value: unknown): string {
   return canonicalJson(capValue(value)).replaceAll('<', '\\u003c').replaceAll('>', '\\u003e')
 }

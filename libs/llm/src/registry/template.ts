@@ -14,7 +14,7 @@ export interface TemplateScan {
   problems: string[]
 }
 
-export function scanTemplate (template: string): TemplateScan {
+export function scanTemplate(template: string): TemplateScan {
   const variables: string[] = []
   const problems: string[] = []
   for (const m of template.matchAll(PLACEHOLDER)) {
@@ -30,7 +30,7 @@ export function scanTemplate (template: string): TemplateScan {
  * Fills the placeholders in one pass (a value that itself contains `{{x}}` is not expanded).
  * `onMissing` is called for a variable that is absent or undefined; it must throw.
  */
-export function fillTemplate (template: string, vars: Readonly<Record<string, unknown>>, onMissing: (name: string) => never): string {
+export function fillTemplate(template: string, vars: Readonly<Record<string, unknown>>, onMissing: (name: string) => never): string {
   return template.replace(PLACEHOLDER, (_m, name: string) => {
     if (!Object.hasOwn(vars, name) || vars[name] === undefined) return onMissing(name)
     return renderDataValue(vars[name])

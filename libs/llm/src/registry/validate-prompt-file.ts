@@ -5,9 +5,11 @@ import { scanTemplate } from './template'
 
 type PlaceOf = (path: ReadonlyArray<string | number>) => PromptPlace
 
-const fail = (place: PromptPlace, reason: string): never => { throw new PromptConfigError(place, reason) }
+const fail = (place: PromptPlace, reason: string): never => {
+  throw new PromptConfigError(place, reason)
+}
 
-function validateVersion (name: string, v: PromptVersionDef, at: (...rest: Array<string | number>) => PromptPlace): void {
+function validateVersion(name: string, v: PromptVersionDef, at: (...rest: Array<string | number>) => PromptPlace): void {
   const contract = PROMPT_CONTRACTS[name]
   const system = scanTemplate(v.system)
   if (system.problems[0] !== undefined) fail(at('system'), system.problems[0])
@@ -46,7 +48,7 @@ function validateVersion (name: string, v: PromptVersionDef, at: (...rest: Array
 }
 
 /** The rules zod cannot express: required prompts, unique versions, active, templates, contracts. */
-export function validatePromptFile (data: PromptFile, placeOf: PlaceOf): void {
+export function validatePromptFile(data: PromptFile, placeOf: PlaceOf): void {
   for (const name of REQUIRED_PROMPTS) {
     if (!Object.hasOwn(data.prompts, name)) {
       fail({ ...placeOf(['prompts']), prompt: name, field: undefined }, `is missing (required prompts: ${REQUIRED_PROMPTS.join(', ')})`)

@@ -7,7 +7,10 @@ import type { Summarizer } from '../summarizer'
 
 const RecentQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(20),
-  symbol: z.string().regex(/^[A-Za-z0-9._^-]{1,16}$/, 'expected a symbol of 1-16 letters, digits or ._^-').optional(),
+  symbol: z
+    .string()
+    .regex(/^[A-Za-z0-9._^-]{1,16}$/, 'expected a symbol of 1-16 letters, digits or ._^-')
+    .optional(),
 })
 
 const nullable = <T extends z.ZodType>(t: T) => t.nullable()
@@ -42,21 +45,33 @@ const RecentReply = z.object({
   summary_at: z.string().nullable(),
 })
 
-export interface RecentRoutesOptions { db: Db, summarizer: Summarizer }
+export interface RecentRoutesOptions {
+  db: Db
+  summarizer: Summarizer
+}
 
 /**
  * GET /analytics/recent: the latest forecasts (filtered by the query) and the window's shared LLM
  * summary of the latest forecasts overall, which never delays the answer past its timeout.
  */
-export async function recentRoutes (scope: FastifyInstance, opts: RecentRoutesOptions): Promise<void> {
+export async function recentRoutes(scope: FastifyInstance, opts: RecentRoutesOptions): Promise<void> {
   const app = scope.withTypeProvider<ZodTypeProvider>()
-  app.get('/analytics/recent', {
-    schema: { tags: ['analytics'], summary: 'Most recent forecasts with their LLM decision and a summary', querystring: RecentQuery, response: { 200: RecentReply } },
-  }, async (req, reply) => {
-    const items = await listRecentForecasts(opts.db, req.query)
-    // Nothing matched: nothing to summarise, and no reason to start the window's Lexi call.
-    if (items.length === 0) return { items, summary: '', summary_status: 'empty' as const, summary_cached: false, summary_at: null }
-    const s = await opts.summarizer.summarize(reply.elapsedTime)
-    return { items, summary: s.summary, summary_status: s.status, summary_cached: s.cached, summary_at: s.at === null ? null : new Date(s.at).toISOString() }
-  })
+  app.get(
+    '/analytics/recent',
+    {
+      schema: {
+        tags: ['analytics'],
+        summary: 'Most recent forecasts with their LLM decision and a summary',
+        querystring: RecentQuery,
+        response: { 200: RecentReply },
+      },
+    },
+    async (req, reply) => {
+      const items = await listRecentForecasts(opts.db, req.query)
+      // Nothing matched: nothing to summarise, and no reason to start the window's Lexi call.
+      if (items.length === 0) return { items, summary: '', summary_status: 'empty' as const, summary_cached: false, summary_at: null }
+      const s = await opts.summarizer.summarize(reply.elapsedTime)
+      return { items, summary: s.summary, summary_status: s.status, summary_cached: s.cached, summary_at: s.at === null ? null : new Date(s.at).toISOString() }
+    },
+  )
 }

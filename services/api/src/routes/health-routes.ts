@@ -20,7 +20,11 @@ export const HealthBody = z.object({
   error: z.string().optional(),
 })
 
-export interface HealthRoutesOptions { probe: HealthProbe, metrics: Registry, now?: () => number }
+export interface HealthRoutesOptions {
+  probe: HealthProbe
+  metrics: Registry
+  now?: () => number
+}
 
 const SATURATED_DETAIL = 'Lexi is busy: the probe got no reply within its deadline while other calls were being answered'
 
@@ -28,27 +32,39 @@ const SATURATED_DETAIL = 'Lexi is busy: the probe got no reply within its deadli
  * GET /llm/health: 200 when Lexi answers exactly "OK", or is saturated but still answering other
  * calls (state "saturated"); 503 otherwise; same body either way.
  */
-export async function healthRoutes (scope: FastifyInstance, opts: HealthRoutesOptions): Promise<void> {
+export async function healthRoutes(scope: FastifyInstance, opts: HealthRoutesOptions): Promise<void> {
   const app = scope.withTypeProvider<ZodTypeProvider>()
   const now = opts.now ?? Date.now
-  const up = new Gauge({ name: 'llm_health_ok', help: '1 when the last Lexi health probe answered OK (or Lexi was saturated but answering)', registers: [opts.metrics] })
-  app.get('/llm/health', {
-    schema: { tags: ['llm'], summary: 'Does Lexi produce tokens? (cached, single-flight probe; busy is not broken)', response: { 200: HealthBody, 503: HealthBody } },
-  }, async (_req, reply) => {
-    const { snapshot: s, cached } = await opts.probe.check()
-    up.set(s.ok ? 1 : 0)
-    const body = {
-      ok: s.ok,
-      state: s.state,
-      cached,
-      model: s.model,
-      latency_ms: s.latency_ms,
-      checked_at: new Date(s.checked_at).toISOString(),
-      age_ms: Math.max(0, now() - s.checked_at),
-      ...(s.queue === null ? {} : { queue: s.queue }),
-      ...(s.state === 'saturated' ? { detail: SATURATED_DETAIL } : {}),
-      ...(s.error === null ? {} : { error: s.error }),
-    }
-    return reply.code(s.ok ? 200 : 503).send(body)
+  const up = new Gauge({
+    name: 'llm_health_ok',
+    help: '1 when the last Lexi health probe answered OK (or Lexi was saturated but answering)',
+    registers: [opts.metrics],
   })
+  app.get(
+    '/llm/health',
+    {
+      schema: {
+        tags: ['llm'],
+        summary: 'Does Lexi produce tokens? (cached, single-flight probe; busy is not broken)',
+        response: { 200: HealthBody, 503: HealthBody },
+      },
+    },
+    async (_req, reply) => {
+      const { snapshot: s, cached } = await opts.probe.check()
+      up.set(s.ok ? 1 : 0)
+      const body = {
+        ok: s.ok,
+        state: s.state,
+        cached,
+        model: s.model,
+        latency_ms: s.latency_ms,
+        checked_at: new Date(s.checked_at).toISOString(),
+        age_ms: Math.max(0, now() - s.checked_at),
+        ...(s.queue === null ? {} : { queue: s.queue }),
+        ...(s.state === 'saturated' ? { detail: SATURATED_DETAIL } : {}),
+        ...(s.error === null ? {} : { error: s.error }),
+      }
+      return reply.code(s.ok ? 200 : 503).send(body)
+    },
+  )
 }

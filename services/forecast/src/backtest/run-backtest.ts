@@ -29,14 +29,25 @@ export interface BacktestResult {
   metrics: ModelMetrics[]
 }
 
-interface Acc { n: number, hits: number, absErr: number, brier: number, covered: number }
+interface Acc {
+  n: number
+  hits: number
+  absErr: number
+  brier: number
+  covered: number
+}
 
 /**
  * Walk-forward evaluation: at every bar i with `minBars` bars of history and a bar at i+horizon,
  * each model sees only bars[..i] and is scored on ln(C_{i+h}/C_i). `baseline` names the model
  * the others are compared with (the random walk).
  */
-export function runBacktest (symbol: string, bars: Bar[], models: ForecastModel[], opts: { horizon: number, minBars: number, baseline: string }): BacktestResult {
+export function runBacktest(
+  symbol: string,
+  bars: Bar[],
+  models: ForecastModel[],
+  opts: { horizon: number; minBars: number; baseline: string },
+): BacktestResult {
   const acc = new Map<string, Acc>(models.map((m) => [m.name, { n: 0, hits: 0, absErr: 0, brier: 0, covered: 0 }]))
   const lookback = Math.max(...models.map((m) => m.lookback))
   let from: Date | null = null
@@ -55,7 +66,7 @@ export function runBacktest (symbol: string, bars: Bar[], models: ForecastModel[
       if (!a) continue
       const up = realized > 0
       a.n++
-      if ((f.p_up >= 0.5) === up) a.hits++
+      if (f.p_up >= 0.5 === up) a.hits++
       a.absErr += Math.abs(realized - f.mu)
       a.brier += (f.p_up - (up ? 1 : 0)) ** 2
       if (realized >= f.q05 && realized <= f.q95) a.covered++
@@ -70,10 +81,17 @@ export function runBacktest (symbol: string, bars: Bar[], models: ForecastModel[
     const mae = a.absErr / a.n
     const brier = a.brier / a.n
     return {
-      model: m.name, version: m.version, n: a.n,
-      hitRate: a.hits / a.n, hitLow: ci.low, hitHigh: ci.high,
-      mae, brier, coverage: a.covered / a.n,
-      maeRatio: mae / baseMae, brierSkill: 1 - brier / baseBrier,
+      model: m.name,
+      version: m.version,
+      n: a.n,
+      hitRate: a.hits / a.n,
+      hitLow: ci.low,
+      hitHigh: ci.high,
+      mae,
+      brier,
+      coverage: a.covered / a.n,
+      maeRatio: mae / baseMae,
+      brierSkill: 1 - brier / baseBrier,
     }
   })
   return { symbol, horizon: opts.horizon, from, to, metrics }

@@ -9,4 +9,6 @@ export interface Bar {
 }
 
 /** A bar with its symbol, as stored in market_bars. */
-export interface BarRow extends Bar { symbol: string }
+export interface BarRow extends Bar {
+  symbol: string
+}

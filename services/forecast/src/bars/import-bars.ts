@@ -32,7 +32,7 @@ export interface ImportReport {
 }
 
 /** Reads and checks a bars CSV without touching the database (what `import --dry-run` shows). */
-export async function readBarsFile (file: string, opts: ImportOptions = {}): Promise<ParsedBars> {
+export async function readBarsFile(file: string, opts: ImportOptions = {}): Promise<ParsedBars> {
   const text = await readFile(file, 'utf8')
   return parseBarsCsv(text, { symbol: opts.symbol, defaultSymbol: DEFAULT_SYMBOL, adjust: opts.adjust })
 }
@@ -41,7 +41,7 @@ export async function readBarsFile (file: string, opts: ImportOptions = {}): Pro
  * Loads a CSV of OHLCV bars into market_bars in one transaction. Any bad row aborts the import
  * (CsvRowsError lists them by line) unless skipBad. Re-importing the same file inserts nothing.
  */
-export async function importBarsFile (db: Db, file: string, opts: ImportOptions = {}): Promise<ImportReport> {
+export async function importBarsFile(db: Db, file: string, opts: ImportOptions = {}): Promise<ImportReport> {
   const parsed = await readBarsFile(file, opts)
   if (parsed.problems.length > 0 && !opts.skipBad) throw new CsvRowsError(parsed.problems)
   const inserted = await withTransaction(db, (client) => createBarsRepo(client).insert(parsed.rows))

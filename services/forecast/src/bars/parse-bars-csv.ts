@@ -11,7 +11,7 @@ export interface ParsedBars {
   rows: BarRow[]
   problems: RowProblem[]
   /** Lines that repeat an earlier line exactly (same symbol and ts, same fields): dropped, not bad. */
-  duplicates: Array<{ line: number, of: number }>
+  duplicates: Array<{ line: number; of: number }>
   delimiter: Delimiter
   /** Which header was read as which field. */
   columns: Partial<Record<Field, string>>
@@ -33,7 +33,7 @@ export interface ParseOptions {
  * With a `;`, tab or `|` separator a comma is the decimal mark (1.234,5 → 1234.5); with `,`, a quoted
  * 1,234.5 has thousands separators (→ 1234.5).
  */
-function readNumber (raw: string, decimalComma: boolean): number {
+function readNumber(raw: string, decimalComma: boolean): number {
   let s = raw.replace(/[\s\u00a0]/g, '')
   if (decimalComma && /^-?(\d{1,3}(\.\d{3})+|\d+),\d+$/.test(s)) s = s.replace(/\./g, '').replace(',', '.')
   else if (!decimalComma && /^-?\d{1,3}(,\d{3})+(\.\d+)?$/.test(s)) s = s.replace(/,/g, '')
@@ -45,35 +45,50 @@ function readNumber (raw: string, decimalComma: boolean): number {
  * timestamp column and the OHLCV columns are detected (detect-layout.ts), csv-parse does the
  * quoting. Every row is validated; bad rows come back in `problems` with their 1-based line.
  */
-export function parseBarsCsv (text: string, opts: ParseOptions): ParsedBars {
+export function parseBarsCsv(text: string, opts: ParseOptions): ParsedBars {
   // Excel's `sep=;` first line names the separator.
   const sepLine = /^\uFEFF?sep=(.)\r?\n/i.exec(text)
   const delimiter = (sepLine?.[1] as Delimiter | undefined) ?? detectDelimiter(text)
-  let records: Array<{ record: string[], info: { lines: number } }>
+  let records: Array<{ record: string[]; info: { lines: number } }>
   try {
     // With `info: true` each record comes as { record, info }; the overloads do not express that.
-    records = parse(text, { delimiter, bom: true, info: true, skip_empty_lines: true, relax_column_count: true, trim: true, from_line: sepLine ? 2 : 1 }) as unknown as typeof records
+    records = parse(text, {
+      delimiter,
+      bom: true,
+      info: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      trim: true,
+      from_line: sepLine ? 2 : 1,
+    }) as unknown as typeof records
   } catch (err) {
     throw new CsvFormatError(`cannot parse CSV: ${(err as Error).message}`, { cause: err })
   }
   const header = records[0]
   if (!header) throw new CsvFormatError('the file is empty (no header line)')
   const width = header.record.length
-  const layout = detectLayout(header.record, records.slice(1, 51).filter((r) => r.record.length === width).map((r) => r.record), delimiter)
+  const layout = detectLayout(
+    header.record,
+    records
+      .slice(1, 51)
+      .filter((r) => r.record.length === width)
+      .map((r) => r.record),
+    delimiter,
+  )
   const index = Object.fromEntries(Object.entries(layout.columns).map(([f, c]) => [f, c.index])) as Partial<Record<Field, number>>
   const decimalComma = delimiter !== ','
 
   const rows: BarRow[] = []
   const problems: RowProblem[] = []
   const duplicates: ParsedBars['duplicates'] = []
-  const seen = new Map<string, { line: number, record: string }>()
+  const seen = new Map<string, { line: number; record: string }>()
   for (const { record, info } of records.slice(1)) {
     const line = info.lines
     if (record.length !== width) {
       problems.push({ line, message: `expected ${width} fields, got ${record.length}` })
       continue
     }
-    const cell = (f: Field): string | undefined => index[f] === undefined ? undefined : record[index[f]]
+    const cell = (f: Field): string | undefined => (index[f] === undefined ? undefined : record[index[f]])
     const errs: string[] = []
     const num = (f: Field, { optional = false } = {}): number => {
       const raw = cell(f)
@@ -86,18 +101,23 @@ export function parseBarsCsv (text: string, opts: ParseOptions): ParsedBars {
       return v
     }
     const rawTs = cell('ts') ?? ''
-    let ms = layout.dateFormat !== null ? layout.dateFormat.parse(rawTs) : readTimestamp(rawTs)?.ms ?? null
+    let ms = layout.dateFormat !== null ? layout.dateFormat.parse(rawTs) : (readTimestamp(rawTs)?.ms ?? null)
     if (ms !== null && layout.time !== null) {
       const tod = readTimeOfDay(record[layout.time.index] ?? '')
       if (tod === null) errs.push(`time "${record[layout.time.index] ?? ''}" is not HH:MM[:SS] or HHMMSS`)
       else ms += tod
     }
     if (ms === null) {
-      errs.push(layout.dateFormat !== null
-        ? `date "${rawTs}" does not match the header's format "${layout.dateFormat.format}"`
-        : `date "${rawTs}" is not a date this importer reads (ISO 8601 with or without time and offset, YYYYMMDD, epoch s/ms/µs/ns)`)
+      errs.push(
+        layout.dateFormat !== null
+          ? `date "${rawTs}" does not match the header's format "${layout.dateFormat.format}"`
+          : `date "${rawTs}" is not a date this importer reads (ISO 8601 with or without time and offset, YYYYMMDD, epoch s/ms/µs/ns)`,
+      )
     }
-    let open = num('open'); let high = num('high'); let low = num('low'); let close = num('close')
+    let open = num('open')
+    let high = num('high')
+    let low = num('low')
+    let close = num('close')
     const volume = num('volume', { optional: true })
     const symbol = (opts.symbol ?? cell('symbol') ?? '').trim() || opts.defaultSymbol
     if (errs.length === 0) {
@@ -111,7 +131,10 @@ export function parseBarsCsv (text: string, opts: ParseOptions): ParsedBars {
       if (!(adj > 0)) errs.push('adjclose must be positive')
       else if (adj !== close) {
         const k = adj / close
-        open *= k; high *= k; low *= k; close = adj
+        open *= k
+        high *= k
+        low *= k
+        close = adj
       }
     }
     if (errs.length > 0 || ms === null) {
@@ -136,11 +159,13 @@ export function parseBarsCsv (text: string, opts: ParseOptions): ParsedBars {
   return { rows, problems, duplicates, delimiter, columns, layout, order }
 }
 
-function fileOrder (rows: BarRow[]): ParsedBars['order'] {
-  let up = 0; let down = 0
+function fileOrder(rows: BarRow[]): ParsedBars['order'] {
+  let up = 0
+  let down = 0
   for (let i = 1; i < rows.length; i++) {
     const d = (rows[i] as BarRow).ts.getTime() - (rows[i - 1] as BarRow).ts.getTime()
-    if (d > 0) up++; else if (d < 0) down++
+    if (d > 0) up++
+    else if (d < 0) down++
   }
   return down === 0 ? 'ascending' : up === 0 ? 'descending' : 'unordered'
 }

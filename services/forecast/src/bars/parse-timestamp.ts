@@ -3,7 +3,10 @@ import { utcMillis } from './date-format'
 /** How a timestamp column is written; shown by `import --dry-run`. */
 export type TimestampKind = 'date' | 'datetime' | 'epoch_s' | 'epoch_ms' | 'epoch_us' | 'epoch_ns'
 
-export interface ReadTimestamp { ms: number, kind: TimestampKind }
+export interface ReadTimestamp {
+  ms: number
+  kind: TimestampKind
+}
 
 // 2020-01-02, 2020/01/02, 2020.01.02 or 20200102; then optionally T or space, HH:MM[:SS[.fff]], and
 // Z, UTC, GMT or an offset (+02:00, -0500, +02), with or without a space before it.
@@ -15,7 +18,7 @@ const EPOCH = /^\d{9,19}(\.\d+)?$/
  * date-time (UTC unless it carries an offset), or epoch seconds, milliseconds, microseconds or
  * nanoseconds (told apart by magnitude: below 1e11 seconds, 1e14 ms, 1e17 µs, else ns).
  */
-export function readTimestamp (raw: string): ReadTimestamp | null {
+export function readTimestamp(raw: string): ReadTimestamp | null {
   const s = raw.trim()
   const m = DATE_TIME.exec(s)
   if (m !== null) {
@@ -34,13 +37,13 @@ export function readTimestamp (raw: string): ReadTimestamp | null {
 }
 
 /** readTimestamp as a Date (the importer's original entry point). */
-export function parseTimestamp (raw: string): Date | null {
+export function parseTimestamp(raw: string): Date | null {
   const t = readTimestamp(raw)
   return t === null ? null : new Date(t.ms)
 }
 
 /** Milliseconds into the day of a separate time column: `HH:MM`, `HH:MM:SS(.fff)` or Stooq's `HHMMSS`; else null. */
-export function readTimeOfDay (raw: string): number | null {
+export function readTimeOfDay(raw: string): number | null {
   const m = /^(\d{2}):?(\d{2})(?::?(\d{2}(?:\.\d{1,6})?))?$/.exec(raw.trim())
   if (m === null) return null
   const [h, mi, sec] = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)]

@@ -9,7 +9,7 @@ export interface SeededRandom {
 }
 
 /** A reproducible stream of random numbers (pure-rand's xoroshiro128+) for a 32-bit seed. */
-export function createSeededRandom (seed: number): SeededRandom {
+export function createSeededRandom(seed: number): SeededRandom {
   const rng = xoroshiro128plus(seed | 0)
   const uniform = (): number => uniformFloat64(rng)
   return {

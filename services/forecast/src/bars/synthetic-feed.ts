@@ -21,7 +21,7 @@ export interface SyntheticFeedOptions {
 const DAY = 86_400_000
 
 /** A 32-bit seed for bar number `n` of a feed: the same (seed, symbol, n) always gives the same bar. */
-function barSeed (seed: number, symbol: string, n: number): number {
+function barSeed(seed: number, symbol: string, n: number): number {
   let h = (seed ^ 0x9e3779b9) >>> 0
   for (const ch of `${symbol}|${n}`) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0
   return h | 0
@@ -32,14 +32,14 @@ function barSeed (seed: number, symbol: string, n: number): number {
  * stored bar with close = prev · exp((mu - sigma²/2) + sigma·Z). The random numbers of bar n depend
  * only on (seed, symbol, n), so the same seed replays the same path, also across restarts.
  */
-export function createSyntheticFeed (o: SyntheticFeedOptions) {
+export function createSyntheticFeed(o: SyntheticFeedOptions) {
   const bars = createBarsRepo(o.db)
   const mu = o.mu ?? 0.0003
   const sigma = o.sigma ?? 0.012
   const barMs = o.barMs ?? DAY
   const start = o.startTs ?? new Date(Date.UTC(2021, 0, 4))
 
-  function nextBar (prev: Bar | null): Bar {
+  function nextBar(prev: Bar | null): Bar {
     const n = prev ? Math.round((prev.ts.getTime() - start.getTime()) / barMs) + 1 : 0
     const rand = createSeededRandom(barSeed(o.seed, o.symbol, n))
     const open = prev ? prev.close : (o.startPrice ?? 100)
@@ -57,7 +57,7 @@ export function createSyntheticFeed (o: SyntheticFeedOptions) {
 
   return {
     /** Appends `count` bars after the symbol's latest one; returns them. */
-    async append (count = 1): Promise<BarRow[]> {
+    async append(count = 1): Promise<BarRow[]> {
       let prev = await bars.latest(o.symbol)
       const out: BarRow[] = []
       for (let i = 0; i < count; i++) {

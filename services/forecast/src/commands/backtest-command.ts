@@ -12,8 +12,11 @@ import { cliDatabase, cliSetup, type CliContext } from './cli-context'
 export const BACKTEST_USAGE = 'forecast backtest [--symbol SPX] [--horizon 1] [--min-bars 61] [--file bars.csv]'
 
 /** `forecast backtest`: walk-forward metrics of every model against the random walk, over stored bars (or --file). */
-export async function backtestCommand (args: string[], ctx: CliContext): Promise<number> {
-  const { values } = parseArgs({ args, options: { symbol: { type: 'string' }, horizon: { type: 'string' }, 'min-bars': { type: 'string' }, file: { type: 'string' } } })
+export async function backtestCommand(args: string[], ctx: CliContext): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { symbol: { type: 'string' }, horizon: { type: 'string' }, 'min-bars': { type: 'string' }, file: { type: 'string' } },
+  })
   const { config, logger } = cliSetup(ctx)
   const symbol = values.symbol ?? DEFAULT_SYMBOL
   const horizon = values.horizon ? Number(values.horizon) : config.FORECAST_HORIZON
@@ -26,7 +29,11 @@ export async function backtestCommand (args: string[], ctx: CliContext): Promise
     bars = parsed.rows.filter((r) => r.symbol === symbol).sort((a, b) => a.ts.getTime() - b.ts.getTime())
   } else {
     const { db, close } = await cliDatabase(config, logger, 2)
-    try { bars = await createBarsRepo(db).all(symbol) } finally { await close() }
+    try {
+      bars = await createBarsRepo(db).all(symbol)
+    } finally {
+      await close()
+    }
   }
   if (bars.length < minBars + horizon) {
     ctx.err(`not enough bars for ${symbol}: ${bars.length} stored (import some with: forecast import data/sp500-daily-2000-2020.csv)`)

@@ -14,13 +14,13 @@ export interface CliContext {
 }
 
 /** Config with the CLI's quieter default log level; logs go to stderr so stdout stays the command's output. */
-export function cliSetup (ctx: CliContext): { config: ForecastConfig, logger: Logger } {
+export function cliSetup(ctx: CliContext): { config: ForecastConfig; logger: Logger } {
   const config = loadConfig({ LOG_LEVEL: 'error', ...ctx.env })
   const logger = createLogger(config, 'forecast', pino.destination({ dest: 2, sync: true }))
   return { config, logger }
 }
 
-export async function cliDatabase (config: ForecastConfig, logger: Logger, poolMax = 10): Promise<OpenDatabase> {
+export async function cliDatabase(config: ForecastConfig, logger: Logger, poolMax = 10): Promise<OpenDatabase> {
   return openDatabase({
     databaseUrl: config.DATABASE_URL,
     embeddedPort: config.EMBEDDED_PG_PORT,

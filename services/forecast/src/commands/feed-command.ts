@@ -16,8 +16,17 @@ const int = (v: string | undefined, def: number, min: number): number => {
  * `forecast feed`: appends seeded GBM bars for demos. First --backfill bars at once (enough history
  * for a forecast), then one bar every --interval-ms until Ctrl-C (or --count bars).
  */
-export async function feedCommand (args: string[], ctx: CliContext, signals: { onStop: (fn: () => void) => void }): Promise<number> {
-  const { values } = parseArgs({ args, options: { seed: { type: 'string' }, symbol: { type: 'string' }, backfill: { type: 'string' }, 'interval-ms': { type: 'string' }, count: { type: 'string' } } })
+export async function feedCommand(args: string[], ctx: CliContext, signals: { onStop: (fn: () => void) => void }): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      seed: { type: 'string' },
+      symbol: { type: 'string' },
+      backfill: { type: 'string' },
+      'interval-ms': { type: 'string' },
+      count: { type: 'string' },
+    },
+  })
   const { config, logger } = cliSetup(ctx)
   const seed = int(values.seed, config.FORECAST_FEED_SEED, 0)
   const backfill = int(values.backfill, 100, 0)

@@ -6,13 +6,13 @@ import { cliDatabase, cliSetup, type CliContext } from './cli-context'
 
 export const IMPORT_USAGE = 'forecast import <file.csv> [--symbol X] [--skip-bad] [--adjust] [--dry-run]'
 
-const day = (d: Date | null): string => d === null ? '–' : d.toISOString().replace('T00:00:00.000Z', '')
+const day = (d: Date | null): string => (d === null ? '–' : d.toISOString().replace('T00:00:00.000Z', ''))
 
 /**
  * `forecast import`: loads a CSV of bars; exit 1 (nothing imported) when a row is bad, unless
  * --skip-bad. --dry-run prints the detected layout and the first bars and writes nothing (same exit code).
  */
-export async function importCommand (args: string[], ctx: CliContext): Promise<number> {
+export async function importCommand(args: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -41,8 +41,10 @@ export async function importCommand (args: string[], ctx: CliContext): Promise<n
       const r = await importBarsFile(db, file, opts)
       for (const p of r.problems) ctx.err(`skipped line ${p.line}: ${p.message}`)
       const sep = r.delimiter === '\t' ? 'tab' : r.delimiter
-      ctx.out(`imported ${file}: ${r.rows} rows, ${r.valid} valid, ${r.inserted} inserted, ${r.existing} already stored, ${r.problems.length} skipped (separator "${sep}"); ` +
-        `${r.duplicates} exact duplicate(s) dropped; bars ${day(r.first)} … ${day(r.last)}${r.order === 'ascending' ? '' : ` (file order ${r.order})`}`)
+      ctx.out(
+        `imported ${file}: ${r.rows} rows, ${r.valid} valid, ${r.inserted} inserted, ${r.existing} already stored, ${r.problems.length} skipped (separator "${sep}"); ` +
+          `${r.duplicates} exact duplicate(s) dropped; bars ${day(r.first)} … ${day(r.last)}${r.order === 'ascending' ? '' : ` (file order ${r.order})`}`,
+      )
       return 0
     } finally {
       await close()

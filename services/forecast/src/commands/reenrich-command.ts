@@ -13,26 +13,33 @@ const OUTAGE_REASONS = ['unreachable', 'timeout', 'circuit_open', 'upstream_erro
 const ALL_REASONS = [...OUTAGE_REASONS, 'invalid_json', 'queue_full', 'context_length', 'missing']
 
 /** Fail reasons of a failed row: its policy's recorded fail_reason, and its rationale's error mapped the same way. */
-export function reasonsOf (r: FailedRow): string[] {
+export function reasonsOf(r: FailedRow): string[] {
   const out: string[] = []
   if (r.policy_error) out.push(r.policy_fail_reason ?? failReasonOf(r.policy_error))
   if (r.rationale_error) out.push(failReasonOf(r.rationale_error))
   return out
 }
 
-function parseReasons (v: string | undefined): string[] {
+function parseReasons(v: string | undefined): string[] {
   if (v === undefined) return OUTAGE_REASONS
   if (v === 'all') return ALL_REASONS
-  const list = v.split(',').map((x) => x.trim()).filter((x) => x !== '')
+  const list = v
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '')
   const bad = list.filter((x) => !ALL_REASONS.includes(x))
-  if (list.length === 0 || bad.length > 0) throw new UsageError(`--fail-reason: unknown reason ${JSON.stringify(bad[0] ?? v)}; one or more of ${ALL_REASONS.join(', ')}, or all\nusage: ${REENRICH_USAGE}`)
+  if (list.length === 0 || bad.length > 0)
+    throw new UsageError(
+      `--fail-reason: unknown reason ${JSON.stringify(bad[0] ?? v)}; one or more of ${ALL_REASONS.join(', ')}, or all\nusage: ${REENRICH_USAGE}`,
+    )
   return list
 }
 
-function parseSince (v: string | undefined): Date | null {
+function parseSince(v: string | undefined): Date | null {
   if (v === undefined) return null
   const d = new Date(v)
-  if (v.trim() === '' || Number.isNaN(d.getTime())) throw new UsageError(`--since: not a date or time: ${JSON.stringify(v)} (e.g. 2026-12-07 or 2026-12-07T09:30:00Z)\nusage: ${REENRICH_USAGE}`)
+  if (v.trim() === '' || Number.isNaN(d.getTime()))
+    throw new UsageError(`--since: not a date or time: ${JSON.stringify(v)} (e.g. 2026-12-07 or 2026-12-07T09:30:00Z)\nusage: ${REENRICH_USAGE}`)
   return d
 }
 
@@ -42,10 +49,13 @@ function parseSince (v: string | undefined): Date | null {
  * then fills them in with late answers, together with the rows the worker had marked. No order is
  * placed. Exit 0 when nothing is left to fill in, 1 when rows are left (Lexi unreachable, or given up).
  */
-export async function reenrichCommand (args: string[], ctx: CliContext): Promise<number> {
-  let values: { since?: string, 'fail-reason'?: string, 'dry-run'?: boolean }
+export async function reenrichCommand(args: string[], ctx: CliContext): Promise<number> {
+  let values: { since?: string; 'fail-reason'?: string; 'dry-run'?: boolean }
   try {
-    values = parseArgs({ args, options: { since: { type: 'string' }, 'fail-reason': { type: 'string' }, 'dry-run': { type: 'boolean', default: false } } }).values
+    values = parseArgs({
+      args,
+      options: { since: { type: 'string' }, 'fail-reason': { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
+    }).values
   } catch (err) {
     throw new UsageError(`${(err as Error).message}\nusage: ${REENRICH_USAGE}`)
   }

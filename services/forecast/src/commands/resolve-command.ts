@@ -2,7 +2,7 @@ import { createForecastsRepo } from '../pipeline/forecasts-repo'
 import { cliDatabase, cliSetup, type CliContext } from './cli-context'
 
 /** `forecast resolve`: fills realized_return of every forecast whose horizon has passed. */
-export async function resolveCommand (_args: string[], ctx: CliContext): Promise<number> {
+export async function resolveCommand(_args: string[], ctx: CliContext): Promise<number> {
   const { config, logger } = cliSetup(ctx)
   const { db, close } = await cliDatabase(config, logger, 2)
   try {

@@ -12,12 +12,12 @@ const PHI_LIMIT = 0.99
  *   mu    = Σ_{k=1..h} E[r_{n+k}],  E[r_{n+k}] = c·(1 + φ + … + φ^{k-1}) + φ^k·r_n
  *   sigma = sqrt(s2 · Σ_{j=1..h} (1 + φ + … + φ^{h-j})²)
  */
-export function createAr1Model (): ForecastModel {
+export function createAr1Model(): ForecastModel {
   return {
     name: 'ar1',
     version: 'ar1-250-1',
     lookback: WINDOW + 1,
-    forecast (bars, horizon) {
+    forecast(bars, horizon) {
       const r = lastLogReturns(bars, WINDOW)
       if (r.length < MIN_RETURNS) throw new InsufficientHistoryError(`AR(1) needs ${MIN_RETURNS} returns, got ${r.length}`)
       const x = r.slice(0, -1)

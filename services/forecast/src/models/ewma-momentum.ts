@@ -12,13 +12,13 @@ export const MOMENTUM_HALF_LIFE = 10
  *   momentum: m_0 = 0; m_t = α·r_t + (1-α)·m_{t-1}, α = 1 - 0.5^(1/10) (half-life 10 bars)
  *   horizon h: mu = h·m_n, sigma = sqrt(h·s2_n)
  */
-export function createEwmaMomentumModel (): ForecastModel {
+export function createEwmaMomentumModel(): ForecastModel {
   const alpha = 1 - 0.5 ** (1 / MOMENTUM_HALF_LIFE)
   return {
     name: 'ewma',
     version: 'ewma-rm-1',
     lookback: WINDOW + 1,
-    forecast (bars, horizon) {
+    forecast(bars, horizon) {
       const r = lastLogReturns(bars, WINDOW)
       if (r.length < SEED) throw new InsufficientHistoryError(`EWMA needs ${SEED} returns, got ${r.length}`)
       let s2 = r.slice(0, SEED).reduce((a, b) => a + b * b, 0) / SEED

@@ -29,13 +29,13 @@ export interface ForecastModel {
 }
 
 /** Builds the normal-distribution summary shared by every model. */
-export function normalForecast (mu: number, sigma: number): ModelForecast {
+export function normalForecast(mu: number, sigma: number): ModelForecast {
   const s = Math.max(sigma, 1e-12)
   return { mu, sigma: s, p_up: normCdf(mu / s), q05: mu - Z95 * s, q95: mu + Z95 * s }
 }
 
 /** Log returns of the last `count` bar-to-bar steps of `bars` (fewer when there is less history). */
-export function lastLogReturns (bars: Bar[], count: number): number[] {
+export function lastLogReturns(bars: Bar[], count: number): number[] {
   const start = Math.max(1, bars.length - count)
   const out: number[] = []
   for (let i = start; i < bars.length; i++) {

@@ -22,11 +22,11 @@ export interface BarPollerOptions {
  * The worker's two periodic chores: enqueue the bars that became eligible (a cheap scan after the
  * latest job, a full scan every 5 minutes) and resolve the forecasts whose horizon has passed.
  */
-export function createBarPoller (o: BarPollerOptions) {
+export function createBarPoller(o: BarPollerOptions) {
   let lastFullScan = 0
   let lastPoll = 0
 
-  async function enqueue (full: boolean): Promise<number> {
+  async function enqueue(full: boolean): Promise<number> {
     const n = await o.jobs.enqueue({ modelVersion: o.modelVersion, horizon: o.horizon, minBars: o.minBars, sinceLatest: !full })
     if (full) lastFullScan = o.now()
     if (n > 0) o.logger.info({ enqueued: n, full }, 'bars enqueued')
@@ -34,7 +34,7 @@ export function createBarPoller (o: BarPollerOptions) {
   }
 
   /** Resolves every due forecast; how many. */
-  async function resolveAll (): Promise<number> {
+  async function resolveAll(): Promise<number> {
     let total = 0
     for (let n = await o.forecasts.resolve(); n > 0; n = await o.forecasts.resolve()) total += n
     o.metrics.resolved.inc(total)
@@ -45,7 +45,7 @@ export function createBarPoller (o: BarPollerOptions) {
     enqueue,
     resolveAll,
     /** New bars and due resolutions when a poll interval has passed (also while busy with a backlog); resolved count. */
-    async pollIfDue (): Promise<number> {
+    async pollIfDue(): Promise<number> {
       if (o.now() - lastPoll < o.pollMs) return 0
       lastPoll = o.now()
       const resolved = await resolveAll()

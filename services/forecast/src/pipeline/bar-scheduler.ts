@@ -32,7 +32,7 @@ export interface BarSchedulerOptions {
   flushMax: number
   maxAttempts: number
   retryMs: number
-  onProgress?: (p: { done: number, failed: number }) => void
+  onProgress?: (p: { done: number; failed: number }) => void
 }
 
 /**
@@ -41,7 +41,7 @@ export interface BarSchedulerOptions {
  * `concurrency`, so the LLM slots stay busy), then in `writes` until the batched write has stored
  * it; its lease is held (lease-heartbeat.ts) until then.
  */
-export function createBarScheduler (o: BarSchedulerOptions) {
+export function createBarScheduler(o: BarSchedulerOptions) {
   const tasks = new Set<Promise<void>>()
   const writes = new Set<Promise<void>>()
   const writeLimit = 2 * Math.max(o.concurrency, o.flushMax)
@@ -50,7 +50,7 @@ export function createBarScheduler (o: BarSchedulerOptions) {
   const progress = (): void => o.onProgress?.({ done, failed })
 
   /** Forecast + LLM for one claimed bar: the row to write, or null when the row exists (resume). */
-  async function compute (job: ClaimedJob, history: Bar[] | undefined): Promise<ForecastRow | null> {
+  async function compute(job: ClaimedJob, history: Bar[] | undefined): Promise<ForecastRow | null> {
     if (job.forecast_id != null) return null
     if (!history) throw new MissingBarError(`no bar ${job.symbol} ${job.asof.toISOString()} in market_bars`)
     const end = o.metrics.barSeconds.startTimer()
@@ -61,38 +61,64 @@ export function createBarScheduler (o: BarSchedulerOptions) {
   }
 
   /** Counts the LLM results of a row that is being written. */
-  function countLlm (row: ForecastRow): void {
+  function countLlm(row: ForecastRow): void {
     const llm = row.features.llm
-    o.metrics.llm.inc({ prompt: 'rationale', outcome: llm.rationale.ok ? 'ok' : llm.rationale.error?.code ?? 'error' })
-    o.metrics.llm.inc({ prompt: 'policy', outcome: llm.policy.ok ? 'ok' : llm.policy.error?.code ?? 'error' })
+    o.metrics.llm.inc({ prompt: 'rationale', outcome: llm.rationale.ok ? 'ok' : (llm.rationale.error?.code ?? 'error') })
+    o.metrics.llm.inc({ prompt: 'policy', outcome: llm.policy.ok ? 'ok' : (llm.policy.error?.code ?? 'error') })
     if (llm.rationale.grounding) o.metrics.grounding.inc({ outcome: llm.rationale.grounding.unmatched.length === 0 ? 'grounded' : 'ungrounded' })
     o.metrics.policy.inc({ effective: llm.policy.effective, fail_reason: llm.policy.fail_reason ?? 'none' })
   }
 
-  async function failJob (job: ClaimedJob, err: unknown): Promise<void> {
+  async function failJob(job: ClaimedJob, err: unknown): Promise<void> {
     failed++
-    const outcome = await o.jobs.fail(job, (err as Error)?.stack ?? String(err), { maxAttempts: o.maxAttempts, retryMs: o.retryMs }).catch(() => 'retry' as const)
+    const outcome = await o.jobs
+      .fail(job, (err as Error)?.stack ?? String(err), { maxAttempts: o.maxAttempts, retryMs: o.retryMs })
+      .catch(() => 'retry' as const)
     o.metrics.failed.inc({ final: outcome === 'failed' ? 'yes' : 'no' })
     o.logger.error({ err, symbol: job.symbol, asof: job.asof, attempts: job.attempts, outcome }, 'bar failed')
   }
 
-  function startJob (job: ClaimedJob, history: Bar[] | undefined): void {
+  function startJob(job: ClaimedJob, history: Bar[] | undefined): void {
     o.leases.hold(job)
-    const t: Promise<void> = compute(job, history).then(async (row) => {
-      // During an outage a bar too old to trade goes back without a row (outage-recovery.ts).
-      if (await o.outage.triage(job, row) === 'held') { o.leases.release(job); return }
-      if (row) countLlm(row)
-      const w: Promise<void> = o.writer.write({ job, row }).then(() => { done++ }, (err: unknown) => failJob(job, err))
-        .finally(() => { writes.delete(w); o.leases.release(job); progress() })
-      writes.add(w)
-    }).then(
-      () => {},
-      async (err: unknown) => { await failJob(job, err); o.leases.release(job); progress() },
-    ).finally(() => { tasks.delete(t); o.metrics.inflight.set(tasks.size) })
+    const t: Promise<void> = compute(job, history)
+      .then(async (row) => {
+        // During an outage a bar too old to trade goes back without a row (outage-recovery.ts).
+        if ((await o.outage.triage(job, row)) === 'held') {
+          o.leases.release(job)
+          return
+        }
+        if (row) countLlm(row)
+        const w: Promise<void> = o.writer
+          .write({ job, row })
+          .then(
+            () => {
+              done++
+            },
+            (err: unknown) => failJob(job, err),
+          )
+          .finally(() => {
+            writes.delete(w)
+            o.leases.release(job)
+            progress()
+          })
+        writes.add(w)
+      })
+      .then(
+        () => {},
+        async (err: unknown) => {
+          await failJob(job, err)
+          o.leases.release(job)
+          progress()
+        },
+      )
+      .finally(() => {
+        tasks.delete(t)
+        o.metrics.inflight.set(tasks.size)
+      })
     tasks.add(t)
   }
 
-  async function start (claimed: ClaimedJob[]): Promise<void> {
+  async function start(claimed: ClaimedJob[]): Promise<void> {
     let hist: Map<string, Bar[]>
     try {
       hist = await loadHistories(o.bars, claimed, o.model.lookback)
@@ -109,7 +135,7 @@ export function createBarScheduler (o: BarSchedulerOptions) {
      * Claims as many bars as fit, when a claim batch fits and the writes are not too far behind,
      * and starts them. 'full' when all `concurrency` bars now run; 'room' when more would fit.
      */
-    async claim (modelVersion: string): Promise<'full' | 'room'> {
+    async claim(modelVersion: string): Promise<'full' | 'room'> {
       const room = o.concurrency - tasks.size
       if (room >= Math.min(o.claimBatch, o.concurrency) && writes.size < writeLimit) {
         // While paused, only live bars are claimed: the backlog waits for Lexi.
@@ -125,9 +151,11 @@ export function createBarScheduler (o: BarSchedulerOptions) {
     /** Bars being computed or written. */
     inFlight: (): number => tasks.size + writes.size,
     /** Resolves when any bar in flight moves on. */
-    next: async (): Promise<void> => { await Promise.race([...tasks, ...writes]) },
+    next: async (): Promise<void> => {
+      await Promise.race([...tasks, ...writes])
+    },
     /** Waits until no bar is in flight, flushing the writer meanwhile. */
-    async drain (): Promise<void> {
+    async drain(): Promise<void> {
       while (tasks.size + writes.size > 0) await Promise.allSettled([...tasks, ...writes, o.writer.flush()])
     },
     counts: () => ({ done, failed }),

@@ -8,13 +8,13 @@ import { keyString, type ForecastsRepo } from './forecasts-repo'
  * proposes an order and has none yet, place it. One order per forecast: a forecast that already has
  * one is skipped, so a job re-run after a crash never orders twice.
  */
-export function createBatchOrders (o: { forecasts: ForecastsRepo, placeOrder: PlaceOrder, metrics: ForecastMetrics, logger: Logger }) {
+export function createBatchOrders(o: { forecasts: ForecastsRepo; placeOrder: PlaceOrder; metrics: ForecastMetrics; logger: Logger }) {
   /**
    * `ids`: the forecast id of each new row (by key). Returns the items whose order failed, with the
    * error; the others are done with their order (or need none).
    */
-  return async function placeOrders<W extends WriteItem> (batch: readonly W[], ids: ReadonlyMap<string, { id: number }>): Promise<Map<W, unknown>> {
-    const idOf = (w: W): number | null => (w.row ? ids.get(keyString(w.row))?.id ?? null : w.job.forecast_id)
+  return async function placeOrders<W extends WriteItem>(batch: readonly W[], ids: ReadonlyMap<string, { id: number }>): Promise<Map<W, unknown>> {
+    const idOf = (w: W): number | null => (w.row ? (ids.get(keyString(w.row))?.id ?? null) : w.job.forecast_id)
     const resumed = await o.forecasts.byIds(batch.filter((w) => !w.row && w.job.forecast_id != null).map((w) => w.job.forecast_id as number))
     const storedFeatures = new Map(resumed.map((s) => [s.id, s.features.llm]))
     const withOrder = batch.flatMap((w) => {

@@ -14,7 +14,7 @@ export interface ForecastUnit {
  * Forecast, signals and proposed order for the last bar of `history` (the asof bar). Pure: the
  * same bars always give the same unit, which is what makes a re-run or a replay identical.
  */
-export function buildForecastUnit (symbol: string, history: Bar[], model: ForecastModel, horizon: number, sizing: SizingRule): ForecastUnit {
+export function buildForecastUnit(symbol: string, history: Bar[], model: ForecastModel, horizon: number, sizing: SizingRule): ForecastUnit {
   const asofBar = history[history.length - 1]
   if (!asofBar) throw new RangeError('empty history')
   const forecast = model.forecast(history, horizon)

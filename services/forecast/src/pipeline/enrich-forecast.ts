@@ -1,6 +1,17 @@
 import {
-  FeaturesLlmSchema, PolicyDecisionSchema, RationaleSchema, checkGrounding, samplePolicy, ungatedPolicyRecord,
-  type Diagnosis, type FeaturesLlm, type GateMode, type LlmClient, type LlmInputs, type LlmResult, type PromptRegistry,
+  FeaturesLlmSchema,
+  PolicyDecisionSchema,
+  RationaleSchema,
+  checkGrounding,
+  samplePolicy,
+  ungatedPolicyRecord,
+  type Diagnosis,
+  type FeaturesLlm,
+  type GateMode,
+  type LlmClient,
+  type LlmInputs,
+  type LlmResult,
+  type PromptRegistry,
 } from '@pulsetrade/llm'
 import type { z } from 'zod'
 import { FeaturesContractError } from '../errors'
@@ -40,8 +51,8 @@ const causeFieldOf = (err: unknown): string | null => {
  * `pending` (an order was proposed; placement replaces the record with the gate's verdict) or
  * `no_order` (nothing to gate), with the fail_reason of an unusable answer (timeout, ...) or null.
  */
-export function createEnricher (opts: EnrichOptions): EnrichForecast {
-  async function ask<S extends z.ZodType> (name: string, schema: S, inputs: LlmInputs, seed?: number): Promise<LlmResult<z.infer<S>>> {
+export function createEnricher(opts: EnrichOptions): EnrichForecast {
+  async function ask<S extends z.ZodType>(name: string, schema: S, inputs: LlmInputs, seed?: number): Promise<LlmResult<z.infer<S>>> {
     const plain = opts.registry.render(name, { ...inputs }, { unitKey: `${inputs.symbol}|${inputs.asof}` })
     const rendered = seed === undefined ? plain : { ...plain, sampling: { ...plain.sampling, seed } }
     try {
@@ -50,9 +61,21 @@ export function createEnricher (opts: EnrichOptions): EnrichForecast {
     } catch (err) {
       // The client reports upstream failures as results; anything thrown is still only an LLM failure here.
       return {
-        prompt: rendered.prompt, version: rendered.version, hash: rendered.hash, arm: rendered.arm, bucket: rendered.bucket,
-        ok: false, valid_json: false, repaired: false, cached: false, parsed: null, raw: '', finish_reason: null,
-        latency_ms: 0, usage: { prompt_tokens: 0, completion_tokens: 0 }, request_id: null,
+        prompt: rendered.prompt,
+        version: rendered.version,
+        hash: rendered.hash,
+        arm: rendered.arm,
+        bucket: rendered.bucket,
+        ok: false,
+        valid_json: false,
+        repaired: false,
+        cached: false,
+        parsed: null,
+        raw: '',
+        finish_reason: null,
+        latency_ms: 0,
+        usage: { prompt_tokens: 0, completion_tokens: 0 },
+        request_id: null,
         error: { code: errorCodeOf(err), cause: causeFieldOf(err), message: (err as Error)?.message ?? String(err) },
       }
     }

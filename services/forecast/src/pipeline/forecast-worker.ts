@@ -37,7 +37,7 @@ export interface WorkerOptions {
   flushMax: number
   maxAttempts: number
   retryMs: number
-  onProgress?: (p: { done: number, failed: number }) => void
+  onProgress?: (p: { done: number; failed: number }) => void
   /** Outage recovery (backlog-pause.ts): without it the worker never pauses, but still re-enriches marked rows. */
   outage?: OutageOptions
   /** Marked rows re-enriched at once once Lexi answers. @default 8 */
@@ -46,7 +46,13 @@ export interface WorkerOptions {
   now?: () => number
 }
 
-export interface RunSummary { done: number, failed: number, seconds: number, perSecond: number, resolved: number }
+export interface RunSummary {
+  done: number
+  failed: number
+  seconds: number
+  perSecond: number
+  resolved: number
+}
 
 /**
  * The forecast worker: enqueue eligible bars, claim them through Postgres, and per bar compute the
@@ -55,19 +61,43 @@ export interface RunSummary { done: number, failed: number, seconds: number, per
  * bar-scheduler.ts (claim and run bars), lease-heartbeat.ts (leases of the bars in flight),
  * outage-recovery.ts (Lexi outages) and forecast-writer.ts (batched writes); this file is the loop.
  */
-export function createForecastWorker (o: WorkerOptions) {
+export function createForecastWorker(o: WorkerOptions) {
   const now = o.now ?? Date.now
   const log = o.logger.child({ component: 'forecast-worker', worker: o.workerId })
   const jobs = createJobsRepo(o.db, { workerId: o.workerId, leaseMs: o.leaseMs })
   const mv = o.model.version
   const outage = createOutageRecovery({
-    db: o.db, jobs, enrich: o.enrich, logger: log, metrics: o.metrics, outage: o.outage, reenrichConcurrency: o.reenrichConcurrency ?? 8,
-    leaseMs: o.leaseMs, retryMs: o.retryMs, maxAttempts: o.maxAttempts, pollMs: o.pollMs,
+    db: o.db,
+    jobs,
+    enrich: o.enrich,
+    logger: log,
+    metrics: o.metrics,
+    outage: o.outage,
+    reenrichConcurrency: o.reenrichConcurrency ?? 8,
+    leaseMs: o.leaseMs,
+    retryMs: o.retryMs,
+    maxAttempts: o.maxAttempts,
+    pollMs: o.pollMs,
   })
-  const writer = createForecastWriter({ db: o.db, jobs, placeOrder: outage.guard(o.placeOrder), logger: o.logger, metrics: o.metrics, flushMs: o.flushMs, flushMax: o.flushMax })
+  const writer = createForecastWriter({
+    db: o.db,
+    jobs,
+    placeOrder: outage.guard(o.placeOrder),
+    logger: o.logger,
+    metrics: o.metrics,
+    flushMs: o.flushMs,
+    flushMax: o.flushMax,
+  })
   const poller = createBarPoller({
-    jobs, forecasts: createForecastsRepo(o.db), metrics: o.metrics, logger: log,
-    modelVersion: mv, horizon: o.horizon, minBars: o.minBars, pollMs: o.pollMs, now,
+    jobs,
+    forecasts: createForecastsRepo(o.db),
+    metrics: o.metrics,
+    logger: log,
+    modelVersion: mv,
+    horizon: o.horizon,
+    minBars: o.minBars,
+    pollMs: o.pollMs,
+    now,
   })
   let stopping = false
   const wake = new AbortController()
@@ -76,12 +106,25 @@ export function createForecastWorker (o: WorkerOptions) {
   // One bar scheduler and lease set for the worker's life: run() and runOnce() never overlap.
   const leases = createLeaseHeartbeat({ jobs, leaseMs: o.leaseMs, logger: log })
   const bars = createBarScheduler({
-    jobs, bars: createBarsRepo(o.db), writer, leases, outage, enrich: o.enrich, model: o.model, sizing: o.sizing,
-    metrics: o.metrics, logger: log, concurrency: o.concurrency, claimBatch: o.claimBatch, flushMax: o.flushMax,
-    maxAttempts: o.maxAttempts, retryMs: o.retryMs, onProgress: o.onProgress,
+    jobs,
+    bars: createBarsRepo(o.db),
+    writer,
+    leases,
+    outage,
+    enrich: o.enrich,
+    model: o.model,
+    sizing: o.sizing,
+    metrics: o.metrics,
+    logger: log,
+    concurrency: o.concurrency,
+    claimBatch: o.claimBatch,
+    flushMax: o.flushMax,
+    maxAttempts: o.maxAttempts,
+    retryMs: o.retryMs,
+    onProgress: o.onProgress,
   })
 
-  async function loop (once: boolean): Promise<RunSummary> {
+  async function loop(once: boolean): Promise<RunSummary> {
     const started = now()
     leases.start()
     let resolved = 0
@@ -90,10 +133,17 @@ export function createForecastWorker (o: WorkerOptions) {
     /** One turn of the loop; returns false when a --once run is finished. */
     const turn = async (): Promise<boolean> => {
       if (!once) resolved += await poller.pollIfDue()
-      await outage.tick(async () => { const p = await jobs.pending(mv); o.metrics.pending.set(p.count); return p.count })
+      await outage.tick(async () => {
+        const p = await jobs.pending(mv)
+        o.metrics.pending.set(p.count)
+        return p.count
+      })
       outage.maybeReenrich(() => stopping)
-      if (await bars.claim(mv) === 'room') return true
-      if (bars.inFlight() > 0) { await bars.next(); return true }
+      if ((await bars.claim(mv)) === 'room') return true
+      if (bars.inFlight() > 0) {
+        await bars.next()
+        return true
+      }
       // Idle: nothing claimable and nothing in flight.
       await writer.flush()
       const pending = await jobs.pending(mv)
@@ -103,7 +153,10 @@ export function createForecastWorker (o: WorkerOptions) {
         return false
       }
       // Paused: short naps, so the circuit's half-open probe and new live bars are seen soon.
-      if (outage.pause.active()) { await nap(Math.min(200, o.pollMs)); return true }
+      if (outage.pause.active()) {
+        await nap(Math.min(200, o.pollMs))
+        return true
+      }
       // Wait for the next poll, or for a lease held elsewhere (a live worker, or a dead one's) to run out.
       const untilPoll = once ? o.pollMs : poller.untilPoll()
       const untilLease = pending.nextFreeAt ? pending.nextFreeAt.getTime() - now() + 50 : Infinity
@@ -143,7 +196,10 @@ export function createForecastWorker (o: WorkerOptions) {
     /** Keeps processing new bars until stop(). */
     run: () => loop(false),
     /** Lets in-flight bars finish and the writer flush; run()/runOnce() then return. */
-    stop: () => { stopping = true; wake.abort() },
+    stop: () => {
+      stopping = true
+      wake.abort()
+    },
     status: () => ({ ...bars.counts(), stopping }),
     /** Whether the backlog waits for Lexi now, and how many bars it gave back. */
     outage: () => outage.pause.status(),

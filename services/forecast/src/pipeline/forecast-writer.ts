@@ -8,7 +8,7 @@ import type { ForecastMetrics } from './forecast-metrics'
 import type { ClaimedJob, JobsRepo } from './jobs-repo'
 
 /** Places the proposed order of a stored forecast through the gate and the paper broker. */
-export type PlaceOrder = (p: { forecastId: number, asof: Date, features: FeaturesLlm }) => Promise<string>
+export type PlaceOrder = (p: { forecastId: number; asof: Date; features: FeaturesLlm }) => Promise<string>
 
 export interface WriteItem {
   job: ClaimedJob
@@ -35,13 +35,13 @@ export interface WriterOptions {
  * pending jobs), so a crash between steps is repaired by re-running the job. A batch is cut every
  * `flushMs` or at `flushMax` rows (createBatcher, timed); batches run one at a time.
  */
-export function createForecastWriter (opts: WriterOptions) {
+export function createForecastWriter(opts: WriterOptions) {
   const log = opts.logger.child({ component: 'forecast-writer' })
   const forecasts = createForecastsRepo(opts.db)
   const placeOrders = createBatchOrders({ forecasts, placeOrder: opts.placeOrder, metrics: opts.metrics, logger: log })
 
   /** Each item's own outcome: null when stored and completed, else the error its caller gets. */
-  async function storeBatch (batch: WriteItem[]): Promise<Array<unknown>> {
+  async function storeBatch(batch: WriteItem[]): Promise<Array<unknown>> {
     const end = opts.metrics.flushSeconds.startTimer()
     try {
       const ids = await forecasts.insertMany(batch.flatMap((w) => (w.row ? [w.row] : [])))
@@ -70,7 +70,7 @@ export function createForecastWriter (opts: WriterOptions) {
 
   return {
     /** Queues the item; resolves once its forecast, order and job completion are stored. */
-    async write (item: WriteItem): Promise<void> {
+    async write(item: WriteItem): Promise<void> {
       const err = await batcher.submit(item)
       if (err != null) throw err
     },

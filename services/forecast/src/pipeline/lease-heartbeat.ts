@@ -16,20 +16,27 @@ export interface LeaseHeartbeat {
  * stored (or it fails), and one query every leaseMs / 3 renews them all, so a lease runs out only
  * when the worker is gone.
  */
-export function createLeaseHeartbeat (o: { jobs: JobsRepo, leaseMs: number, logger: Logger }): LeaseHeartbeat {
+export function createLeaseHeartbeat(o: { jobs: JobsRepo; leaseMs: number; logger: Logger }): LeaseHeartbeat {
   const held = new Map<string, ClaimedJob>()
   let timer: NodeJS.Timeout | null = null
   return {
-    hold: (job) => { held.set(keyString(job), job) },
-    release: (job) => { held.delete(keyString(job)) },
-    start () {
+    hold: (job) => {
+      held.set(keyString(job), job)
+    },
+    release: (job) => {
+      held.delete(keyString(job))
+    },
+    start() {
       if (timer) return
-      timer = setInterval(() => {
-        o.jobs.heartbeat([...held.values()]).catch((err: unknown) => o.logger.warn({ err }, 'lease heartbeat failed'))
-      }, Math.max(100, o.leaseMs / 3))
+      timer = setInterval(
+        () => {
+          o.jobs.heartbeat([...held.values()]).catch((err: unknown) => o.logger.warn({ err }, 'lease heartbeat failed'))
+        },
+        Math.max(100, o.leaseMs / 3),
+      )
       timer.unref()
     },
-    stop () {
+    stop() {
       if (timer) clearInterval(timer)
       timer = null
     },

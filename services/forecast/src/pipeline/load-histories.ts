@@ -8,7 +8,7 @@ import type { ClaimedJob } from './jobs-repo'
  * batch, then for each job the `lookback` bars ending at its asof bar (nothing after it). A job
  * whose asof bar is missing gets no entry.
  */
-export async function loadHistories (bars: BarsRepo, claimed: ClaimedJob[], lookback: number): Promise<Map<string, Bar[]>> {
+export async function loadHistories(bars: BarsRepo, claimed: ClaimedJob[], lookback: number): Promise<Map<string, Bar[]>> {
   const out = new Map<string, Bar[]>()
   const bySymbol = new Map<string, ClaimedJob[]>()
   for (const j of claimed) if (j.forecast_id == null) bySymbol.set(j.symbol, [...(bySymbol.get(j.symbol) ?? []), j])

@@ -7,7 +7,7 @@ import type { OutageOptions } from './backlog-pause'
  * (not a separate fetch): it takes the breaker's half-open slot, so an answer closes the circuit for
  * every caller. No cache, so the answer is Lexi's own.
  */
-export function createOutageOptions (o: {
+export function createOutageOptions(o: {
   client: Pick<LlmClientInstance, 'chat' | 'stats'>
   registry: PromptRegistry
   /** FORECAST_OUTAGE_PAUSE */

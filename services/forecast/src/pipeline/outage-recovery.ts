@@ -27,12 +27,18 @@ export interface OutageRecoveryOptions {
  * The forecast worker's side of a Lexi outage (docs/forecast.md "Outages"): the backlog pause,
  * the re-enrichment passes in the background, and the rule that no order comes from a late answer.
  */
-export function createOutageRecovery (o: OutageRecoveryOptions) {
+export function createOutageRecovery(o: OutageRecoveryOptions) {
   const log = o.logger
   const pause = createBacklogPause(o.outage, { logger: log, metrics: o.metrics })
   const reenricher = createReenricher({
-    db: o.db, enrich: o.enrich, logger: log, metrics: o.metrics, concurrency: o.reenrichConcurrency,
-    leaseMs: o.leaseMs, retryMs: o.retryMs, maxAttempts: o.maxAttempts,
+    db: o.db,
+    enrich: o.enrich,
+    logger: log,
+    metrics: o.metrics,
+    concurrency: o.reenrichConcurrency,
+    leaseMs: o.leaseMs,
+    retryMs: o.retryMs,
+    maxAttempts: o.maxAttempts,
   })
   let reRun: Promise<void> | null = null
   let reNext = 0
@@ -42,20 +48,22 @@ export function createOutageRecovery (o: OutageRecoveryOptions) {
     reenricher,
 
     /** No order is ever placed from a late answer: a re-enriched row keeps the order decided when it was written. */
-    guard: (placeOrder: PlaceOrder): PlaceOrder => async (p) => {
-      if (p.features.late != null) {
-        log.warn({ forecastId: p.forecastId }, 'no order placed from a late LLM answer')
-        return 'late_refused'
-      }
-      return placeOrder(p)
-    },
+    guard:
+      (placeOrder: PlaceOrder): PlaceOrder =>
+      async (p) => {
+        if (p.features.late != null) {
+          log.warn({ forecastId: p.forecastId }, 'no order placed from a late LLM answer')
+          return 'late_refused'
+        }
+        return placeOrder(p)
+      },
 
     /**
      * Before a row is written: a bar too old to trade whose answer failed because Lexi is down goes
      * back to the queue ('held', no row); a row written without Lexi's answer is marked for
      * re-enrichment; anything else is written as it is.
      */
-    async triage (job: ClaimedJob, row: ForecastRow | null): Promise<'held' | 'write'> {
+    async triage(job: ClaimedJob, row: ForecastRow | null): Promise<'held' | 'write'> {
       if (row == null) return 'write'
       if (pause.shouldHold(job.asof, row.features.llm)) {
         await o.jobs.hold([job])
@@ -72,30 +80,42 @@ export function createOutageRecovery (o: OutageRecoveryOptions) {
     },
 
     /** While paused: probe (through the client) and resume; a resume starts re-enrichment at once. */
-    async tick (waiting: () => Promise<number>): Promise<void> {
-      if (pause.active() && await pause.tick(waiting)) reNext = 0
+    async tick(waiting: () => Promise<number>): Promise<void> {
+      if (pause.active() && (await pause.tick(waiting))) reNext = 0
     },
 
     /** Claim filter: only live bars while the backlog is paused. */
     claimFilter: (): { asofFrom: Date } | undefined => (pause.active() ? { asofFrom: pause.liveFrom() } : undefined),
 
     /** Starts a background re-enrichment pass when Lexi answers, none runs, and the interval has passed. */
-    maybeReenrich (stopping: () => boolean): void {
+    maybeReenrich(stopping: () => boolean): void {
       if (reRun != null || stopping() || pause.active() || pause.lexiDown() || Date.now() < reNext) return
-      reRun = reenricher.drain({ shouldStop: () => stopping() || pause.active() }).then(
-        (s) => { if (s.outage != null) pause.enter(s.outage) },
-        (err: unknown) => { log.error({ err }, 're-enrichment pass failed') },
-      ).finally(() => { reRun = null; reNext = Date.now() + o.pollMs })
+      reRun = reenricher
+        .drain({ shouldStop: () => stopping() || pause.active() })
+        .then(
+          (s) => {
+            if (s.outage != null) pause.enter(s.outage)
+          },
+          (err: unknown) => {
+            log.error({ err }, 're-enrichment pass failed')
+          },
+        )
+        .finally(() => {
+          reRun = null
+          reNext = Date.now() + o.pollMs
+        })
     },
 
     /** End of a --once run: the marked rows are filled in before it returns, if Lexi answers. */
-    async finishOnce (stopping: () => boolean): Promise<void> {
+    async finishOnce(stopping: () => boolean): Promise<void> {
       if (reRun != null) await reRun
       if (!pause.active() && !pause.lexiDown()) await reenricher.drain({ shouldStop: stopping })
     },
 
     /** Waits for a running re-enrichment pass. */
-    settle: async (): Promise<void> => { if (reRun != null) await reRun },
+    settle: async (): Promise<void> => {
+      if (reRun != null) await reRun
+    },
   }
 }
 export type OutageRecovery = ReturnType<typeof createOutageRecovery>

@@ -1,5 +1,14 @@
 import type { Db } from '@pulsetrade/db'
-import { evaluateGate, toPolicyRecord, type FeaturesLlm, type GateInput, type GateMode, type GateVerdict, type LlmResult, type PolicyDecision } from '@pulsetrade/llm'
+import {
+  evaluateGate,
+  toPolicyRecord,
+  type FeaturesLlm,
+  type GateInput,
+  type GateMode,
+  type GateVerdict,
+  type LlmResult,
+  type PolicyDecision,
+} from '@pulsetrade/llm'
 import { submitOrder, type Broker, type DecideOrder, type RiskLimits } from '@pulsetrade/trading'
 import type { Logger } from 'pino'
 import type { PlaceOrder } from './forecast-writer'
@@ -23,13 +32,24 @@ export interface GateSettings {
  * record (an LlmResult plus the gate fields, which the gate does not read); when the call failed,
  * its fail_reason (the enricher's diagnosis of an open circuit included) is what the gate records.
  */
-export function decideWithGate (policy: (LlmResult<PolicyDecision> & { fail_reason?: GateInput['llmFailReason'] }) | null, s: GateSettings, grounding: GateInput['rationaleGrounding'] = null): DecideOrder {
+export function decideWithGate(
+  policy: (LlmResult<PolicyDecision> & { fail_reason?: GateInput['llmFailReason'] }) | null,
+  s: GateSettings,
+  grounding: GateInput['rationaleGrounding'] = null,
+): DecideOrder {
   const gate = s.gate ?? evaluateGate
   return (risk, order) => {
     const verdict = gate({
-      risk, llm: policy, llmFailReason: policy?.fail_reason ?? null, riskReducing: risk.riskReducing,
-      mode: s.mode, gateDisabled: s.gateDisabled, qty: order.qty, lotSize: s.lotSize,
-      requireGrounded: s.requireGrounded ?? false, rationaleGrounding: grounding,
+      risk,
+      llm: policy,
+      llmFailReason: policy?.fail_reason ?? null,
+      riskReducing: risk.riskReducing,
+      mode: s.mode,
+      gateDisabled: s.gateDisabled,
+      qty: order.qty,
+      lotSize: s.lotSize,
+      requireGrounded: s.requireGrounded ?? false,
+      rationaleGrounding: grounding,
     })
     return { decision: verdict, policy: toPolicyRecord(policy, verdict) }
   }
@@ -48,8 +68,8 @@ export interface OrderPlacerOptions extends GateSettings {
  * The forecast worker's order placement: risk → gate → placement once per order, in one
  * transaction (libs/trading's submitOrder with decideWithGate). Returns the metric outcome.
  */
-export function createOrderPlacer (o: OrderPlacerOptions): PlaceOrder {
-  return async ({ forecastId, asof, features }: { forecastId: number, asof: Date, features: FeaturesLlm }) => {
+export function createOrderPlacer(o: OrderPlacerOptions): PlaceOrder {
+  return async ({ forecastId, asof, features }: { forecastId: number; asof: Date; features: FeaturesLlm }) => {
     const order = features.inputs.order
     if (!order) return 'none'
     const out = await submitOrder(o.db, {

@@ -25,7 +25,7 @@ export const DEFAULT_SIZING: SizingRule = { minEdge: 0.01, fullEdge: 0.1, target
  *   notional   = qty · ref_price
  * ref_price is the close of the asof bar. The gate may later shrink qty by the LLM's size_factor.
  */
-export function proposeOrder (f: ModelForecast, refPrice: number, rule: SizingRule = DEFAULT_SIZING): ProposedOrder | null {
+export function proposeOrder(f: ModelForecast, refPrice: number, rule: SizingRule = DEFAULT_SIZING): ProposedOrder | null {
   const edge = Math.abs(f.p_up - 0.5)
   if (edge < rule.minEdge || f.mu === 0 || !(refPrice > 0)) return null
   const confidence = Math.min(1, edge / rule.fullEdge)

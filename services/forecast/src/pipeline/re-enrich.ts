@@ -22,7 +22,13 @@ export interface ReenricherOptions {
   now?: () => Date
 }
 
-export interface ReenrichSummary { filled: number, retry: number, skipped: number, gaveUp: number, outage: string | null }
+export interface ReenrichSummary {
+  filled: number
+  retry: number
+  skipped: number
+  gaveUp: number
+  outage: string | null
+}
 
 type Outcome = 'filled' | 'retry' | 'gave_up' | 'skipped'
 
@@ -32,7 +38,7 @@ type Outcome = 'filled' | 'retry' | 'gave_up' | 'skipped'
  * keeps what had an answer, and stores the result with `late: {at, trigger, original}` holding the
  * failed results. It never places an order: the row's order was decided when it was written.
  */
-export function createReenricher (o: ReenricherOptions) {
+export function createReenricher(o: ReenricherOptions) {
   const log = o.logger.child({ component: 're-enrich' })
   const repo = createReenrichRepo(o.db, { leaseMs: o.leaseMs })
   const now = o.now ?? (() => new Date())
@@ -43,7 +49,7 @@ export function createReenricher (o: ReenricherOptions) {
    * of the decision made when the row was written: they say what happened to the order, and a late
    * answer changes nothing there. The late decision itself is `policy.parsed`.
    */
-  function lateFeatures (stored: FeaturesLlm, fresh: FeaturesLlm, trigger: 'outage' | 'manual'): FeaturesLlm {
+  function lateFeatures(stored: FeaturesLlm, fresh: FeaturesLlm, trigger: 'outage' | 'manual'): FeaturesLlm {
     const { mode, gate_disabled, effective, would, fail_reason } = stored.policy
     const late = {
       ...stored,
@@ -59,7 +65,7 @@ export function createReenricher (o: ReenricherOptions) {
     return checked.data
   }
 
-  async function one (c: ClaimedReenrich): Promise<{ outcome: Outcome, outage: string | null }> {
+  async function one(c: ClaimedReenrich): Promise<{ outcome: Outcome; outage: string | null }> {
     const stored = c.llm
     if (c.id == null || stored == null || stored.late != null || (stored.rationale.ok && stored.policy.ok)) {
       await repo.clear(c)
@@ -85,7 +91,7 @@ export function createReenricher (o: ReenricherOptions) {
    * Works through the marked rows, `concurrency` at a time, until none is claimable, `shouldStop`
    * says so, or Lexi stops answering (`outage` in the summary: the caller pauses).
    */
-  async function drain (p: { shouldStop?: () => boolean, onBatch?: (s: ReenrichSummary) => void } = {}): Promise<ReenrichSummary> {
+  async function drain(p: { shouldStop?: () => boolean; onBatch?: (s: ReenrichSummary) => void } = {}): Promise<ReenrichSummary> {
     const sum: ReenrichSummary = { filled: 0, retry: 0, skipped: 0, gaveUp: 0, outage: null }
     let lastLog = Date.now()
     while (!(p.shouldStop?.() ?? false)) {
@@ -101,7 +107,10 @@ export function createReenricher (o: ReenricherOptions) {
         sum.outage ??= r.outage
       }
       if (sum.gaveUp > 0 && results.some((r) => r.outcome === 'gave_up')) {
-        log.warn({ gave_up: sum.gaveUp, max_attempts: o.maxAttempts }, 're-enrichment gave up on rows after their last try (forecast re-enrich tries them again)')
+        log.warn(
+          { gave_up: sum.gaveUp, max_attempts: o.maxAttempts },
+          're-enrichment gave up on rows after their last try (forecast re-enrich tries them again)',
+        )
       }
       p.onBatch?.(sum)
       if (sum.outage != null) break

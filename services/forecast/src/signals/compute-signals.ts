@@ -24,7 +24,7 @@ const round = (x: number): number => Number(x.toPrecision(10))
  * - volume_ratio: V_t / mean volume of the 20 bars before t (1 when that mean is 0)
  * Values are rounded to 10 significant digits so they render identically in prompts.
  */
-export function computeSignals (bars: Bar[]): Signals {
+export function computeSignals(bars: Bar[]): Signals {
   if (bars.length < SIGNALS_LOOKBACK) {
     throw new InsufficientHistoryError(`signals need ${SIGNALS_LOOKBACK} bars, got ${bars.length}`)
   }

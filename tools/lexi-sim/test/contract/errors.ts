@@ -7,7 +7,7 @@ const hi = [{ role: 'user', content: 'Say hello.' }]
 const longPrompt = [{ role: 'user', content: 'word '.repeat(5000) }]
 
 /** The context-length texts of vLLM, written out literally per wording. */
-function expectedContextTexts (version: string, L: number, P: number, M: number): { promptOnly: string, withMax: string, legacy: boolean } {
+function expectedContextTexts(version: string, L: number, P: number, M: number): { promptOnly: string; withMax: string; legacy: boolean } {
   const legacy = !/^0\.(1\d|[2-9]\d)\.|^[1-9]/.test(version)
   const none = /^0\.10\./.test(version) ? ' None' : ''
   if (legacy) {
@@ -24,11 +24,12 @@ function expectedContextTexts (version: string, L: number, P: number, M: number)
   }
 }
 
-function messageOf (body: any, envelope: 'flat' | 'nested'): string { // eslint-disable-line @typescript-eslint/no-explicit-any -- either envelope
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- either envelope
+function messageOf(body: any, envelope: 'flat' | 'nested'): string {
   return envelope === 'flat' ? body.message : body.error.message
 }
 
-async function checkContext (target: Pick<ContractTarget, 'url' | 'apiKey' | 'version' | 'maxModelLen' | 'behaviour'>): Promise<void> {
+async function checkContext(target: Pick<ContractTarget, 'url' | 'apiKey' | 'version' | 'maxModelLen' | 'behaviour'>): Promise<void> {
   const L = target.maxModelLen
   const long = (await call(target.url, '/tokenize', { body: { messages: longPrompt } })).json().count as number
   const short = (await call(target.url, '/tokenize', { body: { messages: hi } })).json().count as number
@@ -42,7 +43,7 @@ async function checkContext (target: Pick<ContractTarget, 'url' | 'apiKey' | 've
 }
 
 /** Contract section 6, items 4 and 5, and section 2's other validations. */
-export function errorTests (t: Get, mode: Mode): void {
+export function errorTests(t: Get, mode: Mode): void {
   test('4. context overflow: prompt >= max_model_len and prompt + max_tokens > max_model_len give the exact text', async () => {
     await checkContext(t())
   })
@@ -63,11 +64,13 @@ export function errorTests (t: Get, mode: Mode): void {
           const both = await call(s.url, '/v1/chat/completions', { body: { messages: longPrompt, max_tokens: 10 } })
           expect(both.json().message).toBe(expectedContextTexts(version, L, P, 10).withMax)
         }
-      } finally { await s.close() }
+      } finally {
+        await s.close()
+      }
     }
   })
 
-  test('5. errors carry an integer code in the version\'s envelope', async () => {
+  test("5. errors carry an integer code in the version's envelope", async () => {
     const r = await call(t().url, '/v1/chat/completions', { apiKey: t().apiKey, body: { messages: hi, max_tokens: t().maxModelLen, ...greedy } })
     const body = r.json()
     const err = t().behaviour.envelope === 'flat' ? body : body.error
@@ -82,8 +85,10 @@ export function errorTests (t: Get, mode: Mode): void {
       [{ stream_options: { include_usage: true } }, 'Stream options can only be defined when `stream=True`.'],
       [{ top_logprobs: 2 }, 'when using `top_logprobs`, `logprobs` must be set to true.'],
       [{ continue_final_message: true, add_generation_prompt: true }, 'Cannot set both `continue_final_message` and `add_generation_prompt` to True.'],
-      [{ tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: {} } } }], tool_choice: 'auto' },
-        '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set'],
+      [
+        { tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: {} } } }], tool_choice: 'auto' },
+        '"auto" tool choice requires --enable-auto-tool-choice and --tool-call-parser to be set',
+      ],
     ]
     for (const [extra, text] of cases) {
       const r = await call(t().url, '/v1/chat/completions', { apiKey: t().apiKey, body: { messages: hi, max_tokens: 4, ...greedy, ...extra } })
@@ -92,14 +97,24 @@ export function errorTests (t: Get, mode: Mode): void {
   })
 
   test('section 2: more than one guided_* is a 400 where guided decoding exists (<0.12)', async () => {
-    const r = await call(t().url, '/v1/chat/completions', { apiKey: t().apiKey, body: { messages: hi, max_tokens: 4, guided_choice: ['a', 'b'], guided_regex: 'a|b', ...greedy } })
-    if (!t().behaviour.guidedHonoured) { expect(r.status).toBe(200); return }
+    const r = await call(t().url, '/v1/chat/completions', {
+      apiKey: t().apiKey,
+      body: { messages: hi, max_tokens: 4, guided_choice: ['a', 'b'], guided_regex: 'a|b', ...greedy },
+    })
+    if (!t().behaviour.guidedHonoured) {
+      expect(r.status).toBe(200)
+      return
+    }
     expect(r.status).toBe(400)
     expect(r.text).toContain("You can only use one kind of guided decoding ('guided_json', 'guided_regex' or 'guided_choice').")
   })
 
   test('a non-JSON Content-Type is refused: 400 envelope from 0.10, 415 {"detail"} before', async () => {
-    const r = await call(t().url, '/v1/chat/completions', { apiKey: t().apiKey, raw: JSON.stringify({ messages: hi }), headers: { 'content-type': 'text/plain' } })
+    const r = await call(t().url, '/v1/chat/completions', {
+      apiKey: t().apiKey,
+      raw: JSON.stringify({ messages: hi }),
+      headers: { 'content-type': 'text/plain' },
+    })
     expect(r.status).toBe(t().behaviour.mediaTypeStatus)
     expect(r.text).toContain("Unsupported Media Type: Only 'application/json' is allowed")
     if (mode.real) return
@@ -107,6 +122,8 @@ export function errorTests (t: Get, mode: Mode): void {
     try {
       const r415 = await call(old.url, '/v1/chat/completions', { raw: '{}', headers: { 'content-type': 'text/plain' } })
       expect([r415.status, r415.text]).toEqual([415, '{"detail":"Unsupported Media Type: Only \'application/json\' is allowed"}'])
-    } finally { await old.close() }
+    } finally {
+      await old.close()
+    }
   })
 }

@@ -19,7 +19,7 @@ const chat = async (t: ContractTarget, body: Record<string, unknown>) => call(t.
 const tokens = async (t: ContractTarget, messages: unknown): Promise<number> => (await call(t.url, '/tokenize', { body: { messages } })).json().count
 
 /** Contract section 6, items 7, 8, 11 and 12. */
-export function generationTests (t: Get, mode: Mode): void {
+export function generationTests(t: Get, mode: Mode): void {
   test('7. chat without max_tokens may generate up to max_model_len - prompt tokens', async () => {
     const L = t().maxModelLen
     const head = 'Repeat after me:'
@@ -61,7 +61,10 @@ export function generationTests (t: Get, mode: Mode): void {
   })
 
   test('11. usage: prompt_tokens = /tokenize count, total = prompt + completion, the same in the stream', async () => {
-    const messages = [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: 'Name three colours.' }]
+    const messages = [
+      { role: 'system', content: 'You are terse.' },
+      { role: 'user', content: 'Name three colours.' },
+    ]
     const r = (await chat(t(), { messages, max_tokens: 20 })).json()
     expect(r.usage.prompt_tokens).toBe(await tokens(t(), messages))
     expect(r.usage.total_tokens).toBe(r.usage.prompt_tokens + r.usage.completion_tokens)
@@ -71,35 +74,59 @@ export function generationTests (t: Get, mode: Mode): void {
     expect(last.usage).toEqual({ prompt_tokens: r.usage.prompt_tokens, total_tokens: r.usage.total_tokens, completion_tokens: r.usage.completion_tokens })
   })
 
-  test('11. without a system message the template injects Qwen\'s default one (same prompt tokens)', async () => {
+  test("11. without a system message the template injects Qwen's default one (same prompt tokens)", async () => {
     const implicit = await tokens(t(), hi)
     expect(await tokens(t(), [{ role: 'system', content: QWEN_SYSTEM }, ...hi])).toBe(implicit)
-    expect(implicit - await tokens(t(), [{ role: 'system', content: '' }, ...hi])).toBeGreaterThan(10)
+    expect(implicit - (await tokens(t(), [{ role: 'system', content: '' }, ...hi]))).toBeGreaterThan(10)
   })
 
   test('12. response_format json_schema yields schema-valid JSON; json_object yields an object', async () => {
     const r = (await chat(t(), { messages: [{ role: 'user', content: 'Decide on buying 10 AAPL.' }], response_format: policyFormat, max_tokens: 400 })).json()
     expect(r.choices[0].finish_reason).toBe('stop')
     expect(Policy.safeParse(JSON.parse(r.choices[0].message.content)).success).toBe(true)
-    const o = (await chat(t(), { messages: [{ role: 'user', content: 'Give a JSON object with a greeting.' }], response_format: { type: 'json_object' }, max_tokens: 100 })).json()
+    const o = (
+      await chat(t(), {
+        messages: [{ role: 'user', content: 'Give a JSON object with a greeting.' }],
+        response_format: { type: 'json_object' },
+        max_tokens: 100,
+      })
+    ).json()
     expect(typeof JSON.parse(o.choices[0].message.content)).toBe('object')
   })
 
   test.skipIf(mode.real)('12. guided_json is honoured before 0.12 and silently ignored after; structured_outputs from 0.11', async () => {
     const schema = z.toJSONSchema(Policy)
-    const isPolicy = (content: string): boolean => { try { return Policy.safeParse(JSON.parse(content)).success } catch { return false } }
-    for (const [version, guided, structured] of [['0.10.2', true, false], ['0.12.0', false, true]] as const) {
+    const isPolicy = (content: string): boolean => {
+      try {
+        return Policy.safeParse(JSON.parse(content)).success
+      } catch {
+        return false
+      }
+    }
+    for (const [version, guided, structured] of [
+      ['0.10.2', true, false],
+      ['0.12.0', false, true],
+    ] as const) {
       const s = await simTarget({ vllmVersion: version })
       try {
         const g = (await chat(s, { messages: hi, guided_json: schema })).json()
         const so = (await chat(s, { messages: hi, structured_outputs: { json: schema } })).json()
-        expect([version, g.choices[0] && isPolicy(g.choices[0].message.content), isPolicy(so.choices[0].message.content)]).toEqual([version, guided, structured])
-      } finally { await s.close() }
+        expect([version, g.choices[0] && isPolicy(g.choices[0].message.content), isPolicy(so.choices[0].message.content)]).toEqual([
+          version,
+          guided,
+          structured,
+        ])
+      } finally {
+        await s.close()
+      }
     }
   })
 
   test.skipIf(mode.real)('12. a schema that cannot be compiled is a 400, not a crash', async () => {
-    const bad = { type: 'json_schema', json_schema: { name: 'bad', schema: { type: 'object', properties: { a: { $ref: '#/$defs/missing' } }, required: ['a'] } } }
+    const bad = {
+      type: 'json_schema',
+      json_schema: { name: 'bad', schema: { type: 'object', properties: { a: { $ref: '#/$defs/missing' } }, required: ['a'] } },
+    }
     const r = await chat(t(), { messages: hi, response_format: bad })
     expect(r.status).toBe(400)
     expect(r.json().error.message).toContain('could not be compiled')
@@ -109,7 +136,14 @@ export function generationTests (t: Get, mode: Mode): void {
   test.skipIf(mode.real)('12. faults: invalid_json, truncated_json (length) and whitespace_runaway (until max_tokens)', async () => {
     const s = await simTarget()
     const ask = async () => (await chat(s, { messages: hi, response_format: policyFormat, max_tokens: 1000 })).json().choices[0]
-    const parses = (c: string): boolean => { try { JSON.parse(c); return true } catch { return false } }
+    const parses = (c: string): boolean => {
+      try {
+        JSON.parse(c)
+        return true
+      } catch {
+        return false
+      }
+    }
     try {
       await s.sim.setFaults({ invalid_json: 1 })
       const bad = await ask()
@@ -122,6 +156,8 @@ export function generationTests (t: Get, mode: Mode): void {
       expect([runaway.choices[0].finish_reason, runaway.usage.completion_tokens]).toEqual(['length', 60])
       expect(runaway.choices[0].message.content).toMatch(/^\{.*\S\n{8,}$/s)
       expect(s.sim.stats().faults).toEqual({ invalid_json: 1, truncated_json: 1, whitespace_runaway: 1 })
-    } finally { await s.close() }
+    } finally {
+      await s.close()
+    }
   })
 }

@@ -6,14 +6,20 @@ type Get = () => ContractTarget
 const hi = [{ role: 'user', content: 'Say hello.' }]
 
 /** Contract section 6, items 9, 10 and 14. */
-export function streamingTests (t: Get, mode: Mode): void {
+export function streamingTests(t: Get, mode: Mode): void {
   test('9. SSE framing: role chunk, one chunk per token, finish chunk, usage chunk, [DONE]', async () => {
-    const r = await call(t().url, '/v1/chat/completions', { apiKey: t().apiKey, body: { messages: hi, max_tokens: 12, ignore_eos: true, stream: true, stream_options: { include_usage: true }, ...greedy } })
+    const r = await call(t().url, '/v1/chat/completions', {
+      apiKey: t().apiKey,
+      body: { messages: hi, max_tokens: 12, ignore_eos: true, stream: true, stream_options: { include_usage: true }, ...greedy },
+    })
     expect(r.status).toBe(200)
     expect(r.headers.get('content-type')).toMatch(/^text\/event-stream/)
     const frames = sseFrames(r.text)
     expect(frames.at(-1)).toBe('[DONE]')
-    const chunks = frames.slice(0, -1).map((f) => { expect(JSON.stringify(JSON.parse(f))).toBe(f); return JSON.parse(f) })
+    const chunks = frames.slice(0, -1).map((f) => {
+      expect(JSON.stringify(JSON.parse(f))).toBe(f)
+      return JSON.parse(f)
+    })
     const id = chunks[0].id as string
     expect(id).toMatch(/^chatcmpl-/)
     for (const c of chunks) expect([c.id, c.object, c.model]).toEqual([id, 'chat.completion.chunk', t().model])
@@ -25,12 +31,17 @@ export function streamingTests (t: Get, mode: Mode): void {
     expect(content.at(-1).choices[0]).toMatchObject({ finish_reason: 'length', stop_reason: null })
     expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { completion_tokens: 12 } })
     expect(Object.keys(chunks.at(-1).usage)).toEqual(['prompt_tokens', 'total_tokens', 'completion_tokens'])
-    const plain = sseFrames((await call(t().url, '/v1/chat/completions', { apiKey: t().apiKey, body: { messages: hi, max_tokens: 5, stream: true, ...greedy } })).text)
+    const plain = sseFrames(
+      (await call(t().url, '/v1/chat/completions', { apiKey: t().apiKey, body: { messages: hi, max_tokens: 5, stream: true, ...greedy } })).text,
+    )
     expect(plain.some((f) => f.includes('"usage"'))).toBe(false)
   })
 
   test('9. /v1/completions streams text_completion chunks ending in finish_reason, usage and [DONE]', async () => {
-    const r = await call(t().url, '/v1/completions', { apiKey: t().apiKey, body: { prompt: 'Once upon a time', max_tokens: 5, ignore_eos: true, stream: true, stream_options: { include_usage: true }, ...greedy } })
+    const r = await call(t().url, '/v1/completions', {
+      apiKey: t().apiKey,
+      body: { prompt: 'Once upon a time', max_tokens: 5, ignore_eos: true, stream: true, stream_options: { include_usage: true }, ...greedy },
+    })
     const frames = sseFrames(r.text)
     expect(frames.at(-1)).toBe('[DONE]')
     const chunks = frames.slice(0, -1).map((f) => JSON.parse(f))
@@ -50,11 +61,16 @@ export function streamingTests (t: Get, mode: Mode): void {
       busy.abort()
       queued.abort()
       await waitFor(() => s.sim.stats().running + s.sim.stats().waiting === 0, 2_000, 'both aborted')
-    } finally { await s.close() }
+    } finally {
+      await s.close()
+    }
   })
 
   test.skipIf(mode.real)('10. stream_error: an in-band error frame then [DONE] with status 200 (both envelopes)', async () => {
-    for (const [version, flat] of [['0.10.2', false], ['0.10.0', true]] as const) {
+    for (const [version, flat] of [
+      ['0.10.2', false],
+      ['0.10.0', true],
+    ] as const) {
       const s = await simTarget({ vllmVersion: version, faults: { stream_error: 1 } })
       try {
         const r = await call(s.url, '/v1/chat/completions', { body: { messages: hi, max_tokens: 10, ignore_eos: true, stream: true } })
@@ -67,23 +83,35 @@ export function streamingTests (t: Get, mode: Mode): void {
         expect(flat ? body.error.object : Object.keys(body)).toEqual(flat ? 'error' : ['error'])
         expect(body.error).toMatchObject({ type: 'InternalServerError', param: null, code: 500 })
         expect(frames.length).toBeGreaterThan(3)
-      } finally { await s.close() }
+      } finally {
+        await s.close()
+      }
     }
   })
 
   test.skipIf(mode.real)('10. reset: the socket is destroyed mid-response (stream and non-stream)', async () => {
     const s = await simTarget({ faults: { reset: 1 } })
     try {
-      const res = await fetch(`${s.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: hi, max_tokens: 10, ignore_eos: true, stream: true }) })
+      const res = await fetch(`${s.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ messages: hi, max_tokens: 10, ignore_eos: true, stream: true }),
+      })
       expect(res.status).toBe(200)
       await expect(res.text()).rejects.toThrow()
       await expect(call(s.url, '/v1/chat/completions', { body: { messages: hi } })).rejects.toThrow(/fetch failed/)
       expect(s.sim.stats().faults.reset).toBe(2)
-    } finally { await s.close() }
+    } finally {
+      await s.close()
+    }
   })
 
   test('14. X-Request-Id becomes the id "chatcmpl-<id>", echoed only with --enable-request-id-headers', async () => {
-    const r = await call(t().url, '/v1/chat/completions', { apiKey: t().apiKey, headers: { 'x-request-id': 'trace-42' }, body: { messages: hi, max_tokens: 3, ...greedy } })
+    const r = await call(t().url, '/v1/chat/completions', {
+      apiKey: t().apiKey,
+      headers: { 'x-request-id': 'trace-42' },
+      body: { messages: hi, max_tokens: 3, ...greedy },
+    })
     expect(r.json().id).toBe('chatcmpl-trace-42')
     if (mode.real) return
     expect(r.headers.get('x-request-id')).toBeNull()
@@ -92,21 +120,38 @@ export function streamingTests (t: Get, mode: Mode): void {
       const e = await call(s.url, '/v1/chat/completions', { headers: { 'x-request-id': 'trace-42' }, body: { messages: hi } })
       expect(e.headers.get('x-request-id')).toBe('trace-42')
       expect((await call(s.url, '/v1/chat/completions', { body: { messages: hi } })).headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/)
-    } finally { await s.close() }
+    } finally {
+      await s.close()
+    }
   })
 
   test('14. a duplicate in-flight request id is a 400 (in-band once streaming) before 0.12', async () => {
     const s = mode.real ? null : await simTarget({ fixedLatencyMs: 5_000 })
     const base = s?.url ?? t().url
     const legacy = (s === null ? t().behaviour : s.behaviour).rejectsDuplicateIds
-    const first = openRequest(base, { messages: hi, max_tokens: 2000, ignore_eos: true, stream: true, ...greedy }, { 'x-request-id': 'dup-1', ...(t().apiKey ? { authorization: `Bearer ${t().apiKey}` } : {}) })
+    const first = openRequest(
+      base,
+      { messages: hi, max_tokens: 2000, ignore_eos: true, stream: true, ...greedy },
+      { 'x-request-id': 'dup-1', ...(t().apiKey ? { authorization: `Bearer ${t().apiKey}` } : {}) },
+    )
     try {
       expect((await first.response).status).toBe(200)
-      const again = await call(base, '/v1/chat/completions', { apiKey: t().apiKey, headers: { 'x-request-id': 'dup-1' }, body: { messages: hi, max_tokens: 3, ...greedy } })
-      if (!legacy) { expect(again.status).toBe(200); return }
+      const again = await call(base, '/v1/chat/completions', {
+        apiKey: t().apiKey,
+        headers: { 'x-request-id': 'dup-1' },
+        body: { messages: hi, max_tokens: 3, ...greedy },
+      })
+      if (!legacy) {
+        expect(again.status).toBe(200)
+        return
+      }
       expect(again.status).toBe(400)
       expect(again.text).toContain('Request id chatcmpl-dup-1 already running.')
-      const streamed = await call(base, '/v1/chat/completions', { apiKey: t().apiKey, headers: { 'x-request-id': 'dup-1' }, body: { messages: hi, max_tokens: 3, stream: true, ...greedy } })
+      const streamed = await call(base, '/v1/chat/completions', {
+        apiKey: t().apiKey,
+        headers: { 'x-request-id': 'dup-1' },
+        body: { messages: hi, max_tokens: 3, stream: true, ...greedy },
+      })
       expect(streamed.status).toBe(200)
       expect(sseFrames(streamed.text).at(-2)).toContain('Request id chatcmpl-dup-1 already running.')
     } finally {

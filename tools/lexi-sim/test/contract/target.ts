@@ -16,11 +16,21 @@ export interface ContractTarget {
   close: () => Promise<void>
 }
 
-export interface Reply { status: number, headers: Headers, text: string, json: () => any } // eslint-disable-line @typescript-eslint/no-explicit-any -- bodies are asserted field by field
+export interface Reply {
+  status: number
+  headers: Headers
+  text: string
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- bodies are asserted field by field
+  json: () => any
+}
 
 export const DEADLINE_MS = 10_000
 
-export async function call (base: string, path: string, init: { method?: string, body?: unknown, headers?: Record<string, string>, apiKey?: string | null, raw?: string } = {}): Promise<Reply> {
+export async function call(
+  base: string,
+  path: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string>; apiKey?: string | null; raw?: string } = {},
+): Promise<Reply> {
   const headers: Record<string, string> = { ...init.headers }
   if (init.body !== undefined || init.raw !== undefined) headers['content-type'] ??= 'application/json'
   if (init.apiKey) headers.authorization = `Bearer ${init.apiKey}`
@@ -35,7 +45,7 @@ export async function call (base: string, path: string, init: { method?: string,
 }
 
 /** SSE body → the payload of every `data:` frame, checking the framing on the way. */
-export function sseFrames (text: string): string[] {
+export function sseFrames(text: string): string[] {
   const frames = text.split('\n\n')
   if (frames.at(-1) !== '') throw new Error(`stream does not end with a blank line: ${JSON.stringify(text.slice(-40))}`)
   return frames.slice(0, -1).map((f) => {
@@ -44,7 +54,7 @@ export function sseFrames (text: string): string[] {
   })
 }
 
-export async function simTarget (options: LexiSimOptions = {}): Promise<ContractTarget & { sim: LexiSim }> {
+export async function simTarget(options: LexiSimOptions = {}): Promise<ContractTarget & { sim: LexiSim }> {
   const sim = await startLexiSim({ port: 0, timeScale: 0, ...options })
   const version = options.vllmVersion ?? '0.10.2'
   return {
@@ -60,7 +70,7 @@ export async function simTarget (options: LexiSimOptions = {}): Promise<Contract
   }
 }
 
-export async function contractTarget (env: Record<string, string | undefined>): Promise<ContractTarget> {
+export async function contractTarget(env: Record<string, string | undefined>): Promise<ContractTarget> {
   const realUrl = env.LEXI_CONTRACT_URL
   if (!realUrl) return simTarget()
   const url = realUrl.replace(/\/+$/, '').replace(/\/v1$/, '')
@@ -74,7 +84,7 @@ export async function contractTarget (env: Record<string, string | undefined>): 
 export const greedy = { temperature: 0, top_p: 1, seed: 7 }
 
 /** Polls `check` every 5 ms until it holds; fails after `ms`. */
-export async function waitFor (check: () => boolean, ms = 2_000, what = 'condition'): Promise<void> {
+export async function waitFor(check: () => boolean, ms = 2_000, what = 'condition'): Promise<void> {
   const end = performance.now() + ms
   while (!check()) {
     if (performance.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`)
@@ -83,10 +93,13 @@ export async function waitFor (check: () => boolean, ms = 2_000, what = 'conditi
 }
 
 /** Starts a request and keeps it open; `abort()` disconnects it. */
-export function openRequest (base: string, body: Record<string, unknown>, headers: Record<string, string> = {}) {
+export function openRequest(base: string, body: Record<string, unknown>, headers: Record<string, string> = {}) {
   const ac = new AbortController()
   const response = fetch(`${base}/v1/chat/completions`, {
-    method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), signal: ac.signal,
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+    signal: ac.signal,
   })
   response.catch(() => {})
   return { response, abort: () => ac.abort() }

@@ -29,7 +29,9 @@ const llm = (): LlmClientInstance => {
 }
 const registry = loadPromptRegistry(join(REPO_ROOT, 'configs/llm_prompts.yaml'))
 
-afterAll(async () => { await client?.close() })
+afterAll(async () => {
+  await client?.close()
+})
 
 describe.skipIf(!reachable)(`live LLM at ${BASE_URL}`, () => {
   test('the health prompt is answered with exactly OK', async () => {
@@ -38,24 +40,31 @@ describe.skipIf(!reachable)(`live LLM at ${BASE_URL}`, () => {
     expect(h.reply?.trim()).toBe('OK')
   }, 20_000)
 
-  test('a structured rationale for a real signal row validates against RationaleSchema', async () => {
-    const first = (await readFile(join(REPO_ROOT, 'tools/llm_eval/datasets/sp500-signals.jsonl'), 'utf8')).split('\n')[0] as string
-    const { id: _id, realized_return: _r, ...inputs } = JSON.parse(first) as Record<string, unknown>
-    const r = await llm().structured(registry.render('rationale', inputs), RationaleSchema, { timeoutMs: CALL_TIMEOUT_MS, cache: false })
-    expect(r.error, r.error?.message).toBeNull()
-    expect(r.ok).toBe(true)
-    expect(r.valid_json).toBe(true)
-    expect(RationaleSchema.safeParse(JSON.parse(r.raw)).success).toBe(true)
-    expect(r.usage.completion_tokens).toBeGreaterThan(0)
-  }, CALL_TIMEOUT_MS + 10_000)
+  test(
+    'a structured rationale for a real signal row validates against RationaleSchema',
+    async () => {
+      const first = (await readFile(join(REPO_ROOT, 'tools/llm_eval/datasets/sp500-signals.jsonl'), 'utf8')).split('\n')[0] as string
+      const { id: _id, realized_return: _r, ...inputs } = JSON.parse(first) as Record<string, unknown>
+      const r = await llm().structured(registry.render('rationale', inputs), RationaleSchema, { timeoutMs: CALL_TIMEOUT_MS, cache: false })
+      expect(r.error, r.error?.message).toBeNull()
+      expect(r.ok).toBe(true)
+      expect(r.valid_json).toBe(true)
+      expect(RationaleSchema.safeParse(JSON.parse(r.raw)).success).toBe(true)
+      expect(r.usage.completion_tokens).toBeGreaterThan(0)
+    },
+    CALL_TIMEOUT_MS + 10_000,
+  )
 
   test('a streamed chat completion delivers text and ends with a finish reason', async () => {
     const chunks: string[] = []
     let finish: string | null = null
-    const stream = llm().chatStream({
-      messages: [{ role: 'user', content: 'Count from 1 to 5, separated by spaces.' }],
-      sampling: { temperature: 0, top_p: 1, max_tokens: 32 },
-    }, { timeoutMs: 30_000 })
+    const stream = llm().chatStream(
+      {
+        messages: [{ role: 'user', content: 'Count from 1 to 5, separated by spaces.' }],
+        sampling: { temperature: 0, top_p: 1, max_tokens: 32 },
+      },
+      { timeoutMs: 30_000 },
+    )
     for await (const c of stream) {
       chunks.push(c.delta)
       if (c.finish_reason !== null) finish = c.finish_reason
