@@ -1,4 +1,4 @@
-import type { LlmClient, PromptRegistry } from '@pulsetrade/llm'
+import type { LlmClient, PromptRegistry } from '../types'
 
 /**
  * ok: Lexi replied "OK". saturated: Lexi is busy but answering (the probe ran out of time while

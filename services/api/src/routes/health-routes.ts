@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { Gauge, type Registry } from 'prom-client'
 import { z } from 'zod'
 import type { ZodTypeProvider } from '@pulsetrade/http'
-import type { HealthProbe } from '../health-probe'
+import type { HealthProbe } from '@pulsetrade/llm'
 
 export const HealthBody = z.object({
   ok: z.boolean(),
