@@ -28,6 +28,10 @@ export const AdminEnv = z.object({
   STRATEGIST_LOCK_TIMEOUT_MS: envField.int({ min: 100, max: 60_000 }).default(5000),
   /** Longest wait of a panic exit's flatten for a position row another session holds (that position is then reported open). */
   PANIC_FLATTEN_LOCK_TIMEOUT_MS: envField.int({ min: 50, max: 60_000 }).default(2000),
+  /** Lifetime of an operator console login in ms, counted from the login (not extended by use): 8 h, one shift. */
+  CONSOLE_SESSION_TTL_MS: envField.int({ min: 1000, max: 604_800_000 }).default(28_800_000),
+  /** 1: the console's session cookie carries Secure (only sent over HTTPS); off for `make run` on plain HTTP. */
+  CONSOLE_COOKIE_SECURE: envField.boolean().default(false),
   /** Largest request body in bytes (413 above). */
   HTTP_BODY_LIMIT: envField.int({ min: 1024, max: 104_857_600 }).default(262_144),
   /** Panic exit flattens with the paper broker and the lot rules of the risk limits. */
