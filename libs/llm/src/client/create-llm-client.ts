@@ -31,7 +31,14 @@ export interface LlmClientStats {
    * `priority`: requests carry vLLM's priority field. `refused`: the upstream answered that priority
    * scheduling is not enabled, so it gets none. `off`: priority scheduling is not configured.
    */
-  upstreams: Array<{ label: string; inFlight: number; circuit: CircuitState; priority: 'priority' | 'refused' | 'off' }>
+  upstreams: Array<{
+    label: string
+    inFlight: number
+    circuit: CircuitState
+    /** Error code of the failure that opened the circuit (e.g. LLM_ERR_UNREACHABLE); null while closed. */
+    openedBy: string | null
+    priority: 'priority' | 'refused' | 'off'
+  }>
 }
 
 export interface LlmClientInstance extends LlmClient {
@@ -163,6 +170,7 @@ export function createLlmClient(options: LlmClientOptions): LlmClientInstance {
         label: u.label,
         inFlight: u.inFlight,
         circuit: u.breaker.state(),
+        openedBy: u.breaker.openedBy()?.code ?? null,
         priority: !priorityScheduling ? ('off' as const) : u.priorityRefused ? ('refused' as const) : ('priority' as const),
       })),
     }),
