@@ -3,6 +3,7 @@ import { startLexiSim, type LexiSim } from '@pulsetrade/lexi-sim'
 import { testDatabase } from '../../../test/db'
 import { freePort } from '@pulsetrade/http/testing'
 import { buildTestApp } from './build-test-app'
+import { HealthBody } from '../src/routes/health-routes'
 
 const db = await testDatabase()
 let sim: LexiSim
@@ -56,6 +57,15 @@ describe('GET /llm/health', () => {
     expect(res.statusCode).toBe(503)
     expect(res.json()).toMatchObject({ ok: false, cached: false })
     expect(res.json().error).toBe('reply was "Ok."')
+  })
+
+  test('ok and down bodies are JSON of exactly the documented schema', async () => {
+    const ok = await health(app())
+    const down = await health(app({}, `http://127.0.0.1:${await freePort()}/v1`))
+    for (const res of [ok, down]) {
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8')
+      expect(HealthBody.strict().parse(res.json())).toEqual(res.json())
+    }
   })
 
   test('is 503 with ECONNREFUSED when nothing listens', async () => {

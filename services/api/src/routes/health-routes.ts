@@ -52,7 +52,7 @@ export async function healthRoutes(scope: FastifyInstance, opts: HealthRoutesOpt
     async (_req, reply) => {
       const { snapshot: s, cached } = await opts.probe.check()
       up.set(s.ok ? 1 : 0)
-      const body = {
+      const body: z.infer<typeof HealthBody> = {
         ok: s.ok,
         state: s.state,
         cached,
@@ -64,7 +64,12 @@ export async function healthRoutes(scope: FastifyInstance, opts: HealthRoutesOpt
         ...(s.state === 'saturated' ? { detail: SATURATED_DETAIL } : {}),
         ...(s.error === null ? {} : { error: s.error }),
       }
-      return reply.code(s.ok ? 200 : 503).send(body)
+      // Sent as a string: the body is typed against HealthBody above, so the zod serializer's
+      // per-request parse only re-checked it; skipping it is ~1/8 of the route's cost (bench B3).
+      return reply
+        .code(s.ok ? 200 : 503)
+        .type('application/json; charset=utf-8')
+        .send(JSON.stringify(body))
     },
   )
 }
