@@ -1,10 +1,11 @@
 import { ConfigError } from '@pulsetrade/config'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import cookie from '@fastify/cookie'
 import swagger from '@fastify/swagger'
 import type { Logger } from 'pino'
 import { Registry } from 'prom-client'
 import type { Db } from '@pulsetrade/db'
-import type { LlmClient } from '@pulsetrade/llm'
+import type { LlmClientInstance } from '@pulsetrade/llm'
 import {
   configureApp,
   createAuthFailureThrottle,
@@ -20,13 +21,20 @@ import {
 import type { Broker } from '@pulsetrade/trading'
 import { auditAuthFailure, installAuditLog } from './audit-log'
 import type { AdminConfig } from './config'
+import { createLexiStatus } from './console/lexi-status'
+import { sessionOrBearerAuth } from './console/session-auth'
+import { createSessionStore } from './console/session-store'
+import { consoleDecisionsRoutes } from './routes/console-decisions-routes'
+import { consoleLexiRoutes } from './routes/console-lexi-routes'
+import { consoleLoginRoutes, consoleSessionRoutes } from './routes/console-session-routes'
+import { consoleStaticRoutes } from './routes/console-static'
 import { llmAdminRoutes, type AdminPromptRegistry } from './routes/llm-admin-routes'
 import { strategistRoutes } from './routes/strategist-routes'
 
 export interface AdminDeps {
   config: AdminConfig
   db: Db
-  llm: LlmClient
+  llm: LlmClientInstance
   prompts: AdminPromptRegistry
   broker: Broker
   logger: Logger
@@ -70,10 +78,29 @@ export function buildApp(deps: AdminDeps): FastifyInstance {
   )
   app.register(openApiRoute)
   app.register(opsRoutes, { checks: [dbReadiness(deps.db), llmReadiness(deps.llm)], registries: [registry, ...(deps.metrics ?? [])] })
+  // The operator console's page (/console/): open like a login screen; its data comes from the secured routes below.
+  app.register(consoleStaticRoutes)
+  app.register(cookie)
+  // One throttle for bearer requests and console logins: a wrong token counts alike in both.
+  const throttle = createAuthFailureThrottle({ max: config.ADMIN_AUTH_MAX_FAILURES, windowMs: 60_000 })
+  const bearer = tokenAuth(tokens, { throttle, onFailure: auditAuthFailure(deps.db) })
+  const sessions = createSessionStore(deps.db, { ttlMs: config.CONSOLE_SESSION_TTL_MS, tokens })
+  app.register(consoleLoginRoutes, { db: deps.db, sessions, bearer, secureCookie: config.CONSOLE_COOKIE_SECURE })
+  const lexi = createLexiStatus({
+    llm: deps.llm,
+    prompts: deps.prompts,
+    db: deps.db,
+    baseURLs: config.LLM_BASE_URL,
+    healthTtlMs: config.LLM_HEALTH_TTL_MS,
+    healthFailTtlMs: config.LLM_HEALTH_FAIL_TTL_MS,
+  })
   app.register(async (secured) => {
-    const throttle = createAuthFailureThrottle({ max: config.ADMIN_AUTH_MAX_FAILURES, windowMs: 60_000 })
-    secured.addHook('onRequest', tokenAuth(tokens, { throttle, onFailure: auditAuthFailure(deps.db) }))
+    // Bearer token or console session cookie (with its CSRF token on state changes).
+    secured.addHook('onRequest', sessionOrBearerAuth({ sessions, bearer, db: deps.db }))
     installAuditLog(secured, deps.db)
+    secured.register(consoleSessionRoutes, { sessions, secureCookie: config.CONSOLE_COOKIE_SECURE })
+    secured.register(consoleLexiRoutes, { lexi })
+    secured.register(consoleDecisionsRoutes, { db: deps.db })
     secured.register(llmAdminRoutes, { db: deps.db, llm: deps.llm, prompts: deps.prompts })
     secured.register(strategistRoutes, {
       db: deps.db,

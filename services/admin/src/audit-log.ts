@@ -74,6 +74,8 @@ export function installAuditLog(app: FastifyInstance, db: Db): void {
   app.addHook('onSend', async (req, reply, payload) => {
     const action = req.routeOptions.config.audit
     if (action === undefined || req.principal === undefined) return payload
+    // The console polls its read routes every few seconds: those reads are not actions worth a row each.
+    if (req.consoleSession !== undefined && (req.method === 'GET' || req.method === 'HEAD')) return payload
     const body = req.body as { reason?: unknown } | undefined
     const reason = typeof body?.reason === 'string' ? storable(body.reason.slice(0, MAX_DETAIL)) : null
     const details = { ...requestDetails(req), status: reply.statusCode, request_id: req.id }

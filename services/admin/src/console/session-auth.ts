@@ -1,0 +1,83 @@
+import { timingSafeEqual } from 'node:crypto'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Db } from '@pulsetrade/db'
+import { ApiError, UnauthorizedError } from '@pulsetrade/http'
+import { SESSION_COOKIE, type ConsoleSession, type SessionStore } from './session-store'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The console session that authenticated this request (cookie); undefined for bearer requests. */
+    consoleSession?: ConsoleSession
+    /** The raw session id of that cookie (for logout). */
+    consoleSessionId?: string
+  }
+}
+
+/** Header carrying the session's CSRF token on state-changing cookie requests. */
+export const CSRF_HEADER = 'x-csrf-token'
+
+/** Methods that change nothing: cookie requests with them need no CSRF token. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/** A state-changing cookie request without the session's CSRF token. */
+export class CsrfError extends ApiError {
+  override code = 'CSRF'
+  constructor(message: string) {
+    super(403, message)
+  }
+}
+
+/** A cookie that names no valid session (expired, logged out, token rotated). */
+export class SessionEndedError extends UnauthorizedError {
+  constructor() {
+    super('console session expired or ended: log in again (POST /console/session)')
+  }
+}
+
+const sameToken = (presented: string, expected: string): boolean => {
+  const a = Buffer.from(presented, 'utf8')
+  const b = Buffer.from(expected, 'utf8')
+  return a.length === b.length && timingSafeEqual(a, b)
+}
+
+/**
+ * onRequest hook of every admin route: `Authorization: Bearer` goes to the bearer check as before
+ * (throttle, audit, 401/429). Without that header, the `pt_session` cookie is looked up; a valid
+ * session makes its actor the request's principal, and a state-changing method must then carry
+ * `x-csrf-token` equal to the session's (403 CSRF otherwise, audited). A cookie naming no valid
+ * session gets 401 without counting as a failed authentication: it is an ended login, not a guessed
+ * token (the console polls, and counting would lock its address out of logging in again).
+ * No header and no cookie: the bearer check refuses it (401, audited, throttled).
+ */
+export function sessionOrBearerAuth(o: {
+  sessions: SessionStore
+  bearer: (req: FastifyRequest, reply: FastifyReply) => Promise<void>
+  db: Db
+}): (req: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  return async (req, reply) => {
+    const id = req.cookies[SESSION_COOKIE]
+    if (req.headers.authorization !== undefined || id === undefined || id === '') return o.bearer(req, reply)
+    const session = await o.sessions.find(id)
+    if (session === null) {
+      req.log.info({ route: req.routeOptions.url ?? null }, 'console session cookie refused: expired or ended')
+      throw new SessionEndedError()
+    }
+    req.principal = session.actor
+    req.consoleSession = session
+    req.consoleSessionId = id
+    if (SAFE_METHODS.has(req.method)) return
+    const presented = req.headers[CSRF_HEADER]
+    if (typeof presented === 'string' && sameToken(presented, session.csrf)) return
+    const why = presented === undefined ? `missing ${CSRF_HEADER} header` : `wrong ${CSRF_HEADER} header`
+    await o.db
+      .query("INSERT INTO audit_log (actor, action, reason, details) VALUES ($1, 'auth.csrf_failed', NULL, $2)", [
+        session.actor,
+        JSON.stringify({ failure: why, route: req.routeOptions.url ?? null, method: req.method, address: req.ip, request_id: req.id, status: 403 }),
+      ])
+      .catch((err: unknown) => {
+        req.log.error({ err }, 'audit_log write failed')
+      })
+    req.log.warn({ actor: session.actor, route: req.routeOptions.url ?? null, failure: why }, 'console request refused: CSRF')
+    throw new CsrfError(`${why}: state-changing console requests must send the session's CSRF token (from POST or GET /console/session)`)
+  }
+}
