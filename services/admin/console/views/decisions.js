@@ -8,6 +8,13 @@ const PAGE = 50
 const VERDICTS = ['allow', 'deny', 'reduce_only_allowed', 'no_order', 'pending']
 const MODES = ['enforce', 'shadow']
 
+/** An order's gate: its effective verdict and reason code; the whole object on hover. */
+const gateCell = (o) => {
+  const g = o.gate ?? {}
+  const text = [g.effective, g.reason_code, g.would].filter((x) => typeof x === 'string').join(' · ')
+  return h('span', { title: JSON.stringify(g) }, text || '—')
+}
+
 const proposed = (p) => (p ? `${p.side} ${fmt.num(p.qty, 4)}` : '—')
 
 function select(id, label, options) {
@@ -190,10 +197,7 @@ export const decisionsView = {
                     { label: 'Qty', cell: (o) => fmt.num(o.qty, 4), num: true },
                     { label: 'Status', cell: (o) => o.status },
                     { label: 'Mode', cell: (o) => o.mode ?? '—' },
-                    {
-                      label: 'Gate',
-                      cell: (o) => (o.gate === null || o.gate === undefined ? '—' : typeof o.gate === 'string' ? o.gate : JSON.stringify(o.gate)),
-                    },
+                    { label: 'Gate', cell: gateCell },
                   ],
                   d.orders,
                 ),
