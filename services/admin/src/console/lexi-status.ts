@@ -7,6 +7,12 @@ export const LATENCY_WINDOW_S = 300
 const INFO_TTL_MS = 60_000
 /** After a failed ask, the next one waits this long (the last known values are shown meanwhile). */
 const INFO_RETRY_MS = 5_000
+/**
+ * The console asks every 2 s; a success is reused at most this long (LLM_HEALTH_TTL_MS if shorter),
+ * so a Lexi that went down shows within one or two polls. One probe serves every open console
+ * (single flight), in the client's own `health` slot.
+ */
+export const CONSOLE_HEALTH_TTL_MS = 2_000
 /** Deadline of one GET /v1/models or /version. */
 const INFO_TIMEOUT_MS = 1_000
 
@@ -27,7 +33,7 @@ export interface LexiStatusOptions {
   db: Db
   /** LLM_BASE_URL: the upstreams' `…/v1` URLs; /version is asked at their root. */
   baseURLs: readonly string[]
-  /** LLM_HEALTH_TTL_MS / LLM_HEALTH_FAIL_TTL_MS: how long a probe's answer is reused, as in the api's /llm/health. */
+  /** LLM_HEALTH_TTL_MS (capped at CONSOLE_HEALTH_TTL_MS) / LLM_HEALTH_FAIL_TTL_MS: how long a probe's answer is reused. */
   healthTtlMs: number
   healthFailTtlMs: number
   healthTimeoutMs?: number
@@ -71,7 +77,7 @@ export function createLexiStatus(o: LexiStatusOptions): { read: () => Promise<Le
     llm: o.llm,
     prompts: o.prompts,
     model: 'Lexi',
-    ttlMs: o.healthTtlMs,
+    ttlMs: Math.min(o.healthTtlMs, CONSOLE_HEALTH_TTL_MS),
     failTtlMs: o.healthFailTtlMs,
     timeoutMs: o.healthTimeoutMs ?? 2_000,
     now,

@@ -8,7 +8,7 @@ const LexiReply = z.object({
   state: z.enum(['ok', 'saturated', 'down']),
   /** Why not ok (`connect ECONNREFUSED …`, `timeout after 2000 ms`, `reply was "Ok."`); null when ok. */
   cause: z.string().nullable(),
-  /** When that probe ended (answers are reused LLM_HEALTH_TTL_MS when ok, LLM_HEALTH_FAIL_TTL_MS otherwise). */
+  /** When that probe ended (an answer is reused at most 2 s when ok, LLM_HEALTH_FAIL_TTL_MS otherwise). */
   checked_at: z.string(),
   /** The served model id from GET /v1/models; null until Lexi has answered once. */
   model: z.string().nullable(),
