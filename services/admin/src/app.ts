@@ -28,6 +28,7 @@ import { consoleDecisionsRoutes } from './routes/console-decisions-routes'
 import { consoleLexiRoutes } from './routes/console-lexi-routes'
 import { consoleLoginRoutes, consoleSessionRoutes } from './routes/console-session-routes'
 import { consoleStaticRoutes } from './routes/console-static'
+import { consoleViewsRoutes } from './routes/console-views-routes'
 import { llmAdminRoutes, type AdminPromptRegistry } from './routes/llm-admin-routes'
 import { strategistRoutes } from './routes/strategist-routes'
 
@@ -101,6 +102,7 @@ export function buildApp(deps: AdminDeps): FastifyInstance {
     secured.register(consoleSessionRoutes, { sessions, secureCookie: config.CONSOLE_COOKIE_SECURE })
     secured.register(consoleLexiRoutes, { lexi })
     secured.register(consoleDecisionsRoutes, { db: deps.db })
+    secured.register(consoleViewsRoutes, { db: deps.db, prompts: deps.prompts, enablePanicExit: config.ENABLE_PANIC_EXIT })
     secured.register(llmAdminRoutes, { db: deps.db, llm: deps.llm, prompts: deps.prompts })
     secured.register(strategistRoutes, {
       db: deps.db,

@@ -99,7 +99,19 @@ describe('console session: every JSON route', async () => {
 
   test('the route list comes from the OpenAPI document and holds the console routes', () => {
     const names = routes.map((r) => `${r.method} ${r.path}`)
-    for (const r of ['GET /console/session', 'DELETE /console/session', 'GET /llm/admin/lexi', 'GET /llm/admin/decisions', 'GET /llm/admin/decisions/{id}']) {
+    const console = [
+      'GET /console/session',
+      'DELETE /console/session',
+      'GET /console/config',
+      'GET /llm/admin/lexi',
+      'GET /llm/admin/decisions',
+      'GET /llm/admin/decisions/{id}',
+      'GET /llm/admin/outcomes',
+      'GET /llm/admin/arms',
+      'GET /llm/admin/audit',
+      'GET /strategist/positions',
+    ]
+    for (const r of console) {
       expect(names).toContain(r)
     }
   })
