@@ -99,7 +99,7 @@ describe('console session: every JSON route', async () => {
 
   test('the route list comes from the OpenAPI document and holds the console routes', () => {
     const names = routes.map((r) => `${r.method} ${r.path}`)
-    const console = [
+    const consoleRoutes = [
       'GET /console/session',
       'DELETE /console/session',
       'GET /console/config',
@@ -111,7 +111,7 @@ describe('console session: every JSON route', async () => {
       'GET /llm/admin/audit',
       'GET /strategist/positions',
     ]
-    for (const r of console) {
+    for (const r of consoleRoutes) {
       expect(names).toContain(r)
     }
   })
