@@ -46,9 +46,8 @@ async function measure(name: string, url: string, sql: string, params: unknown[]
   const res = await app.inject({ method: 'GET', url, headers: auth })
   const routeMs = performance.now() - t0
   expect(res.statusCode, res.body).toBe(200)
-  const [{ 'QUERY PLAN': plan }] = (await db.pool.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, params)).rows as Array<{
-    'QUERY PLAN': Array<{ Plan: Plan; 'Execution Time': number }>
-  }>
+  const { rows } = await db.pool.query<{ 'QUERY PLAN': Array<{ Plan: Plan; 'Execution Time': number }> }>(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, params)
+  const plan = rows[0]!['QUERY PLAN']
   const seq = nodes(plan[0]!.Plan).filter((n) => n['Node Type'] === 'Seq Scan' && ['forecasts', 'orders', 'audit_log'].includes(n['Relation Name'] ?? ''))
   const all = nodes(plan[0]!.Plan)
   const removed = all.reduce((s, n) => s + (n['Rows Removed by Filter'] ?? 0), 0)
