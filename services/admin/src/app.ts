@@ -22,6 +22,7 @@ import type { Broker } from '@pulsetrade/trading'
 import { auditAuthFailure, installAuditLog } from './audit-log'
 import type { AdminConfig } from './config'
 import { createLexiStatus } from './console/lexi-status'
+import { withSessionCookie } from './console/openapi-session'
 import { sessionOrBearerAuth } from './console/session-auth'
 import { createSessionStore } from './console/session-store'
 import { consoleDecisionsRoutes } from './routes/console-decisions-routes'
@@ -75,7 +76,14 @@ export function buildApp(deps: AdminDeps): FastifyInstance {
   configureApp(app, { registry })
   app.register(
     swagger,
-    openApiOptions({ title: 'PulseTrade admin', version: '1.0.0', description: 'LLM replay, prompts and the strategist controls', bearerAuth: true }),
+    withSessionCookie(
+      openApiOptions({
+        title: 'PulseTrade admin',
+        version: '1.0.0',
+        description: 'LLM replay, prompts, the strategist controls and the operator console',
+        bearerAuth: true,
+      }),
+    ),
   )
   app.register(openApiRoute)
   app.register(opsRoutes, { checks: [dbReadiness(deps.db), llmReadiness(deps.llm)], registries: [registry, ...(deps.metrics ?? [])] })

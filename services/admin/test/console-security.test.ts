@@ -116,6 +116,17 @@ describe('console session: every JSON route', async () => {
     }
   })
 
+  test('the OpenAPI document offers the bearer token or the session cookie; the login needs neither', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json()
+    expect(doc.components.securitySchemes).toMatchObject({
+      bearerAuth: { scheme: 'bearer' },
+      sessionCookie: { type: 'apiKey', in: 'cookie', name: 'pt_session' },
+    })
+    expect(doc.security).toEqual([{ bearerAuth: [] }, { sessionCookie: [] }])
+    expect(doc.paths['/console/session'].post.security).toEqual([])
+    expect(doc.paths['/llm/admin/decisions'].get.tags).toEqual(['console'])
+  })
+
   test('no session and no bearer token: 401 on every route', async () => {
     const refused: string[] = []
     for (const r of routes) {
