@@ -68,7 +68,7 @@ async function signedIn(session) {
 function setPill(id, text, st) {
   const el = $(id)
   el.textContent = text
-  el.dataset.state = st
+  el.dataset.state = String(st).toLowerCase()
 }
 
 /** Lexi health and trading state in the header, every poll_ms.lexi; views subscribe to the same poll. */

@@ -69,7 +69,7 @@ export function table(caption, columns, rows, opts = {}) {
               h(
                 'tr',
                 opts.rowAttrs?.(r) ?? {},
-                columns.map((c) => h('td', { class: c.num ? 'num' : undefined }, c.cell(r))),
+                columns.map((c) => h('td', { class: c.num ? 'num' : undefined, 'data-label': c.label }, c.cell(r))),
               ),
             ),
       ),

@@ -199,6 +199,24 @@ describe.skipIf(SKIP !== null)('operator console in Chromium', () => {
     expect(errors).toEqual([])
   }, 90_000)
 
+  test('Kill switch with ENABLE_PANIC_EXIT off: no panic form, the reason instead', async () => {
+    const off = buildTestApp(db, `${sim.url}/v1`).app
+    await off.listen({ host: '127.0.0.1', port: 0 })
+    try {
+      const { page, errors } = await open()
+      await page.goto(`http://127.0.0.1:${(off.server.address() as AddressInfo).port}/console/#/kill`)
+      await page.fill('#login-token', TOKEN)
+      await page.click('#login-form button[type=submit]')
+      await page.locator('#panic-disabled').waitFor(WAIT)
+      expect(await page.textContent('#panic-disabled')).toMatch(/ENABLE_PANIC_EXIT/)
+      expect(await page.locator('#panic-form').count()).toBe(0)
+      await shot(page, 'kill-switch-disabled')
+      expect(errors).toEqual([])
+    } finally {
+      await off.close()
+    }
+  }, 60_000)
+
   test('every view renders with labelled controls; screenshots at 1280×800 and at 390 px', async () => {
     const { page, offsite, errors } = await open()
     await login(page)
