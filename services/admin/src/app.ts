@@ -64,9 +64,11 @@ export function adminTokens(config: Pick<AdminConfig, 'ADMIN_TOKEN' | 'ADMIN_TOK
 }
 
 /**
- * The admin service (port 8003): replay, prompts, shadow report and the strategist routes, all
- * behind `Authorization: Bearer <admin token>` and written to audit_log with the token's name as
- * the actor; failed authentications are audited and throttled per address. Ops routes stay open.
+ * The admin service (port 8003): replay, prompts, shadow report, the strategist routes and the
+ * operator console's routes, all behind `Authorization: Bearer <admin token>` or the console's
+ * session cookie (with its CSRF token on state changes; docs/console.md), and written to audit_log
+ * with the token's or session's name as the actor; failed authentications are audited and
+ * throttled per address. Ops routes, the console page and its login stay open.
  */
 export function buildApp(deps: AdminDeps): FastifyInstance {
   const { config } = deps
