@@ -3,14 +3,10 @@ import { z } from 'zod'
 import type { Db } from '@pulsetrade/db'
 import { NotFoundError, type ZodTypeProvider } from '@pulsetrade/http'
 import { getDecision, listDecisions, MODES, VERDICTS } from '../console/decisions-repo'
-
-/** A positive id as a query or path string (`before=123`, `/decisions/123`). */
-const Id = z.coerce.number().int('expected an integer id').positive('expected a positive id').max(Number.MAX_SAFE_INTEGER)
+import { IdField, pageFields } from '../console/query-fields'
 
 const DecisionsQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  /** Keyset cursor: only rows with a smaller id (the previous page's next_before). */
-  before: Id.optional(),
+  ...pageFields,
   symbol: z
     .string()
     .regex(/^[A-Za-z0-9._^-]{1,16}$/, 'expected a symbol of 1-16 letters, digits or ._^-')
@@ -89,7 +85,7 @@ export async function consoleDecisionsRoutes(scope: FastifyInstance, opts: { db:
       schema: {
         tags: ['console'],
         summary: "One forecast's decision: rationale, policy answer, raw model text, prompt version and hash, inputs and orders",
-        params: z.strictObject({ id: Id }),
+        params: z.strictObject({ id: IdField }),
         response: { 200: DecisionDetail },
       },
     },

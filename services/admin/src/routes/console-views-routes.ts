@@ -3,6 +3,7 @@ import { z } from 'zod'
 import type { Db } from '@pulsetrade/db'
 import { BadRequestError, type ZodTypeProvider } from '@pulsetrade/http'
 import { listOpenPositions } from '@pulsetrade/trading'
+import { pageFields } from '../console/query-fields'
 import { armValidity, callStatsByVersion, listAudit, outcomeSeries, stoppedArms } from '../console/views-repo'
 import type { AdminPromptRegistry } from './llm-admin-routes'
 
@@ -65,10 +66,8 @@ const ConfigReply = z.object({
   poll_ms: z.object({ lexi: z.number(), decisions: z.number() }),
 })
 
-const Id = z.coerce.number().int('expected an integer id').positive('expected a positive id').max(Number.MAX_SAFE_INTEGER)
 const AuditQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  before: Id.optional(),
+  ...pageFields,
   action: z
     .string()
     .regex(/^[a-z][a-z0-9_.]{0,63}$/, 'expected an action like strategist.panic_exit')
