@@ -15,6 +15,28 @@ const gateCell = (o) => {
   return h('span', { title: JSON.stringify(g) }, text || '—')
 }
 
+/** Drivers, risks and confidence of the parsed rationale, and the whole of it on request. */
+function rationaleExtras(r) {
+  if (!r) return null
+  const list = (label, xs) =>
+    Array.isArray(xs) && xs.length
+      ? [
+          h('h5', {}, label),
+          h(
+            'ul',
+            {},
+            xs.map((x) => h('li', {}, typeof x === 'string' ? x : JSON.stringify(x))),
+          ),
+        ]
+      : null
+  return [
+    typeof r.confidence === 'number' ? h('p', {}, `Confidence ${fmt.num(r.confidence, 2)}`) : null,
+    list('Drivers', r.drivers),
+    list('Risks', r.risks),
+    h('details', {}, h('summary', {}, 'Whole rationale answer (with its prompt and grounding)'), h('pre', { tabindex: '0' }, fmt.json(r))),
+  ]
+}
+
 const proposed = (p) => (p ? `${p.side} ${fmt.num(p.qty, 4)}` : '—')
 
 function select(id, label, options) {
@@ -182,6 +204,7 @@ export const decisionsView = {
           ]),
           h('h4', {}, 'Rationale'),
           h('p', { id: 'detail-rationale', class: 'prose' }, d.rationale ?? '— (none stored)'),
+          rationaleExtras(d.rationale_detail),
           h('h4', {}, 'Policy answer'),
           h('pre', { id: 'detail-policy', tabindex: '0' }, fmt.json(d.policy)),
           h('h4', {}, 'Raw model text'),

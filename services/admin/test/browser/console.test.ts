@@ -156,6 +156,7 @@ describe.skipIf(SKIP !== null)('operator console in Chromium', () => {
     expect(replay).toMatch(/Drift: (no drift|drift)/)
     expect(replay).toMatch(/asked Lexi/)
     expect(sim.stats().requests).toBeGreaterThan(before)
+    await page.locator('#replay-result').scrollIntoViewIfNeeded()
     await shot(page, 'decision-detail')
 
     await page.keyboard.press('Escape')
