@@ -1,4 +1,3 @@
-import type { Logger } from 'pino'
 import type { ClientContext } from './client-context'
 import type { LlmError } from './errors'
 import type { Usage } from './request-runner'
@@ -22,13 +21,28 @@ export interface CallOutcome {
   extra?: Record<string, unknown>
 }
 
-/** The per-call child logger: every line of this call carries prompt, version and arm. */
-export function callLogger(ctx: ClientContext, ref: CallRef): Logger {
-  return ctx.log.child({ prompt: ref.prompt, version: ref.version, arm: ref.arm })
+/** The lines one call writes; each carries the call's prompt, version and arm. */
+export interface CallLog {
+  info: (fields: Record<string, unknown>, msg: string) => void
+  warn: (fields: Record<string, unknown>, msg: string) => void
+}
+
+/**
+ * The per-call logger. Not a pino child: creating one per call (bindings serialized and passed
+ * through the redaction) cost ~4 µs of every call, logged or not (bench B2); here the bindings are
+ * merged into a line only when its level is enabled.
+ */
+export function callLogger(ctx: ClientContext, ref: CallRef): CallLog {
+  const line =
+    (level: 'info' | 'warn') =>
+    (fields: Record<string, unknown>, msg: string): void => {
+      if (ctx.log.isLevelEnabled(level)) ctx.log[level]({ prompt: ref.prompt, version: ref.version, arm: ref.arm, ...fields }, msg)
+    }
+  return { info: line('info'), warn: line('warn') }
 }
 
 /** One log line and the metrics for a finished call. Error text is scrubbed of credentials. */
-export function reportCall(ctx: ClientContext, log: Logger, ref: CallRef, r: CallOutcome): void {
+export function reportCall(ctx: ClientContext, log: CallLog, ref: CallRef, r: CallOutcome): void {
   const labels = { prompt: ref.prompt, version: ref.version, outcome: r.outcome }
   ctx.metrics.latency.observe(labels, r.latencyMs / 1000)
   ctx.metrics.outcomes.inc(labels)
