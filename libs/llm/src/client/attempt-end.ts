@@ -67,7 +67,7 @@ export function attemptEnder(books: AttemptBooks, a: AttemptFacts): EndAttempt {
     const { upstream, scope } = a
     upstream.inFlight--
     a.release()
-    const e = err == null ? null : toLlmError({ error: err, abortReason: scope.signal.aborted ? scope.signal.reason : undefined, timeoutMs: scope.budgetMs })
+    const e = err == null ? null : toLlmError({ error: err, abortReason: scope.aborted ? scope.reason : undefined, timeoutMs: scope.budgetMs })
     if (e) e.requestId = a.requestId
     if (e == null) books.signals.lastProgressAt = books.now()
     else if (isUpstreamFailure(e)) books.signals.failures++

@@ -1,14 +1,15 @@
 import { LlmAbortedError, LlmTimeoutError, type TimeoutPhase } from './errors'
 import type { CallOptions } from '../types'
+import type { AbortHook } from './abort-hook'
 
 /**
- * One call's total deadline and its AbortSignal. The signal fires with an LlmTimeoutError when the
+ * One call's total deadline and its abort source. It aborts with an LlmTimeoutError when the
  * deadline passes (whatever the call is doing: queued, waiting for headers, streaming, backing off)
  * or with an LlmAbortedError when the caller's own signal fires. Everything the call does listens to
- * this one signal, so an abort also closes the socket and frees the upstream's slot.
+ * this one source (`onAbort`, or `signal`, made on first use), so an abort also closes the socket
+ * and frees the upstream's slot.
  */
-export interface CallScope {
-  readonly signal: AbortSignal
+export interface CallScope extends AbortHook {
   /** Epoch ms (on the client's clock) after which nothing more is attempted. */
   readonly deadline: number
   /** The whole budget in ms, for messages ("timeout after 2000 ms"). */
@@ -27,22 +28,52 @@ export function createCallScope(opts: CallOptions | undefined, defaultTimeoutMs:
   const start = now()
   const deadline = opts?.deadline ?? start + (opts?.timeoutMs ?? defaultTimeoutMs)
   const budgetMs = Math.max(0, Math.round(deadline - start))
-  const controller = new AbortController()
+  let aborted = false
+  let reason: unknown
+  let controller: AbortController | null = null
+  let hooks: Array<(reason: unknown) => void> = []
+  const fire = (r: unknown): void => {
+    if (aborted) return
+    aborted = true
+    reason = r
+    controller?.abort(r)
+    const pending = hooks
+    hooks = []
+    for (const fn of pending) fn(r)
+  }
   const callerSignal = opts?.signal
   const onCallerAbort = (): void => {
-    controller.abort(new LlmAbortedError({ cause: callerSignal?.reason }))
+    fire(new LlmAbortedError({ cause: callerSignal?.reason }))
   }
 
   const scope: CallScope = {
-    signal: controller.signal,
+    get aborted() {
+      return aborted
+    },
+    get reason() {
+      return reason
+    },
+    get signal() {
+      if (controller === null) {
+        controller = new AbortController()
+        if (aborted) controller.abort(reason)
+      }
+      return controller.signal
+    },
+    onAbort: (fn) => {
+      if (aborted) return () => {}
+      hooks.push(fn)
+      return () => {
+        const i = hooks.indexOf(fn)
+        if (i >= 0) hooks.splice(i, 1)
+      }
+    },
     deadline,
     budgetMs,
     start,
     phase: 'request',
     remaining: () => deadline - now(),
-    abort: (reason) => {
-      controller.abort(reason)
-    },
+    abort: fire,
     dispose: () => {
       clearTimeout(timer)
       callerSignal?.removeEventListener('abort', onCallerAbort)
@@ -50,7 +81,7 @@ export function createCallScope(opts: CallOptions | undefined, defaultTimeoutMs:
   }
   const timer = setTimeout(
     () => {
-      controller.abort(new LlmTimeoutError(budgetMs, scope.phase))
+      fire(new LlmTimeoutError(budgetMs, scope.phase))
     },
     Math.max(0, deadline - start),
   )

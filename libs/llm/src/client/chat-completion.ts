@@ -54,9 +54,9 @@ export async function countPromptTokens(ctx: ClientContext, messages: ChatMessag
     const up = ctx.pool.upstreams.find((u) => u.breaker.available())
     if (up) {
       try {
-        return await up.tokenize(ctx.model, messages, scope.signal)
+        return await up.tokenize(ctx.model, messages, scope)
       } catch (err) {
-        if (scope.signal.aborted) throw scope.signal.reason
+        if (scope.aborted) throw scope.reason
         ctx.log.debug({ upstream: up.label, error: { message: ctx.scrub((err as Error).message) } }, 'tokenize failed; using the estimate')
       }
     }
@@ -87,7 +87,7 @@ export async function complete(ctx: ClientContext, scope: CallScope, req: ChatRe
       failover: o.failover,
     },
     async (a) => {
-      const res = await a.upstream.createCompletion(body, { signal: a.signal, requestId: a.requestId, priority: a.priority })
+      const res = await a.upstream.createCompletion(body, { abort: a.abort, requestId: a.requestId, priority: a.priority })
       const choice = res.choices[0]
       if (!choice?.message) throw new LlmUpstreamError(LLM_ERROR_TEXT.noChoiceMessage())
       const usage = { prompt_tokens: res.usage?.prompt_tokens ?? 0, completion_tokens: res.usage?.completion_tokens ?? 0 }

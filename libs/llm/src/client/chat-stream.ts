@@ -32,7 +32,7 @@ export async function* chatStream(ctx: ClientContext, req: ChatRequest, opts?: C
   }
   const fail = (err: unknown): LlmError => {
     settled = true
-    const abortReason = scope.signal.aborted ? scope.signal.reason : undefined
+    const abortReason = scope.aborted ? scope.reason : undefined
     const e = lease?.end(err, usage) ?? toLlmError({ error: err, abortReason, timeoutMs: scope.budgetMs })
     reportCall(ctx, log, ref, { outcome: outcomeOf(e.code), latencyMs: ctx.now() - scope.start, usage, error: e })
     return e
@@ -46,7 +46,7 @@ export async function* chatStream(ctx: ClientContext, req: ChatRequest, opts?: C
     // frame. Then (nothing yielded yet) the stream is opened once more, without the field.
     for (let round = 0; ; round++) {
       lease = await ctx.run({ scope, ref, cls, retries: ctx.cfg.maxRetries, hold: true }, async (a) => ({
-        value: await a.upstream.openStream(body, { signal: a.signal, requestId: a.requestId, priority: a.priority }),
+        value: await a.upstream.openStream(body, { abort: a.abort, requestId: a.requestId, priority: a.priority }),
       }))
       scope.phase = 'stream'
       // A consumer that stops pulling without return() must not keep the slot: the deadline or idle

@@ -42,7 +42,7 @@ export async function chat(ctx: ClientContext, req: ChatRequest, opts?: CallOpti
     reportCall(ctx, log, ref, { outcome: 'ok', latencyMs: result.latency_ms, usage: c.usage, requestId: c.request_id, attempt })
     return result
   } catch (err) {
-    const e = toLlmError({ error: err, abortReason: scope.signal.aborted ? scope.signal.reason : undefined, timeoutMs: scope.budgetMs })
+    const e = toLlmError({ error: err, abortReason: scope.aborted ? scope.reason : undefined, timeoutMs: scope.budgetMs })
     reportCall(ctx, log, ref, { outcome: outcomeOf(e.code), latencyMs: elapsed(), error: e })
     throw e
   } finally {

@@ -145,14 +145,14 @@ export function createLlmClient(options: LlmClientOptions): LlmClientInstance {
         const lease = await ctx.run(
           { scope, ref: { prompt: 'models', version: '-', arm: null }, cls: 'health', retries: cfg.maxRetries, slot: false, record: false },
           async (a) => {
-            const cards = await a.upstream.listModels({ signal: a.signal, requestId: a.requestId })
+            const cards = await a.upstream.listModels({ abort: a.abort, requestId: a.requestId })
             // vLLM adds max_model_len to each card (not in the OpenAI type).
             return { value: cards.map((m) => ({ id: m.id, max_model_len: m.max_model_len ?? null })) }
           },
         )
         return lease.value
       } catch (err) {
-        throw toLlmError({ error: err, abortReason: scope.signal.aborted ? scope.signal.reason : undefined, timeoutMs: scope.budgetMs })
+        throw toLlmError({ error: err, abortReason: scope.aborted ? scope.reason : undefined, timeoutMs: scope.budgetMs })
       } finally {
         scope.dispose()
       }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { failReasonOf, type FailReason } from './error-table'
 import { LlmTimeoutError } from './errors'
+import { signalHook } from './abort-hook'
 import { toLlmError } from './to-llm-error'
 import type { Upstream } from './upstream'
 
@@ -34,7 +35,7 @@ export function createDiagnose(upstreams: readonly Upstream[], o: DiagnoseOption
       ctl.abort(new LlmTimeoutError(timeoutMs, 'request'))
     }, timeoutMs)
     try {
-      await u.listModels({ signal: ctl.signal, requestId: randomUUID() })
+      await u.listModels({ abort: signalHook(ctl.signal), requestId: randomUUID() })
       return 'circuit_open'
     } catch (err) {
       return failReasonOf(toLlmError({ error: err, abortReason: ctl.signal.aborted ? ctl.signal.reason : undefined, timeoutMs }))

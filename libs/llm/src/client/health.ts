@@ -37,7 +37,7 @@ export async function health(ctx: ClientContext, prompt: RenderedPrompt, opts?: 
     } catch (err) {
       // A keep-alive socket the server closed as we reused it resets at once: that says nothing
       // about Lexi, so the probe goes again on a fresh connection (once, within its deadline).
-      if (!(err instanceof LlmUnreachableError && err.phase === 'reset') || scope.signal.aborted) throw err
+      if (!(err instanceof LlmUnreachableError && err.phase === 'reset') || scope.aborted) throw err
       c = await probe()
     }
     const ok = c.text.trim() === 'OK'
@@ -53,7 +53,7 @@ export async function health(ctx: ClientContext, prompt: RenderedPrompt, opts?: 
       queue: queue(),
     }
   } catch (err) {
-    const e = toLlmError({ error: err, abortReason: scope.signal.aborted ? scope.signal.reason : undefined, timeoutMs: scope.budgetMs })
+    const e = toLlmError({ error: err, abortReason: scope.aborted ? scope.reason : undefined, timeoutMs: scope.budgetMs })
     const end = ctx.now()
     const latency = end - scope.start
     const busy = e instanceof LlmTimeoutError && ctx.signals.lastProgressAt > 0 && ctx.signals.lastProgressAt >= Math.min(scope.start, end - PROGRESS_WINDOW_MS)

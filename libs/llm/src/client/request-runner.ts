@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import type { AbortHook } from './abort-hook'
 import { attemptEnder, type AttemptBooks, type EndAttempt, type Usage } from './attempt-end'
 import { sleep, type CallScope } from './call-scope'
 import { LlmCircuitOpenError, LlmPriorityUnsupportedError, LlmUnreachableError, type LlmError } from './errors'
@@ -15,7 +16,8 @@ export interface Attempt {
   /** Fresh per attempt; sent as X-Request-Id (vLLM answers id "chatcmpl-<it>"). */
   requestId: string
   attempt: number
-  signal: AbortSignal
+  /** The call's abort source (its scope). */
+  abort: AbortHook
   /** vLLM `priority` to send with this attempt, or null to send none. */
   priority: number | null
 }
@@ -78,14 +80,19 @@ export function createRequestRunner(deps: RunnerDeps): RequestRunner {
     const { scope } = opts
     const tried = new Set<Upstream>()
     let retriesUsed = 0
-    const downgraded = new Set<Upstream>()
+    let downgraded: Set<Upstream> | null = null
     for (let attempt = 1; ; attempt++) {
       if (!opts.ignoreCircuit && !deps.pool.anyAvailable()) throw circuitOpen()
       let release = noop
       if (opts.slot !== false) {
-        scope.phase = 'queue'
-        release = await deps.semaphore.acquire({ waitMs: scope.remaining(), budgetMs: scope.budgetMs, signal: scope.signal, cls: opts.cls })
-        scope.phase = 'request'
+        if (scope.aborted) throw scope.reason
+        const now = deps.semaphore.tryAcquire(opts.cls)
+        if (now !== null) release = now
+        else {
+          scope.phase = 'queue'
+          release = await deps.semaphore.acquire({ waitMs: scope.remaining(), budgetMs: scope.budgetMs, signal: scope.signal, cls: opts.cls })
+          scope.phase = 'request'
+        }
       }
       const pick = deps.pool.pick(tried, { ignoreCircuit: opts.ignoreCircuit })
       if (!pick) {
@@ -113,17 +120,17 @@ export function createRequestRunner(deps: RunnerDeps): RequestRunner {
 
       let failure: LlmError
       try {
-        const { value, usage } = await fn({ upstream, requestId, attempt, signal: scope.signal, priority })
+        const { value, usage } = await fn({ upstream, requestId, attempt, abort: scope, priority })
         if (!opts.hold) end(null, usage)
         return { value, upstream, requestId, attempt, end }
       } catch (err) {
         failure = end(err) as LlmError
       }
 
-      if (scope.signal.aborted) throw failure
+      if (scope.aborted) throw failure
       // A Lexi without priority scheduling refused the field: again without it, once per upstream.
-      if (failure instanceof LlmPriorityUnsupportedError && priority !== null && !downgraded.has(upstream)) {
-        downgraded.add(upstream)
+      if (failure instanceof LlmPriorityUnsupportedError && priority !== null && !downgraded?.has(upstream)) {
+        ;(downgraded ??= new Set()).add(upstream)
         tried.delete(upstream)
         continue
       }

@@ -29,6 +29,8 @@ export interface ClassBudgets {
 
 export interface Semaphore {
   acquire: (opts: AcquireOptions) => Promise<Release>
+  /** A slot now when one is free and nobody of `cls` waits (what acquire does first), else null: no promise, no signal. */
+  tryAcquire: (cls: LlmPriorityClass) => Release | null
   /** Slots held (health's own slots included). */
   readonly inFlight: number
   readonly waiting: number
@@ -124,20 +126,23 @@ export function createSemaphore(limit: number, maxQueue: number, budgets: ClassB
     }
   }
 
+  const tryAcquire = (cls: LlmPriorityClass): Release | null => {
+    // No barging: a caller only skips the queue when nobody of its class waits. Waiters of other
+    // classes are never admissible here (pump runs on every release), so they lose nothing.
+    if (queues[cls].waiting !== 0) return null
+    const pool = poolFor(cls)
+    if (pool === null) return null
+    const release = take(cls, pool)
+    onChange()
+    return release
+  }
+
   const acquire = (opts: AcquireOptions): Promise<Release> => {
     if (opts.signal?.aborted) return Promise.reject(opts.signal.reason)
     const cls = opts.cls ?? 'batch'
     const q = queues[cls]
-    // No barging: a caller only skips the queue when nobody of its class waits. Waiters of other
-    // classes are never admissible here (pump runs on every release), so they lose nothing.
-    if (q.waiting === 0) {
-      const pool = poolFor(cls)
-      if (pool !== null) {
-        const release = take(cls, pool)
-        onChange()
-        return Promise.resolve(release)
-      }
-    }
+    const now = tryAcquire(cls)
+    if (now !== null) return Promise.resolve(now)
     if (waiting >= maxQueue) return Promise.reject(new LlmQueueFullError(maxQueue))
     if (opts.waitMs <= 0) return Promise.reject(new LlmTimeoutError(opts.budgetMs, 'queue'))
     return new Promise<Release>((resolve, reject) => {
@@ -167,6 +172,7 @@ export function createSemaphore(limit: number, maxQueue: number, budgets: ClassB
 
   return {
     acquire,
+    tryAcquire,
     get inFlight() {
       return general + healthOwn
     },

@@ -128,7 +128,7 @@ export async function structured<S extends z.ZodType>(
       try {
         last = await complete(ctx, scope, repairReq, { responseFormat, cls: opts?.priorityClass })
       } catch (err) {
-        const e = toLlmError({ error: err, abortReason: scope.signal.aborted ? scope.signal.reason : undefined, timeoutMs: scope.budgetMs })
+        const e = toLlmError({ error: err, abortReason: scope.aborted ? scope.reason : undefined, timeoutMs: scope.budgetMs })
         // No room left in the context window for the repair: the answer stays what it was, invalid.
         if (e instanceof LlmPromptTooLongError)
           return failed(new LlmInvalidJsonError(LLM_ERROR_TEXT.noRoomToRepair(problem, e.message)), { repair_reason: problem })
@@ -167,7 +167,7 @@ export async function structured<S extends z.ZodType>(
     })
     return result
   } catch (err) {
-    return failed(toLlmError({ error: err, abortReason: scope.signal.aborted ? scope.signal.reason : undefined, timeoutMs: scope.budgetMs }))
+    return failed(toLlmError({ error: err, abortReason: scope.aborted ? scope.reason : undefined, timeoutMs: scope.budgetMs }))
   } finally {
     scope.dispose()
   }

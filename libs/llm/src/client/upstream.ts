@@ -1,4 +1,6 @@
 import { Agent, request, type Dispatcher } from 'undici'
+import type { AbortHook } from './abort-hook'
+import { dispatchText } from './dispatch-text'
 import { createCircuitBreaker, type CircuitBreaker, type CircuitOpening, type CircuitState } from './circuit-breaker'
 import { LLM_ERROR_TEXT, LlmUpstreamError } from './errors'
 import type { HeaderBag } from './retry-after'
@@ -9,7 +11,7 @@ import type { ChatMessage } from '../types'
 
 /** What one request to an upstream carries besides its body. */
 export interface SendOptions {
-  signal: AbortSignal
+  abort: AbortHook
   requestId: string
   priority?: number | null
 }
@@ -29,7 +31,7 @@ export interface Upstream {
   /** GET /models. */
   listModels: (o: SendOptions) => Promise<ModelCard[]>
   /** POST /tokenize (server root) → token count of the chat prompt. */
-  tokenize: (model: string, messages: ChatMessage[], signal: AbortSignal) => Promise<number>
+  tokenize: (model: string, messages: ChatMessage[], abort: AbortHook) => Promise<number>
   breaker: CircuitBreaker
   inFlight: number
   /** This upstream answered that priority scheduling is not enabled: send it no `priority` field. */
@@ -72,10 +74,11 @@ function headerBag(h: RawHeaders): HeaderBag {
 const ok = (status: number): boolean => status >= 200 && status <= 299
 
 /**
- * One replica: its own keep-alive pool and circuit breaker. Every request goes over undici's
- * `request` on that pool (no fetch Request/Response objects: they cost more CPU than the whole raw
- * round trip on a fast upstream), and a non-2xx answer is mapped to its typed error right here,
- * where status, body and headers are in hand.
+ * One replica: its own keep-alive pool and circuit breaker. Every request goes over undici on that
+ * pool: answers read whole (completions, models, tokenize) through its dispatcher API
+ * (dispatch-text.ts), streams through `request` for the body stream. No fetch Request/Response
+ * objects: they cost more CPU than the whole raw round trip on a fast upstream. A non-2xx answer is
+ * mapped to its typed error right here, where status, body and headers are in hand.
  */
 export function createUpstream(opts: UpstreamOptions): Upstream {
   const label = upstreamLabel(opts.url)
@@ -106,36 +109,40 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
     onStateChange: (s) => opts.onCircuitChange?.(label, s, breaker.openedBy()),
   })
 
-  /** One request; a non-2xx answer becomes its typed LlmError (its body read first). */
-  const send = async (url: URL, o: SendOptions & { method: 'GET' | 'POST'; body?: ChatCompletionBody; accept: string }): Promise<Dispatcher.ResponseData> => {
-    const res = await request(url, {
-      method: o.method,
-      dispatcher,
-      signal: o.signal,
-      headers: o.body
-        ? { 'content-type': 'application/json', accept: o.accept, authorization, 'x-request-id': o.requestId }
-        : { accept: o.accept, authorization, 'x-request-id': o.requestId },
-      ...(o.body ? { body: JSON.stringify(o.priority == null ? o.body : { ...o.body, priority: o.priority }) } : {}),
-    })
+  type SendTo = SendOptions & { method: 'GET' | 'POST'; body?: ChatCompletionBody; accept: string }
+  const headersOf = (o: SendTo): Record<string, string> =>
+    o.body
+      ? { 'content-type': 'application/json', accept: o.accept, authorization, 'x-request-id': o.requestId }
+      : { accept: o.accept, authorization, 'x-request-id': o.requestId }
+  const bodyOf = (o: SendTo): string | undefined => (o.body ? JSON.stringify(o.priority == null ? o.body : { ...o.body, priority: o.priority }) : undefined)
+
+  /** A streamed request (`request`, for its body stream); a non-2xx answer becomes its typed LlmError (its body read first). */
+  const send = async (url: URL, o: SendTo): Promise<Dispatcher.ResponseData> => {
+    const body = bodyOf(o)
+    const res = await request(url, { method: o.method, dispatcher, signal: o.abort.signal, headers: headersOf(o), ...(body === undefined ? {} : { body }) })
     if (ok(res.statusCode)) return res
     const text = await res.body.text().catch(() => '')
     throw toLlmError({ status: res.statusCode, body: text, headers: headerBag(res.headers) })
   }
 
+  /** A request answered as a whole (dispatch-text.ts); a non-2xx answer becomes its typed LlmError. */
+  const sendText = async (url: URL, o: SendTo): Promise<string> => {
+    const body = bodyOf(o)
+    const res = await dispatchText(dispatcher, { url, method: o.method, abort: o.abort, headers: headersOf(o), ...(body === undefined ? {} : { body }) })
+    if (ok(res.status)) return res.text
+    throw toLlmError({ status: res.status, body: res.text, headers: headerBag(res.headers) })
+  }
+
   return {
     url: opts.url,
     label,
-    createCompletion: async (body, o) => {
-      const res = await send(completionsUrl, { ...o, method: 'POST', body, accept: 'application/json' })
-      return parseCompletion(await res.body.text())
-    },
+    createCompletion: async (body, o) => parseCompletion(await sendText(completionsUrl, { ...o, method: 'POST', body, accept: 'application/json' })),
     openStream: async (body, o) => {
       const res = await send(completionsUrl, { ...o, method: 'POST', body, accept: 'text/event-stream' })
       return sseChunks(res.body)
     },
     listModels: async (o) => {
-      const res = await send(modelsUrl, { ...o, method: 'GET', accept: 'application/json' })
-      const text = await res.body.text()
+      const text = await sendText(modelsUrl, { ...o, method: 'GET', accept: 'application/json' })
       let json: unknown
       try {
         json = JSON.parse(text)
@@ -146,23 +153,23 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
       if (!Array.isArray(data)) throw new LlmUpstreamError(LLM_ERROR_TEXT.noModelList())
       return data as ModelCard[]
     },
-    tokenize: async (model, messages, signal) => {
-      const res = await request(tokenizeUrl, {
+    tokenize: async (model, messages, abort) => {
+      const res = await dispatchText(dispatcher, {
+        url: tokenizeUrl,
         method: 'POST',
-        dispatcher,
-        signal,
+        abort,
         headers: { 'content-type': 'application/json', authorization },
         body: JSON.stringify({ model, messages, add_generation_prompt: true }),
       })
-      const text = await res.body.text()
-      if (!ok(res.statusCode)) throw toLlmError({ status: res.statusCode, body: text, headers: headerBag(res.headers) })
+      const text = res.text
+      if (!ok(res.status)) throw toLlmError({ status: res.status, body: text, headers: headerBag(res.headers) })
       let count: unknown
       try {
         count = (JSON.parse(text) as { count?: unknown } | null)?.count
       } catch {
         count = undefined
       }
-      if (typeof count !== 'number') throw new LlmUpstreamError(LLM_ERROR_TEXT.noTokenCount(res.statusCode))
+      if (typeof count !== 'number') throw new LlmUpstreamError(LLM_ERROR_TEXT.noTokenCount(res.status))
       return count
     },
     breaker,
