@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, test } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, expect, test } from 'vitest'
 import { startLexiSim, type LexiSim } from '@pulsetrade/lexi-sim'
 import { testDatabase } from '../../../test/db'
 import { auth, buildTestApp } from './build-test-app'
@@ -10,10 +10,16 @@ let llm: ReturnType<typeof buildTestApp>['llm']
 
 beforeAll(async () => {
   sim = await startLexiSim({ port: 0, fixedLatencyMs: 0, vllmVersion: '0.11.0' })
+})
+// Each test has its own app and client: circuits a test opened stay open through their cool-down.
+beforeEach(() => {
   ;({ app, llm } = buildTestApp(db, `${sim.url}/v1`, { LLM_HEALTH_FAIL_TTL_MS: '0', LLM_MAX_RETRIES: '0' }))
 })
-afterAll(async () => {
+afterEach(async () => {
   await app.close()
+  await sim.resetFaults()
+})
+afterAll(async () => {
   await sim.close()
 })
 
@@ -47,8 +53,15 @@ test('ok with the served model and vLLM version, closed circuits, every priority
 })
 
 test('down with its cause when Lexi stops answering, ok again when it is back; the last model and version stay shown', async () => {
-  await sim.setFaults({ down: true })
+  // Seen once while Lexi answers (in whichever order the tests run).
   let s = await lexi()
+  for (let i = 0; i < 40 && s.state !== 'ok'; i++) {
+    await new Promise((r) => setTimeout(r, 100))
+    s = await lexi()
+  }
+  expect(s).toMatchObject({ state: 'ok', model: 'Lexi', vllm_version: '0.11.0' })
+  await sim.setFaults({ down: true })
+  s = await lexi()
   for (let i = 0; i < 40 && s.state !== 'down'; i++) {
     await new Promise((r) => setTimeout(r, 100))
     s = await lexi()
