@@ -47,8 +47,10 @@ export function createForecastsRepo(db: Queryable) {
          )
          SELECT id, symbol, asof, horizon, model_version, true AS inserted FROM ins
          UNION ALL
-         SELECT f.id, f.symbol, f.asof, f.horizon, f.model_version, false FROM forecasts f JOIN input i
-           ON (f.symbol, f.asof, f.horizon, f.model_version) = (i.symbol, i.asof, i.horizon, i.model_version)`,
+         SELECT f.id, f.symbol, f.asof, f.horizon, f.model_version, false
+           FROM (SELECT * FROM input i WHERE NOT EXISTS (
+                   SELECT 1 FROM ins WHERE (ins.symbol, ins.asof, ins.horizon, ins.model_version) = (i.symbol, i.asof, i.horizon, i.model_version))) i
+           JOIN forecasts f ON (f.symbol, f.asof, f.horizon, f.model_version) = (i.symbol, i.asof, i.horizon, i.model_version)`,
         [
           col((r) => r.symbol),
           col((r) => r.asof),
