@@ -3,6 +3,8 @@ import { createHealthProbe, PRIORITY_CLASSES, type LlmClientInstance, type Promp
 
 /** Window of the latency and error figures, from llm_calls. */
 export const LATENCY_WINDOW_S = 300
+/** How long one latency aggregate over llm_calls is shared by concurrent readers. */
+const LATENCY_REUSE_MS = 1_000
 /** Model and vLLM version change only with a Lexi restart: asked again after this long. */
 const INFO_TTL_MS = 60_000
 /** After a failed ask, the next one waits this long (the last known values are shown meanwhile). */
@@ -112,13 +114,27 @@ export function createLexiStatus(o: LexiStatusOptions): { read: () => Promise<Le
     return { window_s: LATENCY_WINDOW_S, calls: r.calls, errors: r.errors, p50_ms: ms(r.p50), p95_ms: ms(r.p95) }
   }
 
+  // Every open console polls every 2 s: one aggregate per second serves them all.
+  let lastLatency: { at: number; value: Promise<LexiStatus['latency']> } | null = null
+  const sharedLatency = (): Promise<LexiStatus['latency']> => {
+    if (lastLatency === null || now() - lastLatency.at >= LATENCY_REUSE_MS) {
+      const value = latency()
+      lastLatency = { at: now(), value }
+      // A failed query is not reused.
+      value.catch(() => {
+        if (lastLatency?.value === value) lastLatency = null
+      })
+    }
+    return lastLatency.value
+  }
+
   return {
     async read() {
       // The first read waits for model and version; later ones refresh them in the background.
       let pending: Promise<void> | null = null
       if (info.nextAt === 0) pending = askInfo()
       else if (now() >= info.nextAt) void askInfo()
-      const [{ snapshot }, lat] = await Promise.all([probe.check(), latency(), pending])
+      const [{ snapshot }, lat] = await Promise.all([probe.check(), sharedLatency(), pending])
       const stats = o.llm.stats()
       return {
         state: snapshot.state,
