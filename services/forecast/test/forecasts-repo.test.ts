@@ -1,7 +1,6 @@
 import { expect, test } from 'vitest'
 import { testDatabase } from '../../../test/db'
 import { createForecastsRepo, keyString, type ForecastRow } from '../src/pipeline/forecasts-repo'
-import { sampleFeatures } from '../../../bench/kit/sample-forecast-rows'
 
 const db = await testDatabase()
 
