@@ -16,7 +16,7 @@ const row = (symbol: string, day: number, mu = 0.001): ForecastRow => {
     p_up: 0.54,
     q05: -0.015,
     q95: 0.017,
-    features: { llm: sampleFeatures(symbol, asof, day) },
+    features: { llm: { note: `repository test, day ${day}` } } as unknown as ForecastRow['features'],
   }
 }
 
