@@ -47,7 +47,8 @@ function requestDetails(req: FastifyRequest): Record<string, unknown> {
   return out
 }
 
-async function insertAudit(
+/** Writes one audit_log row; a failed write is logged, never thrown (the request's answer does not depend on it). */
+export async function insertAudit(
   db: Db,
   req: FastifyRequest,
   row: { actor: string; action: string; reason: string | null; details: Record<string, unknown> },

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Db } from '@pulsetrade/db'
 import { ApiError, UnauthorizedError } from '@pulsetrade/http'
+import { insertAudit } from '../audit-log'
 import { SESSION_COOKIE, type ConsoleSession, type SessionStore } from './session-store'
 
 declare module 'fastify' {
@@ -69,14 +70,12 @@ export function sessionOrBearerAuth(o: {
     const presented = req.headers[CSRF_HEADER]
     if (typeof presented === 'string' && sameToken(presented, session.csrf)) return
     const why = presented === undefined ? `missing ${CSRF_HEADER} header` : `wrong ${CSRF_HEADER} header`
-    await o.db
-      .query("INSERT INTO audit_log (actor, action, reason, details) VALUES ($1, 'auth.csrf_failed', NULL, $2)", [
-        session.actor,
-        JSON.stringify({ failure: why, route: req.routeOptions.url ?? null, method: req.method, address: req.ip, request_id: req.id, status: 403 }),
-      ])
-      .catch((err: unknown) => {
-        req.log.error({ err }, 'audit_log write failed')
-      })
+    await insertAudit(o.db, req, {
+      actor: session.actor,
+      action: 'auth.csrf_failed',
+      reason: null,
+      details: { failure: why, route: req.routeOptions.url ?? null, method: req.method, address: req.ip, request_id: req.id, status: 403 },
+    })
     req.log.warn({ actor: session.actor, route: req.routeOptions.url ?? null, failure: why }, 'console request refused: CSRF')
     throw new CsrfError(`${why}: state-changing console requests must send the session's CSRF token (from POST or GET /console/session)`)
   }

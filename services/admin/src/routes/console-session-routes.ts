@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { Db } from '@pulsetrade/db'
 import { actorOf, UnauthorizedError, type ZodTypeProvider } from '@pulsetrade/http'
+import { insertAudit } from '../audit-log'
 import { SESSION_COOKIE, type ConsoleSession, type SessionStore } from '../console/session-store'
 
 const LoginBody = z.strictObject({
@@ -56,14 +57,12 @@ export async function consoleLoginRoutes(scope: FastifyInstance, opts: ConsoleLo
       }
       const actor = actorOf(req)
       const { id, session } = await opts.sessions.create({ actor, token: req.body.token, address: req.ip })
-      await opts.db
-        .query("INSERT INTO audit_log (actor, action, reason, details) VALUES ($1, 'console.login', NULL, $2)", [
-          actor,
-          JSON.stringify({ address: req.ip, request_id: req.id, expires_at: session.expires_at.toISOString(), status: 200 }),
-        ])
-        .catch((err: unknown) => {
-          req.log.error({ err }, 'audit_log write failed')
-        })
+      await insertAudit(opts.db, req, {
+        actor,
+        action: 'console.login',
+        reason: null,
+        details: { address: req.ip, request_id: req.id, expires_at: session.expires_at.toISOString(), status: 200 },
+      })
       reply.setCookie(SESSION_COOKIE, id, {
         httpOnly: true,
         sameSite: 'strict',
