@@ -50,7 +50,7 @@ dc() { "${DC[@]}" "$@"; }
 # containers SERVICE: the project's containers of a service (-a: stopped ones too), by compose's labels.
 containers() { docker ps -q ${2:-} --filter "label=com.docker.compose.project=$PROJECT" --filter "label=com.docker.compose.service=$1"; }
 container() { containers "$1" -a | head -1; }
-PG_CONTAINER= API_URL= ANALYTICS_URL=
+PG_CONTAINER= API_URL= ANALYTICS_URL= ADMIN_URL=
 psql_q() { docker exec "$PG_CONTAINER" psql -X -q -A -t -v ON_ERROR_STOP=1 -U pulsetrade -d pulsetrade -c "$1"; }
 published() { docker port "$1" "$2" | head -1 | sed 's/.*://'; }
 
@@ -137,6 +137,7 @@ all_healthy() {
       PG_CONTAINER=$(container postgres)
       API_URL=http://127.0.0.1:$(published "$(container api)" 8001)
       ANALYTICS_URL=http://127.0.0.1:$(published "$(container analytics)" 8002)
+      ADMIN_URL=http://127.0.0.1:$(published "$(container admin)" 8003)
       echo "api analytics admin forecast healthy $((SECONDS - t0))s after up; migrate exited $(docker inspect -f '{{.State.ExitCode}}' "$(container migrate)")"
       return 0
     fi
@@ -171,6 +172,24 @@ chat_with_token() {
   code=$(curl -s -m 30 -o "$WORK/chat.json" -w '%{http_code}' -X POST -H 'content-type: application/json' -H "authorization: Bearer $CHAT_TOKEN" -d '{"prompt":"say OK","max_tokens":8}' "$API_URL/llm/chat")
   [ "$code" = 200 ] || { echo "HTTP $code: $(head -c 200 "$WORK/chat.json")"; return 1; }
   echo "401 without a token, 200 with the generated one"
+}
+
+console_session() {
+  # The operator console as shipped: its page and uPlot come out of the bundle-only image, and the
+  # generated ADMIN_TOKEN logs in to a session cookie that reads the decisions (and nothing without it).
+  local code jar=$WORK/console.jar
+  code=$(curl -s -m 10 -o "$WORK/console.html" -w '%{http_code}' "$ADMIN_URL/console/")
+  [ "$code" = 200 ] && grep -q 'vendor/uplot' "$WORK/console.html" || { echo "GET /console/: HTTP $code"; return 1; }
+  code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$ADMIN_URL/console/vendor/uplot/uPlot.min.css")
+  [ "$code" = 200 ] || { echo "uPlot css: HTTP $code"; return 1; }
+  code=$(curl -s -m 10 -o /dev/null -w '%{http_code}' "$ADMIN_URL/llm/admin/decisions?limit=5")
+  [ "$code" = 401 ] || { echo "decisions without a session: HTTP $code, not 401"; return 1; }
+  code=$(curl -s -m 10 -c "$jar" -o "$WORK/session.json" -w '%{http_code}' -X POST -H 'content-type: application/json' \
+    --data-binary @- "$ADMIN_URL/console/session" <<<"{\"token\":\"$ADMIN_TOKEN\"}")
+  [ "$code" = 200 ] || { echo "login: HTTP $code: $(head -c 200 "$WORK/session.json")"; return 1; }
+  code=$(curl -s -m 10 -b "$jar" -o "$WORK/decisions.json" -w '%{http_code}' "$ADMIN_URL/llm/admin/decisions?limit=5")
+  [ "$code" = 200 ] && grep -q '"items"' "$WORK/decisions.json" || { echo "decisions with the session: HTTP $code"; return 1; }
+  echo "page and uPlot served; 401 without a session, 200 with the ADMIN_TOKEN login"
 }
 
 forecasts_llm() {
@@ -292,6 +311,7 @@ check "GET /llm/health ok" llm_health_ok
 check "GET /analytics/recent 200" analytics_recent
 check "POST /llm/chat with the generated token" chat_with_token
 check "forecasts with features.llm in compose Postgres" forecasts_llm
+check "operator console: page, uPlot, login to a session" console_session
 check "eval in the tools container writes results/" eval_results
 check "Lexi stopped: /llm/health 503 ECONNREFUSED" lexi_down_503
 check "Lexi restarted: /llm/health ok" lexi_back_ok
