@@ -168,6 +168,8 @@ describe('console session: every JSON route', async () => {
     const rows = await auditRows('auth.csrf_failed')
     expect(rows).toHaveLength(changing.length * 4)
     expect(new Set(rows.map((r) => r.actor))).toEqual(new Set(['admin']))
+    // Only the refusals: no route action was recorded as if it had been attempted.
+    expect((await db.pool.query("SELECT count(*)::int AS n FROM audit_log WHERE action <> 'auth.csrf_failed'")).rows[0].n).toBe(0)
   })
 
   test('bearer requests need no CSRF token and keep working on the console routes', async () => {

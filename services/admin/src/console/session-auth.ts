@@ -63,12 +63,15 @@ export function sessionOrBearerAuth(o: {
       req.log.info({ route: req.routeOptions.url ?? null }, 'console session cookie refused: expired or ended')
       throw new SessionEndedError()
     }
-    req.principal = session.actor
-    req.consoleSession = session
-    req.consoleSessionId = id
-    if (SAFE_METHODS.has(req.method)) return
     const presented = req.headers[CSRF_HEADER]
-    if (typeof presented === 'string' && sameToken(presented, session.csrf)) return
+    if (SAFE_METHODS.has(req.method) || (typeof presented === 'string' && sameToken(presented, session.csrf))) {
+      req.principal = session.actor
+      req.consoleSession = session
+      req.consoleSessionId = id
+      return
+    }
+    // Refused before the request gets a principal: its route's own audit row is not written, the
+    // refusal's is (as a refused bearer token leaves only auth.failed).
     const why = presented === undefined ? `missing ${CSRF_HEADER} header` : `wrong ${CSRF_HEADER} header`
     await insertAudit(o.db, req, {
       actor: session.actor,
