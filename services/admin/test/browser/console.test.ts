@@ -74,6 +74,26 @@ describe.skipIf(SKIP !== null)('operator console in Chromium', () => {
     await page.locator('#tabs').waitFor({ state: 'visible', ...WAIT })
   }
 
+  /**
+   * Signed in through the API (POST /console/session) with the cookie handed to the browser: the
+   * views' tests start on a page that already has its session, so only the sign-in and sign-out
+   * tests load the page without one (each such load is an unauthenticated GET /console/session,
+   * which the service counts against the address's failure budget).
+   */
+  async function signedIn(page: Page): Promise<void> {
+    const res = await fetch(`${base}/console/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: TOKEN }),
+    })
+    expect(res.status).toBe(200)
+    const id = /pt_session=([^;]+)/.exec(res.headers.get('set-cookie') ?? '')?.[1]
+    expect(id).toBeDefined()
+    await page.context().addCookies([{ name: 'pt_session', value: id!, url: base, httpOnly: true, sameSite: 'Strict' }])
+    await page.goto(`${base}/console/`)
+    await page.locator('#tabs').waitFor({ state: 'visible', ...WAIT })
+  }
+
   const view = async (page: Page, name: string): Promise<void> => {
     await page.click(`#tabs a[data-view="${name}"]`)
     await page.locator(`#view[data-view="${name}"]`).waitFor(WAIT)
@@ -106,7 +126,7 @@ describe.skipIf(SKIP !== null)('operator console in Chromium', () => {
 
   test('Lexi: health ok → down when lexi-sim goes down → ok when it is back', async () => {
     const { page, errors } = await open()
-    await login(page)
+    await signedIn(page)
     await view(page, 'lexi')
     await page.locator('#status-lexi[data-state="ok"]').waitFor(WAIT)
     await page.locator('#lexi-body .health').waitFor(WAIT)
@@ -125,7 +145,7 @@ describe.skipIf(SKIP !== null)('operator console in Chromium', () => {
 
   test('Decisions: filter, open one (rationale, raw text, prompt hash), replay it with force, keyboard only', async () => {
     const { page, errors } = await open()
-    await login(page)
+    await signedIn(page)
     await view(page, 'decisions')
     await page.locator('#decisions-table tbody tr[data-id]').first().waitFor(WAIT)
     expect(await page.locator('#decisions-table tbody tr[data-id]').count()).toBe(seeded.length)
@@ -169,7 +189,7 @@ describe.skipIf(SKIP !== null)('operator console in Chromium', () => {
     await seedPositions(db.pool)
     expect(await openPositions()).toBeGreaterThan(0)
     const { page, errors } = await open()
-    await login(page)
+    await signedIn(page)
     await view(page, 'kill')
     await page.locator('#trading-state').waitFor({ state: 'attached', ...WAIT })
     await page.locator('#positions-table tbody tr').first().waitFor(WAIT)
@@ -220,7 +240,7 @@ describe.skipIf(SKIP !== null)('operator console in Chromium', () => {
 
   test('every view renders with labelled controls; screenshots at 1280×800 and at 390 px', async () => {
     const { page, offsite, errors } = await open()
-    await login(page)
+    await signedIn(page)
     const unlabelled = (): Promise<string[]> =>
       // Visible form controls with neither a <label>, an aria-label nor text of their own.
       page.evaluate<string[]>(`[...document.querySelectorAll('input, select, textarea, button')]
