@@ -223,7 +223,13 @@ async function start() {
   try {
     await signedIn(await api('GET', '/console/session'))
   } catch (err) {
-    showLogin(err instanceof HttpError && err.status === 401 ? '' : `The admin service did not answer: ${describe(err)}`)
+    showLogin(
+      err instanceof HttpError && err.status === 401
+        ? ''
+        : err instanceof HttpError && err.status === 429
+          ? `Too many failed sign-ins from this address: ${describe(err)}`
+          : `Could not check the session: ${describe(err)}`,
+    )
   }
 }
 
