@@ -1,5 +1,5 @@
 // Audit: the audit log, newest first, paginated by the server (keyset on id), filterable by action.
-import { api, withQuery } from '../api.js'
+import { api, describe, withQuery } from '../api.js'
 import { fmt, h, replaceKeepFocus, table } from '../dom.js'
 
 const PAGE = 50
@@ -31,16 +31,16 @@ export const auditView = {
       ev.preventDefault()
       action = form.querySelector('#a-action').value.trim()
       cursors = [null]
-      void refresh(true)
+      refresh(true).catch(showError)
     })
     newer.addEventListener('click', () => {
       cursors.pop()
-      void refresh(true)
+      refresh(true).catch(showError)
     })
     older.addEventListener('click', () => {
       if (next === null) return
       cursors.push(next)
-      void refresh(true)
+      refresh(true).catch(showError)
     })
 
     async function refresh(force = false) {
@@ -73,12 +73,14 @@ export const auditView = {
         ),
       )
     }
+    function showError(err) {
+      lastKey = ''
+      replaceKeepFocus(list, h('p', { class: 'error', role: 'alert' }, `Could not read the audit log: ${typeof err === 'string' ? err : describe(err)}`))
+    }
+
     return {
       refresh: () => refresh(false),
-      error: (msg) => {
-        lastKey = ''
-        replaceKeepFocus(list, h('p', { class: 'error', role: 'alert' }, `Could not read the audit log: ${msg}`))
-      },
+      error: showError,
     }
   },
 }

@@ -90,16 +90,16 @@ export const decisionsView = {
       filters.verdict = form.elements['f-verdict'].value
       filters.mode = form.elements['f-mode'].value
       cursors = [null]
-      void refresh(true)
+      refresh(true).catch(showError)
     })
     newer.addEventListener('click', () => {
       cursors.pop()
-      void refresh(true)
+      refresh(true).catch(showError)
     })
     older.addEventListener('click', () => {
       if (next === null) return
       cursors.push(next)
-      void refresh(true)
+      refresh(true).catch(showError)
     })
 
     async function refresh(force = false) {
@@ -263,13 +263,15 @@ export const decisionsView = {
     }
 
     if (arg !== null) void open(arg)
+    function showError(err) {
+      lastKey = ''
+      replaceKeepFocus(list, h('p', { class: 'error', role: 'alert' }, `Could not read the decisions: ${typeof err === 'string' ? err : describe(err)}`))
+    }
+
     return {
       refresh: () => refresh(false),
       open,
-      error: (msg) => {
-        lastKey = ''
-        replaceKeepFocus(list, h('p', { class: 'error', role: 'alert' }, `Could not read the decisions: ${msg}`))
-      },
+      error: showError,
       unmount: () => {
         if (dialog.open) dialog.close()
       },

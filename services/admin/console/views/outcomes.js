@@ -1,6 +1,6 @@
 // Shadow and outcomes: realized P&L of allowed, denied and would-deny orders over time (uPlot,
 // loaded only when this view opens), beside the shadow-mode report.
-import { api, withQuery } from '../api.js'
+import { api, describe, withQuery } from '../api.js'
 import { dl, fmt, h, replaceKeepFocus, table } from '../dom.js'
 
 const RANGES = [
@@ -59,7 +59,7 @@ export const outcomesView = {
     const resize = new ResizeObserver(() => plot?.setSize({ width: Math.max(240, area.clientWidth), height: plotHeight() }))
     resize.observe(area)
     const plotHeight = () => (area.clientWidth < 500 ? 220 : 320)
-    form.addEventListener('change', () => void refresh(true))
+    form.addEventListener('change', () => refresh(true).catch(showError))
 
     async function refresh(force = false) {
       const bucket = form.querySelector('#o-bucket').value
@@ -151,9 +151,14 @@ export const outcomesView = {
       )
     }
 
+    function showError(err) {
+      lastKey = ''
+      replaceKeepFocus(totals, h('p', { class: 'error', role: 'alert' }, `Could not read the outcomes: ${typeof err === 'string' ? err : describe(err)}`))
+    }
+
     return {
       refresh: () => refresh(false),
-      error: (msg) => replaceKeepFocus(totals, h('p', { class: 'error', role: 'alert' }, `Could not read the outcomes: ${msg}`)),
+      error: showError,
       unmount: () => {
         resize.disconnect()
         plot?.destroy()
