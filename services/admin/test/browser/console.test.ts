@@ -185,6 +185,27 @@ describe.skipIf(SKIP !== null)('operator console in Chromium', () => {
     expect(errors).toEqual([])
   }, 90_000)
 
+  test('Decisions refresh by polling: a new forecast appears on the newest page without a reload', async () => {
+    const { page, errors } = await open()
+    await signedIn(page)
+    await view(page, 'decisions')
+    await page.locator('#decisions-table tbody tr[data-id]').first().waitFor(WAIT)
+    const { rows } = await db.pool.query<{ id: string | number }>(
+      `INSERT INTO forecasts (symbol, asof, horizon, model_version, mu, sigma, p_up, q05, q95, features)
+       SELECT 'POLL', now(), horizon, model_version, mu, sigma, p_up, q05, q95, features FROM forecasts WHERE id = $1 RETURNING id`,
+      [seeded[0]!.id],
+    )
+    const id = String(rows[0]!.id)
+    try {
+      // poll_ms.decisions is 5 s: the row must come within two polls.
+      await page.locator(`#decisions-table tbody tr[data-id="${id}"]`).waitFor({ timeout: 12_000 })
+      expect(await page.getAttribute('#decisions-table tbody tr[data-id]', 'data-id')).toBe(id)
+    } finally {
+      await db.pool.query('DELETE FROM forecasts WHERE id = $1', [id])
+    }
+    expect(errors).toEqual([])
+  }, 60_000)
+
   test('Kill switch: panic exit with the typed confirmation → HALTED and flat; resume → ACTIVE; both audited as the session', async () => {
     await seedPositions(db.pool)
     expect(await openPositions()).toBeGreaterThan(0)
