@@ -41,6 +41,8 @@ function showLogin(message = '') {
   $('login').hidden = false
   $('tabs').hidden = true
   $('who').hidden = true
+  // Nothing to show before sign-in: the pills are filled by the polls a session allows.
+  $('status').hidden = true
   $('view').replaceChildren()
   $('login-error').textContent = message
   setPill('status-lexi', 'Lexi: —', 'unknown')
@@ -54,6 +56,7 @@ async function signedIn(session) {
   $('login').hidden = true
   $('tabs').hidden = false
   $('who').hidden = false
+  $('status').hidden = false
   $('who-actor').textContent = `Signed in as ${session.actor}`
   try {
     state.config = await api('GET', '/console/config')
