@@ -259,6 +259,26 @@ describe('console session: end', () => {
     }
   })
 
+  test('a signed-out page asking GET /console/session with no credentials gets 401, is not audited and does not count toward the throttle', async () => {
+    const strict = buildTestApp(db, LLM, { ADMIN_AUTH_MAX_FAILURES: '2' }).app
+    try {
+      const before = (await auditRows('auth.failed')).length
+      for (let i = 0; i < 12; i++) {
+        const res = await strict.inject({ method: 'GET', url: '/console/session' })
+        expect(res.statusCode).toBe(401)
+        expect(res.json().message).toMatch(/no console session/)
+      }
+      expect((await auditRows('auth.failed')).length).toBe(before)
+      await login(strict, TOKEN)
+      // Any other route without credentials still goes through the bearer check: audited and throttled.
+      for (let i = 0; i < 3; i++) await strict.inject({ method: 'GET', url: '/llm/admin/lexi' })
+      expect((await strict.inject({ method: 'GET', url: '/llm/admin/lexi' })).statusCode).toBe(429)
+      expect((await auditRows('auth.failed')).length).toBeGreaterThan(before)
+    } finally {
+      await strict.close()
+    }
+  })
+
   test('GET /console/session answers the actor, CSRF token and end; a session of a token no longer configured is refused', async () => {
     const l = await login(app, ALICE_TOKEN)
     const res = await app.inject({ method: 'GET', url: '/console/session', headers: { cookie: l.cookie } })

@@ -41,6 +41,16 @@ const sameToken = (presented: string, expected: string): boolean => {
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
+/** The page's question "am I signed in?" asked with no credentials at all: a plain no. */
+export class NoSessionError extends UnauthorizedError {
+  constructor() {
+    super('no console session: log in (POST /console/session)')
+  }
+}
+
+/** Where the page asks whether it holds a session: every page load without one asks it. */
+const SESSION_PROBE = '/console/session'
+
 /**
  * onRequest hook of every admin route: `Authorization: Bearer` goes to the bearer check as before
  * (throttle, audit, 401/429). Without that header, the `pt_session` cookie is looked up; a valid
@@ -57,7 +67,12 @@ export function sessionOrBearerAuth(o: {
 }): (req: FastifyRequest, reply: FastifyReply) => Promise<void> {
   return async (req, reply) => {
     const id = req.cookies[SESSION_COOKIE]
-    if (req.headers.authorization !== undefined || id === undefined || id === '') return o.bearer(req, reply)
+    const noCookie = id === undefined || id === ''
+    // The page asks GET /console/session on every load; without any credential that is a signed-out
+    // page, not a guessed token: 401 without an auth.failed row and without counting toward the
+    // per-address throttle (ten reloads of the sign-in page in a minute locked the address out).
+    if (noCookie && req.headers.authorization === undefined && req.method === 'GET' && req.routeOptions.url === SESSION_PROBE) throw new NoSessionError()
+    if (req.headers.authorization !== undefined || noCookie) return o.bearer(req, reply)
     const session = await o.sessions.find(id)
     if (session === null) {
       req.log.info({ route: req.routeOptions.url ?? null }, 'console session cookie refused: expired or ended')
