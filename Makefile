@@ -35,7 +35,7 @@ EVAL_EXIT_REPORT = if [ -n "$(EVAL_EXIT_FILE)" ]; then echo $$code > "$(EVAL_EXI
 	if [ $$code -ne 0 ]; then echo "eval-llm: eval exit code $$code (1 = a gate failed, 2 = usage, 3 = unreachable or could not run); make reports any failure as 2, scripts/eval-llm.sh exits with $$code" >&2; fi; \
 	exit $$code
 
-.PHONY: help install run test lint typecheck migrate sim test-llm eval-llm prompts forecast dataset bench compose-check compose-up compose-down compose-smoke lexi-cmd prompts-check format format-check
+.PHONY: help install run test lint typecheck migrate sim test-llm eval-llm prompts forecast dataset bench compose-check compose-up compose-down compose-smoke lexi-cmd prompts-check format format-check screenshots
 
 help:
 	@echo "make run            start Postgres (embedded unless DATABASE_URL), migrations, lexi-sim (unless LLM_BASE_URL) and the four services"
@@ -128,6 +128,10 @@ bench: $(DEPS)
 	@shopt -s nullglob; files=(bench/*.bench.ts); \
 	if [ $${#files[@]} -eq 0 ]; then echo "bench: no benchmarks yet (bench/*.bench.ts)"; exit 0; fi; \
 	for f in "$${files[@]}"; do echo "== $$f"; $(NODE_TS) "$$f" $(ARGS) || exit $$?; done
+
+# The console's screenshots in docs/console/, taken by its browser tests (a plain `make test` writes them to a scratch directory).
+screenshots: $(DEPS)
+	CONSOLE_SCREENSHOTS_DIR=$(CURDIR)/docs/console $(BIN)/vitest run services/admin/test/browser/console.test.ts
 
 compose-check: $(DEPS)
 	bash scripts/compose-check.sh

@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
-import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -13,14 +14,16 @@ import { seedDecisions, seedPositions, type SeededDecision } from './seed'
 /**
  * The operator console in Debian's Chromium (never a downloaded browser): the admin service on a
  * real socket, real Postgres, a real lexi-sim on loopback. Screenshots of each view land in
- * docs/console/. Without /usr/bin/chromium every test here is reported as skipped, with the reason.
+ * docs/console/ with `make screenshots`, in a scratch directory otherwise. Without /usr/bin/chromium every test here is reported as skipped, with the reason.
  */
 export const CHROMIUM = '/usr/bin/chromium'
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run']
 const SKIP = existsSync(CHROMIUM) ? null : `${CHROMIUM} is missing (apt-get install -y chromium); the console browser tests are skipped`
 if (SKIP !== null) console.warn(SKIP)
 
-const SHOTS = fileURLToPath(new URL('../../../../docs/console/', import.meta.url))
+// `make screenshots` writes them over docs/console/ (CONSOLE_SCREENSHOTS_DIR); a plain test run writes
+// them to a scratch directory, so `make test` leaves the checkout as it found it.
+const SHOTS = `${process.env.CONSOLE_SCREENSHOTS_DIR ?? mkdtempSync(join(tmpdir(), 'console-shots-'))}/`
 const WAIT = { timeout: 20_000 }
 
 describe.skipIf(SKIP !== null)('operator console in Chromium', () => {
