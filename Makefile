@@ -74,6 +74,7 @@ run: $(DEPS)
 	$(NODE_TS) scripts/run.ts
 
 test: $(DEPS)
+	@bash scripts/test-tools.sh
 	$(BIN)/vitest run --reporter=default --reporter=json --outputFile.json=.vitest-results.json $(ARGS)
 
 lint: $(DEPS) $(if $(wildcard $(PROMPTS_CLI)),prompts-check)
