@@ -163,6 +163,8 @@ try {
   started.forEach(({ name }, i) => {
     const s = SERVICES.find((x) => x.name === name)
     rows.push([name, `http://127.0.0.1:${ports[name]}`, states[i] === 'ready' ? `up: ${s?.role ?? ''}` : `NOT UP (${states[i]}): see its [${name}] lines`])
+    if (name === 'admin' && states[i] === 'ready')
+      rows.push(['console', `http://127.0.0.1:${ports.admin}/console/`, 'operator console: sign in with the admin token'])
   })
 
   for (const c of [...children, ...(sim ? [sim] : [])]) {
