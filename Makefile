@@ -79,6 +79,7 @@ test: $(DEPS)
 
 lint: $(DEPS) $(if $(wildcard $(PROMPTS_CLI)),prompts-check)
 	$(BIN)/eslint . $(ARGS)
+	$(BIN)/prettier --check --log-level warn $(FORMAT_GLOB)
 
 typecheck: $(DEPS)
 	$(BIN)/tsc -p tsconfig.json --noEmit
