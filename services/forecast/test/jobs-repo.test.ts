@@ -10,10 +10,19 @@ import { DEFAULT_SIZING } from '../src/pipeline/propose-order'
 import { makeBars } from './bars-fixture'
 
 const db = await testDatabase()
-const mv = 'ewma-rm-1'
 await createBarsRepo(db.pool).insert(makeBars(100, 4).map((b) => ({ symbol: 'T', ...b })))
 
+// Each test has a queue of its own (a model version of its own over the same bars), so the tests
+// pass alone and in any order (vitest --sequence.shuffle).
+let queues = 0
+async function freshQueue(): Promise<string> {
+  const mv = `ewma-rm-${++queues}`
+  expect(await createJobsRepo(db.pool, { workerId: 'setup', leaseMs: 60_000 }).enqueue({ modelVersion: mv, horizon: 1, minBars: 61 })).toBe(40)
+  return mv
+}
+
 test('enqueue adds each bar with enough history once, however often it runs', async () => {
+  const mv = 'ewma-rm-enqueue'
   const jobs = createJobsRepo(db.pool, { workerId: 'a', leaseMs: 60_000 })
   expect(await jobs.enqueue({ modelVersion: mv, horizon: 1, minBars: 61 })).toBe(40)
   expect(await jobs.enqueue({ modelVersion: mv, horizon: 1, minBars: 61 })).toBe(0)
@@ -22,6 +31,7 @@ test('enqueue adds each bar with enough history once, however often it runs', as
 })
 
 test('concurrent claims never hand out the same bar, oldest bars first', async () => {
+  const mv = await freshQueue()
   const workers = ['w1', 'w2', 'w3', 'w4'].map((id) => createJobsRepo(db.pool, { workerId: id, leaseMs: 60_000 }))
   const claims = await Promise.all(workers.map((w) => w.claim(7, mv)))
   const keys = claims.flat().map((j) => j.asof.toISOString())
@@ -35,6 +45,7 @@ test('concurrent claims never hand out the same bar, oldest bars first', async (
 })
 
 test('a lease that is not renewed runs out and the bar is claimed again; a renewed one is not', async () => {
+  const mv = await freshQueue()
   const dead = createJobsRepo(db.pool, { workerId: 'dead', leaseMs: 300 })
   const alive = createJobsRepo(db.pool, { workerId: 'alive', leaseMs: 300 })
   const d = await dead.claim(2, mv)
@@ -53,6 +64,7 @@ test('a lease that is not renewed runs out and the bar is claimed again; a renew
 })
 
 test('a job that keeps failing is retried until maxAttempts, then marked failed', async () => {
+  const mv = await freshQueue()
   const w = createJobsRepo(db.pool, { workerId: 'f', leaseMs: 60_000 })
   let [job] = await w.claim(1, mv)
   const maxAttempts = job!.attempts + 1
@@ -64,6 +76,7 @@ test('a job that keeps failing is retried until maxAttempts, then marked failed'
 })
 
 test('a claimed bar sees only bars at or before asof: rewriting later bars changes nothing', async () => {
+  const mv = await freshQueue()
   const model = createModelRegistry().ewma
   const w = createJobsRepo(db.pool, { workerId: 'la', leaseMs: 60_000 })
   const [job] = await w.claim(1, mv)
