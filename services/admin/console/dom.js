@@ -126,3 +126,45 @@ export function badge(text, state = text) {
 export function viewHeading(text) {
   return h('h2', { tabindex: '-1', class: 'view-title' }, text)
 }
+
+/**
+ * Keyset pagination of a newest-first list (the server's `before` / `next_before`): the cursors of
+ * the pages visited ([null] is the newest, live page) and the Newer / Older buttons (ids
+ * `<prefix>-newer`, `<prefix>-older`). `onMove` runs after a button changed the page.
+ */
+export function keysetPager(prefix, onMove) {
+  let cursors = [null]
+  let next = null
+  const newer = h('button', { type: 'button', id: `${prefix}-newer`, disabled: true }, '← Newer')
+  const older = h('button', { type: 'button', id: `${prefix}-older`, disabled: true }, 'Older →')
+  newer.addEventListener('click', () => {
+    cursors.pop()
+    onMove()
+  })
+  older.addEventListener('click', () => {
+    if (next === null) return
+    cursors.push(next)
+    onMove()
+  })
+  return {
+    element: h('div', { class: 'pager' }, newer, older),
+    /** The `before` of the page shown (null: the newest). */
+    get before() {
+      return cursors.at(-1)
+    },
+    /** 1 for the newest page. */
+    get number() {
+      return cursors.length
+    },
+    /** Back to the newest page (after a filter changed). */
+    reset() {
+      cursors = [null]
+    },
+    /** The answer's `next_before`: enables the buttons that lead somewhere. */
+    update(nextBefore) {
+      next = nextBefore
+      newer.disabled = cursors.length <= 1
+      older.disabled = next === null
+    },
+  }
+}

@@ -1,6 +1,6 @@
 // Audit: the audit log, newest first, paginated by the server (keyset on id), filterable by action.
 import { api, describe, withQuery } from '../api.js'
-import { fmt, h, replaceKeepFocus, table } from '../dom.js'
+import { fmt, h, keysetPager, replaceKeepFocus, table } from '../dom.js'
 
 const PAGE = 50
 
@@ -9,8 +9,6 @@ export const auditView = {
   poll: 'decisions',
   mount(root) {
     let action = ''
-    let cursors = [null]
-    let next = null
     let lastKey = ''
     const form = h(
       'form',
@@ -24,32 +22,20 @@ export const auditView = {
       h('button', { type: 'submit' }, 'Apply'),
     )
     const list = h('div', { id: 'audit-list' }, h('p', { class: 'muted' }, 'Loading…'))
-    const newer = h('button', { type: 'button', id: 'audit-newer', disabled: true }, '← Newer')
-    const older = h('button', { type: 'button', id: 'audit-older', disabled: true }, 'Older →')
-    root.append(form, list, h('div', { class: 'pager' }, newer, older))
+    const pager = keysetPager('audit', () => refresh(true).catch(showError))
+    root.append(form, list, pager.element)
     form.addEventListener('submit', (ev) => {
       ev.preventDefault()
       action = form.querySelector('#a-action').value.trim()
-      cursors = [null]
-      refresh(true).catch(showError)
-    })
-    newer.addEventListener('click', () => {
-      cursors.pop()
-      refresh(true).catch(showError)
-    })
-    older.addEventListener('click', () => {
-      if (next === null) return
-      cursors.push(next)
+      pager.reset()
       refresh(true).catch(showError)
     })
 
     async function refresh(force = false) {
-      const before = cursors.at(-1)
+      const before = pager.before
       if (!force && before !== null) return
       const page = await api('GET', withQuery('/llm/admin/audit', { limit: PAGE, before, action }))
-      next = page.next_before
-      newer.disabled = cursors.length <= 1
-      older.disabled = next === null
+      pager.update(page.next_before)
       const key = JSON.stringify(page.items)
       if (!force && key === lastKey) return
       lastKey = key

@@ -2,7 +2,7 @@
 // on id: `before`). The first page refreshes every poll_ms.decisions; older pages stay put. A row
 // opens the stored rationale, policy answer, raw model text and prompt, and replays it with force.
 import { api, describe, withQuery } from '../api.js'
-import { badge, dl, fmt, h, replaceKeepFocus, table } from '../dom.js'
+import { badge, dl, fmt, h, keysetPager, replaceKeepFocus, table } from '../dom.js'
 
 const PAGE = 50
 const VERDICTS = ['allow', 'deny', 'reduce_only_allowed', 'no_order', 'pending']
@@ -58,9 +58,6 @@ export const decisionsView = {
   poll: 'decisions',
   mount(root, ctx, arg) {
     const filters = { symbol: '', verdict: '', mode: '' }
-    /** before-cursors of the pages visited: [null] is the newest page. */
-    let cursors = [null]
-    let next = null
     let lastKey = ''
 
     const form = h(
@@ -78,40 +75,27 @@ export const decisionsView = {
     )
     const status = h('p', { class: 'muted updated', 'aria-live': 'polite' })
     const list = h('div', { id: 'decisions-list' }, h('p', { class: 'muted' }, 'Loading…'))
-    const newer = h('button', { type: 'button', id: 'page-newer', disabled: true }, '← Newer')
-    const older = h('button', { type: 'button', id: 'page-older', disabled: true }, 'Older →')
-    const pager = h('div', { class: 'pager' }, newer, older)
+    const pager = keysetPager('page', () => refresh(true).catch(showError))
     const dialog = h('dialog', { id: 'decision-dialog', class: 'detail', 'aria-labelledby': 'decision-title' })
-    root.append(form, status, list, pager, dialog)
+    root.append(form, status, list, pager.element, dialog)
 
     form.addEventListener('submit', (ev) => {
       ev.preventDefault()
       filters.symbol = form.elements.symbol.value.trim().toUpperCase()
       filters.verdict = form.elements['f-verdict'].value
       filters.mode = form.elements['f-mode'].value
-      cursors = [null]
-      refresh(true).catch(showError)
-    })
-    newer.addEventListener('click', () => {
-      cursors.pop()
-      refresh(true).catch(showError)
-    })
-    older.addEventListener('click', () => {
-      if (next === null) return
-      cursors.push(next)
+      pager.reset()
       refresh(true).catch(showError)
     })
 
     async function refresh(force = false) {
-      const before = cursors.at(-1)
+      const before = pager.before
       // Older pages do not move; only the newest one is live.
       if (!force && before !== null) return
       const url = withQuery('/llm/admin/decisions', { limit: PAGE, before, symbol: filters.symbol, verdict: filters.verdict, mode: filters.mode })
       const page = await api('GET', url)
-      next = page.next_before
-      newer.disabled = cursors.length <= 1
-      older.disabled = next === null
-      status.textContent = `${before === null ? 'Live: newest first' : `Page ${cursors.length}`} · updated ${fmt.time(new Date().toISOString())}`
+      pager.update(page.next_before)
+      status.textContent = `${before === null ? 'Live: newest first' : `Page ${pager.number}`} · updated ${fmt.time(new Date().toISOString())}`
       const key = JSON.stringify(page.items)
       if (!force && key === lastKey) return
       lastKey = key

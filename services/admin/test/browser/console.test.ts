@@ -209,6 +209,42 @@ describe.skipIf(SKIP !== null)('operator console in Chromium', () => {
     expect(errors).toEqual([])
   }, 60_000)
 
+  test('Decisions page by the server: Older shows the next 50 by id, Newer comes back, both buttons say where they lead', async () => {
+    const { rows } = await db.pool.query<{ id: string }>(
+      `INSERT INTO forecasts (symbol, asof, horizon, model_version, mu, sigma, p_up, q05, q95, features)
+       SELECT 'PAGE', now() - n * interval '1 minute', horizon, model_version, mu, sigma, p_up, q05, q95, features
+       FROM forecasts, generate_series(1, 60) AS n WHERE id = $1 RETURNING id`,
+      [seeded[0]!.id],
+    )
+    try {
+      const { page, errors } = await open()
+      await signedIn(page)
+      await view(page, 'decisions')
+      const ids = async (): Promise<number[]> =>
+        await page.locator('#decisions-table tbody tr[data-id]').evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-id'))))
+      await expect.poll(async () => (await ids()).length, WAIT).toBe(50)
+      const first = await ids()
+      expect(await page.isDisabled('#page-newer')).toBe(true)
+      expect(await page.isDisabled('#page-older')).toBe(false)
+
+      await page.click('#page-older')
+      await expect.poll(async () => Math.max(...(await ids())), WAIT).toBeLessThan(Math.min(...first))
+      const second = await ids()
+      // 60 + 24 rows: the second page holds the other 34, newest first, and leads nowhere older.
+      expect(second).toHaveLength(60 + seeded.length - 50)
+      expect(second).toEqual([...second].sort((a, b) => b - a))
+      expect(await page.isDisabled('#page-older')).toBe(true)
+      expect(await page.isDisabled('#page-newer')).toBe(false)
+
+      await page.click('#page-newer')
+      await expect.poll(ids, WAIT).toEqual(first)
+      expect(await page.isDisabled('#page-newer')).toBe(true)
+      expect(errors).toEqual([])
+    } finally {
+      await db.pool.query('DELETE FROM forecasts WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)])
+    }
+  }, 60_000)
+
   test('Kill switch: panic exit with the typed confirmation → HALTED and flat; resume → ACTIVE; both audited as the session', async () => {
     await seedPositions(db.pool)
     expect(await openPositions()).toBeGreaterThan(0)
