@@ -34,7 +34,8 @@ test('GET /analytics/llm reports calls, latency percentiles, errors, JSON validi
   expect(res.statusCode).toBe(200)
   const body = res.json()
   expect(body.window_seconds).toBe(86_400)
-  const policy = body.versions.find((v: { prompt: string }) => v.prompt === 'policy')
+  // Versions of the same prompt are separate rows (another test adds policy@2.0.0): find each by both.
+  const policy = body.versions.find((v: { prompt: string; version: string }) => v.prompt === 'policy' && v.version === '1.0.0')
   expect(policy).toMatchObject({
     version: '1.0.0',
     calls: 10,
@@ -49,13 +50,13 @@ test('GET /analytics/llm reports calls, latency percentiles, errors, JSON validi
   expect(policy.latency_ms.p50).toBeCloseTo(55)
   expect(policy.latency_ms.p95).toBeCloseTo(95.5)
   expect(policy.valid_json_rate).toBeCloseTo(5 / 6)
-  const rationale = body.versions.find((v: { prompt: string }) => v.prompt === 'rationale')
+  const rationale = body.versions.find((v: { prompt: string; version: string }) => v.prompt === 'rationale' && v.version === '1.1.0')
   expect(rationale).toMatchObject({ version: '1.1.0', calls: 4, calls_ok: 4, results: 6, valid_json: 5, latency_ms: { p50: 200, p95: 200 } })
 })
 
 test('the window bounds what is counted', async () => {
   const week = (await app.inject({ method: 'GET', url: '/analytics/llm?window=7d' })).json()
-  expect(week.versions.find((v: { prompt: string }) => v.prompt === 'policy').calls).toBe(11)
+  expect(week.versions.find((v: { prompt: string; version: string }) => v.prompt === 'policy' && v.version === '1.0.0').calls).toBe(11)
   const minute = (await app.inject({ method: 'GET', url: '/analytics/llm?window=1m' })).json()
   expect(minute.window_seconds).toBe(60)
 })

@@ -35,12 +35,20 @@ export function handleControl(c: SimControl, method: string, path: string, res: 
       json(res, 400, { error: 'invalid faults', problems })
       return true
     }
-    // Answer first: a `down` fault closes the socket this reply travels on.
-    const next = { ...c.faults(), ...patch }
-    res.once('finish', () => {
-      void c.setFaults(patch)
-    })
-    json(res, 200, next)
+    if (patch.down === true) {
+      // Answer first: a `down` fault closes the socket this reply travels on.
+      const next = { ...c.faults(), ...patch }
+      res.once('finish', () => {
+        void c.setFaults(patch)
+      })
+      json(res, 200, next)
+      return true
+    }
+    // Anything else answers once applied: after the 200 of `down: false` the port is open again.
+    void c.setFaults(patch).then(
+      (applied) => json(res, 200, applied),
+      (e: unknown) => json(res, 500, { error: 'faults not applied', problems: [String(e)] }),
+    )
     return true
   }
   if (path === '/sim/stats' && method === 'GET') {
