@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
 import pino from 'pino'
+import { afterAll, beforeAll, beforeEach } from 'vitest'
+import { startLexiSim, type LexiSim } from '@pulsetrade/lexi-sim'
 import type { TestDatabase } from '@pulsetrade/db/testing'
 import { clientOptionsFromEnv, createLlmClient, loadPromptRegistry, type LlmClientInstance } from '@pulsetrade/llm'
 import { buildApp } from '../src/app'
@@ -40,4 +42,35 @@ export function buildTestApp(
     await llm.close()
   })
   return { app, llm }
+}
+
+/**
+ * For a test file: one lexi-sim (faults and stats reset before each test) and `app()`, a test app
+ * against it (or another base URL) with `defaults` under `env`, every app closed after the file.
+ */
+export function useSimApps(db: TestDatabase, defaults: Record<string, string> = {}) {
+  let sim: LexiSim | undefined
+  const apps: FastifyInstance[] = []
+  beforeAll(async () => {
+    sim = await startLexiSim({ port: 0, fixedLatencyMs: 0 })
+  })
+  afterAll(async () => {
+    await Promise.all(apps.map((a) => a.close()))
+    await sim?.close()
+  })
+  beforeEach(() => {
+    sim?.resetFaults()
+    sim?.resetStats()
+  })
+  return {
+    get sim(): LexiSim {
+      if (sim === undefined) throw new TypeError('useSimApps: the simulator starts in beforeAll')
+      return sim
+    },
+    app(env: Record<string, string> = {}, baseURL?: string, now?: () => number): FastifyInstance {
+      const built = buildTestApp(db, baseURL ?? `${this.sim.url}/v1`, { ...defaults, ...env }, now)
+      apps.push(built.app)
+      return built.app
+    },
+  }
 }

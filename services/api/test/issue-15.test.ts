@@ -1,35 +1,16 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
-import { startLexiSim, type LexiSim } from '@pulsetrade/lexi-sim'
 import { testDatabase } from '../../../test/db'
 import { loadConfig } from '../src/config'
-import { buildTestApp, CHAT_TOKEN, chatAuth } from './build-test-app'
+import { startLexiSim } from '@pulsetrade/lexi-sim'
+import { CHAT_TOKEN, chatAuth, useSimApps } from './build-test-app'
 
 // Issue 15 (chat is authenticated) and issue 16 (chat defaults from the runbook's knobs).
 
 const db = await testDatabase()
-let sim: LexiSim
-beforeAll(async () => {
-  sim = await startLexiSim({ port: 0, fixedLatencyMs: 0 })
-})
-afterAll(async () => {
-  await sim.close()
-})
-beforeEach(() => {
-  sim.resetFaults()
-  sim.resetStats()
-})
-
-const apps: Array<{ close: () => Promise<unknown> }> = []
-afterAll(async () => {
-  await Promise.all(apps.map((a) => a.close()))
-})
-function app(env: Record<string, string> = {}, baseURL = `${sim.url}/v1`) {
-  const built = buildTestApp(db, baseURL, { CHAT_RATE_LIMIT_PER_MIN: '1000', ...env })
-  apps.push(built.app)
-  return built.app
-}
+const t = useSimApps(db, { CHAT_RATE_LIMIT_PER_MIN: '1000' })
+const app = t.app.bind(t)
 const chat = (a: ReturnType<typeof app>, payload: unknown, headers: Record<string, string> = chatAuth) =>
   a.inject({
     method: 'POST',
@@ -50,7 +31,7 @@ describe('POST /llm/chat needs a bearer token', () => {
     const res = await chat(app(), { prompt: 'Reply with exactly OK' }, headers)
     expect(res.statusCode).toBe(401)
     expect(res.headers['www-authenticate']).toBe('Bearer')
-    expect(sim.stats().requests).toBe(0)
+    expect(t.sim.stats().requests).toBe(0)
   })
 
   test('without CHAT_TOKENS chat is refused (401 naming the setting); GET /llm/health stays open', async () => {
@@ -120,7 +101,7 @@ describe('caller text', () => {
     const res = await chat(app(), body)
     expect(res.statusCode).toBe(400)
     expect(res.json().message).toContain(text)
-    expect(sim.stats().requests).toBe(0)
+    expect(t.sim.stats().requests).toBe(0)
   })
 
   test('a paired surrogate (emoji) and a lone "<|" are fine', async () => {

@@ -1,32 +1,13 @@
 import { request } from 'node:http'
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { startLexiSim, type LexiSim } from '@pulsetrade/lexi-sim'
 import { testDatabase } from '../../../test/db'
 import { freePort } from '@pulsetrade/http/testing'
-import { buildTestApp, chatAuth } from './build-test-app'
+import { chatAuth, useSimApps } from './build-test-app'
 
 const db = await testDatabase()
-let sim: LexiSim
-beforeAll(async () => {
-  sim = await startLexiSim({ port: 0, fixedLatencyMs: 0 })
-})
-afterAll(async () => {
-  await sim.close()
-})
-beforeEach(() => {
-  sim.resetFaults()
-  sim.resetStats()
-})
-
-const apps: Array<{ close: () => Promise<unknown> }> = []
-afterAll(async () => {
-  await Promise.all(apps.map((a) => a.close()))
-})
-function app(env: Record<string, string> = {}, baseURL = `${sim.url}/v1`) {
-  const built = buildTestApp(db, baseURL, env)
-  apps.push(built.app)
-  return built.app
-}
+const t = useSimApps(db)
+const app = t.app.bind(t)
 const shared = () => app({ CHAT_RATE_LIMIT_PER_MIN: '1000' })
 const chat = (a: ReturnType<typeof app>, payload: unknown) => a.inject({ method: 'POST', url: '/llm/chat', headers: chatAuth, payload: payload as object })
 
@@ -58,7 +39,7 @@ describe('POST /llm/chat', () => {
   })
 
   test('an upstream failure mid-stream ends the stream with an error event instead of [DONE]', async () => {
-    sim.setFaults({ stream_error: 1 })
+    t.sim.setFaults({ stream_error: 1 })
     const res = await chat(shared(), { prompt: 'Tell me about volatility.', max_tokens: 30, stream: true })
     expect(res.statusCode).toBe(200)
     const frames = res.body.split('\n\n').filter(Boolean)
@@ -84,7 +65,7 @@ describe('POST /llm/chat', () => {
     expect(res.statusCode).toBe(413)
     expect(res.json()).toMatchObject({ code: 'API_ERR_PAYLOAD_TOO_LARGE', limit: 100 })
     expect(res.json().message).toContain('CHAT_MAX_CHARS')
-    expect(sim.stats().requests).toBe(0)
+    expect(t.sim.stats().requests).toBe(0)
   })
 
   test('more messages than CHAT_MAX_MESSAGES is a 400 naming the field and the limit', async () => {

@@ -1,32 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
-import { startLexiSim, type LexiSim } from '@pulsetrade/lexi-sim'
+import { describe, expect, test } from 'vitest'
 import { testDatabase } from '../../../test/db'
 import { freePort } from '@pulsetrade/http/testing'
-import { buildTestApp } from './build-test-app'
+import { useSimApps } from './build-test-app'
 import { HealthBody } from '../src/routes/health-routes'
 
 const db = await testDatabase()
-let sim: LexiSim
-beforeAll(async () => {
-  sim = await startLexiSim({ port: 0, fixedLatencyMs: 0 })
-})
-afterAll(async () => {
-  await sim.close()
-})
-beforeEach(() => {
-  sim.resetFaults()
-  sim.resetStats()
-})
-
-const apps: Array<{ close: () => Promise<unknown> }> = []
-afterAll(async () => {
-  await Promise.all(apps.map((a) => a.close()))
-})
-function app(env: Record<string, string> = {}, baseURL = `${sim.url}/v1`, now?: () => number) {
-  const built = buildTestApp(db, baseURL, env, now)
-  apps.push(built.app)
-  return built.app
-}
+const t = useSimApps(db)
+const app = t.app.bind(t)
 const health = (a: ReturnType<typeof app>) => a.inject({ method: 'GET', url: '/llm/health' })
 
 describe('GET /llm/health', () => {
@@ -41,18 +21,18 @@ describe('GET /llm/health', () => {
     expect(second.statusCode).toBe(200)
     expect(second.json()).toMatchObject({ ok: true, cached: true, checked_at: first.json().checked_at })
     expect(second.json().age_ms).toBeGreaterThanOrEqual(0)
-    expect(sim.stats().requests).toBe(1)
+    expect(t.sim.stats().requests).toBe(1)
   })
 
   test('100 concurrent calls share exactly one upstream request', async () => {
     const a = app()
     const replies = await Promise.all(Array.from({ length: 100 }, () => health(a)))
     expect(replies.every((r) => r.statusCode === 200 && r.json().ok === true)).toBe(true)
-    expect(sim.stats().requests).toBe(1)
+    expect(t.sim.stats().requests).toBe(1)
   })
 
   test('is 503 with the reply quoted when the model answers "Ok."', async () => {
-    sim.setFaults({ health_reply: 'Ok.' })
+    t.sim.setFaults({ health_reply: 'Ok.' })
     const res = await health(app())
     expect(res.statusCode).toBe(503)
     expect(res.json()).toMatchObject({ ok: false, cached: false })
@@ -76,7 +56,7 @@ describe('GET /llm/health', () => {
   })
 
   test('is 503 naming the timeout when Lexi is wedged', async () => {
-    sim.setFaults({ wedged: true })
+    t.sim.setFaults({ wedged: true })
     const started = Date.now()
     const res = await health(app({ LLM_HEALTH_TIMEOUT_MS: '200' }))
     expect(Date.now() - started).toBeLessThan(1500)
@@ -86,10 +66,10 @@ describe('GET /llm/health', () => {
 
   test('a failure is cached only for the shorter failure TTL', async () => {
     let clock = Date.now()
-    const a = app({ LLM_HEALTH_TTL_MS: '60000', LLM_HEALTH_FAIL_TTL_MS: '1000' }, `${sim.url}/v1`, () => clock)
-    sim.setFaults({ health_reply: 'ok' })
+    const a = app({ LLM_HEALTH_TTL_MS: '60000', LLM_HEALTH_FAIL_TTL_MS: '1000' }, `${t.sim.url}/v1`, () => clock)
+    t.sim.setFaults({ health_reply: 'ok' })
     expect((await health(a)).statusCode).toBe(503)
-    sim.resetFaults()
+    t.sim.resetFaults()
     clock += 500
     const stillCached = await health(a)
     expect(stillCached.json()).toMatchObject({ ok: false, cached: true, age_ms: 500 })
@@ -98,6 +78,6 @@ describe('GET /llm/health', () => {
     expect(fresh.json()).toMatchObject({ ok: true, cached: false })
     clock += 30_000
     expect((await health(a)).json()).toMatchObject({ ok: true, cached: true })
-    expect(sim.stats().requests).toBe(2)
+    expect(t.sim.stats().requests).toBe(2)
   })
 })
