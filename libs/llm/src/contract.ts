@@ -61,6 +61,32 @@ export const llmResultSchema = <T extends z.ZodType>(parsed: T) =>
   })
 export type LlmResult<T> = Omit<z.infer<ReturnType<typeof llmResultSchema>>, 'parsed'> & { parsed: T | null }
 
+/** The LlmResult of a call that gave no answer (it threw, or was never made): nothing parsed, no tokens. */
+export function noAnswer<T>(
+  ref: { prompt: string; version: string; hash: string; arm?: string | null; bucket?: number | null },
+  error: z.infer<typeof LlmErrorInfoSchema>,
+  latencyMs = 0,
+): LlmResult<T> {
+  return {
+    prompt: ref.prompt,
+    version: ref.version,
+    hash: ref.hash,
+    arm: ref.arm ?? null,
+    bucket: ref.bucket ?? null,
+    ok: false,
+    valid_json: false,
+    repaired: false,
+    cached: false,
+    parsed: null,
+    raw: '',
+    finish_reason: null,
+    latency_ms: latencyMs,
+    usage: { prompt_tokens: 0, completion_tokens: 0 },
+    request_id: null,
+    error,
+  }
+}
+
 export const FailReasonSchema = z
   .enum(['timeout', 'unreachable', 'invalid_json', 'circuit_open', 'queue_full', 'context_length', 'upstream_error', 'missing', 'llm_denied', 'risk_denied'])
   .nullable()

@@ -1,4 +1,4 @@
-import { samplePolicy, type LlmClient, type PromptRegistry } from '@pulsetrade/llm'
+import { noAnswer, samplePolicy, type LlmClient, type PromptRegistry } from '@pulsetrade/llm'
 import type { EvalItem } from './eval-item'
 import { toEvalRecord, type EvalRecord, type StructuredOutcome } from './eval-record'
 import type { EvalTarget } from './eval-targets'
@@ -62,24 +62,11 @@ export async function runEval(deps: RunEvalDeps): Promise<RunEvalResult> {
       result = k === 1 ? await call() : await samplePolicy(k, undefined, call as Parameters<typeof samplePolicy>[2])
     } catch (err) {
       const e = err as { code?: unknown; message?: unknown }
-      result = {
-        prompt: target.prompt,
-        version: target.version,
-        hash: target.hash,
-        arm: null,
-        bucket: null,
-        ok: false,
-        valid_json: false,
-        repaired: false,
-        cached: false,
-        parsed: null,
-        raw: '',
-        finish_reason: null,
-        latency_ms: now() - t0 - started,
-        usage: { prompt_tokens: 0, completion_tokens: 0 },
-        request_id: null,
-        error: { code: typeof e?.code === 'string' ? e.code : 'EVAL_ERR_CALL', message: String(e?.message ?? err) },
-      }
+      result = noAnswer(
+        { prompt: target.prompt, version: target.version, hash: target.hash },
+        { code: typeof e?.code === 'string' ? e.code : 'EVAL_ERR_CALL', message: String(e?.message ?? err) },
+        now() - t0 - started,
+      )
     }
     return toEvalRecord({ item, target, result, startedMs: started, finishedMs: now() - t0, confidentMin: deps.confidentMin })
   }

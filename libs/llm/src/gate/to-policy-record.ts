@@ -1,4 +1,4 @@
-import { PolicyDecisionSchema, type LlmResult, type PolicyDecision, type PolicyRecord } from '../contract'
+import { noAnswer, PolicyDecisionSchema, type LlmResult, type PolicyDecision, type PolicyRecord } from '../contract'
 import type { GateMode, GateVerdict } from './gate-types'
 import { readDecision } from './read-decision'
 
@@ -7,24 +7,7 @@ function placeholder(riskReducing: boolean): LlmResult<PolicyDecision> {
   const error = riskReducing
     ? { code: 'LLM_NOT_CONSULTED', message: 'risk-reducing order: the policy prompt is not consulted' }
     : { code: 'LLM_ERR_MISSING', message: 'no policy decision was obtained' }
-  return {
-    prompt: 'policy',
-    version: '',
-    hash: '',
-    arm: null,
-    bucket: null,
-    ok: false,
-    valid_json: false,
-    repaired: false,
-    cached: false,
-    parsed: null,
-    raw: '',
-    finish_reason: null,
-    latency_ms: 0,
-    usage: { prompt_tokens: 0, completion_tokens: 0 },
-    request_id: null,
-    error,
-  }
+  return noAnswer({ prompt: 'policy', version: '', hash: '' }, error)
 }
 
 /** `res` with a parsed value the schema refuses dropped: the gate did not use it either; raw keeps the model's text. */

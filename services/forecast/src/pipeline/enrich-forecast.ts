@@ -3,6 +3,7 @@ import {
   PolicyDecisionSchema,
   RationaleSchema,
   checkGrounding,
+  noAnswer,
   samplePolicy,
   ungatedPolicyRecord,
   type Diagnosis,
@@ -60,24 +61,7 @@ export function createEnricher(opts: EnrichOptions): EnrichForecast {
       return await opts.client.structured(rendered, schema, { priorityClass: name === 'policy' ? 'trading' : 'forecast' })
     } catch (err) {
       // The client reports upstream failures as results; anything thrown is still only an LLM failure here.
-      return {
-        prompt: rendered.prompt,
-        version: rendered.version,
-        hash: rendered.hash,
-        arm: rendered.arm,
-        bucket: rendered.bucket,
-        ok: false,
-        valid_json: false,
-        repaired: false,
-        cached: false,
-        parsed: null,
-        raw: '',
-        finish_reason: null,
-        latency_ms: 0,
-        usage: { prompt_tokens: 0, completion_tokens: 0 },
-        request_id: null,
-        error: { code: errorCodeOf(err), cause: causeFieldOf(err), message: (err as Error)?.message ?? String(err) },
-      }
+      return noAnswer(rendered, { code: errorCodeOf(err), cause: causeFieldOf(err), message: (err as Error)?.message ?? String(err) })
     }
   }
 
