@@ -2,6 +2,8 @@ import { Writable } from 'node:stream'
 import type { Db } from '@pulsetrade/db'
 import pino, { type Logger } from 'pino'
 import { loadRiskLimits, type RiskLimits } from '../src/limits'
+import type { Broker } from '../src/broker'
+import type { OrderRequest } from '../src/place-order'
 import type { DecideOrder, OrderDecision } from '../src/trading-types'
 
 export interface TestDecision {
@@ -64,6 +66,24 @@ export const quietLogger = (): Logger => pino({ level: 'silent' })
 
 export const testLimits = (env: Record<string, string> = {}): RiskLimits =>
   loadRiskLimits({ RISK_SYMBOL_ALLOWLIST: 'SPX,AAA,BBB', RISK_MAX_ORDERS_PER_MIN: '100000', ...env })
+
+/** The clock of the placement tests: an order priced now at 100. */
+export const TEST_NOW = new Date('2024-03-01T21:00:00Z')
+
+/** An order at price 100 priced at TEST_NOW, decided by testDecide() under testLimits(); `o` overrides any field. */
+export function testOrder(broker: Broker, o: Pick<OrderRequest, 'symbol' | 'side' | 'qty'> & Partial<OrderRequest>): OrderRequest {
+  return {
+    refPrice: 100,
+    lastClose: 100,
+    priceTs: TEST_NOW,
+    now: TEST_NOW,
+    decide: testDecide(),
+    limits: testLimits(),
+    broker,
+    logger: quietLogger(),
+    ...o,
+  }
+}
 
 /** Back to ACTIVE with no orders, positions, exits or audit rows. */
 export async function resetTrading(db: Db): Promise<void> {

@@ -9,7 +9,7 @@ import { placeOrderInTx, type OrderRequest } from '../src/place-order'
 import { getPosition } from '../src/positions-repo'
 import { submitOrder } from '../src/submit-order'
 import { getTradingState, resume } from '../src/trading-state'
-import { quietLogger, resetTrading, testDecide, testLimits } from './fixtures'
+import { quietLogger, resetTrading, testLimits, testOrder } from './fixtures'
 
 // Issue 15: the kill switch always wins. A HALT must not wait for placements that wait for rows
 // other sessions hold, nor for placements that stall after their insert; and nothing they do
@@ -19,20 +19,7 @@ const db = await testDatabase()
 const broker = createPaperBroker({ db: db.pool, slippageBps: 1 })
 const logger = quietLogger()
 const limits = testLimits({ RISK_SYMBOL_ALLOWLIST: 'SPX,DIA' })
-const now = new Date('2024-03-01T21:00:00Z')
-const order = (symbol: string, side: 'buy' | 'sell', qty: number): OrderRequest => ({
-  symbol,
-  side,
-  qty,
-  refPrice: 100,
-  lastClose: 100,
-  priceTs: now,
-  now,
-  decide: testDecide(),
-  limits,
-  broker,
-  logger,
-})
+const order = (symbol: string, side: 'buy' | 'sell', qty: number): OrderRequest => testOrder(broker, { symbol, side, qty, limits, logger })
 
 beforeEach(async () => {
   await resetTrading(db.pool)

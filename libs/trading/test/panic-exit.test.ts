@@ -10,27 +10,13 @@ import { listOpenPositions } from '../src/positions-repo'
 import { submitOrder } from '../src/submit-order'
 import { getTradingState, resume } from '../src/trading-state'
 import type { OrderRequest } from '../src/place-order'
-import { quietLogger, resetTrading, testDecide, testLimits } from './fixtures'
+import { quietLogger, resetTrading, testLimits, testOrder } from './fixtures'
 
 const db = await testDatabase()
 const broker = createPaperBroker({ db: db.pool, slippageBps: 1 })
 const logger = quietLogger()
 const limits = testLimits()
-const now = new Date('2024-03-01T21:00:00Z')
-const buy = (symbol: string, qty: number, o: Partial<OrderRequest> = {}): OrderRequest => ({
-  symbol,
-  side: 'buy',
-  qty,
-  refPrice: 100,
-  lastClose: 100,
-  priceTs: now,
-  now,
-  decide: testDecide(),
-  limits,
-  broker,
-  logger,
-  ...o,
-})
+const buy = (symbol: string, qty: number, o: Partial<OrderRequest> = {}): OrderRequest => testOrder(broker, { symbol, side: 'buy', qty, limits, logger, ...o })
 const panic = (b: Broker = broker, actor = 'ops@desk') => panicExit(db.pool, { reason: 'venue incident', actor, broker: b, logger, limits })
 
 /** Long SPX, long AAA, short BBB (via a sell), plus one open order; bars for SPX and AAA only. */

@@ -4,31 +4,19 @@ import { createPaperBroker } from '../src/paper-broker'
 import type { OrderRequest } from '../src/place-order'
 import { shadowReport } from '../src/shadow-report'
 import { submitOrder } from '../src/submit-order'
-import { insertForecast, quietLogger, resetTrading, testDecide, testLimits, type TestDecision } from './fixtures'
+import { insertForecast, resetTrading, testDecide, testOrder, type TestDecision } from './fixtures'
 
 const db = await testDatabase()
 const broker = createPaperBroker({ db: db.pool, slippageBps: 0 })
-const now = new Date('2024-03-01T21:00:00Z')
 
 /** One order through placement; `gate` is what the policy gate decided (shadow unless said otherwise). */
 async function order(o: Partial<OrderRequest> & { realizedReturn: number | null; gate?: TestDecision }): Promise<void> {
   const { realizedReturn, gate, ...rest } = o
   const forecastId = await insertForecast(db.pool, { symbol: rest.symbol ?? 'SPX', realizedReturn })
-  await submitOrder(db.pool, {
-    forecastId,
-    symbol: 'SPX',
-    side: 'buy',
-    qty: 10,
-    refPrice: 100,
-    lastClose: 100,
-    priceTs: now,
-    now,
-    decide: testDecide({ mode: 'shadow', would: 'would_allow', ...gate }),
-    limits: testLimits(),
-    broker,
-    logger: quietLogger(),
-    ...rest,
-  })
+  await submitOrder(
+    db.pool,
+    testOrder(broker, { forecastId, symbol: 'SPX', side: 'buy', qty: 10, decide: testDecide({ mode: 'shadow', would: 'would_allow', ...gate }), ...rest }),
+  )
 }
 const wouldDeny = (failReason: string): TestDecision => ({ would: 'would_deny', failReason })
 
