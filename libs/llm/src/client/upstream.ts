@@ -142,13 +142,7 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
       return sseChunks(res.body)
     },
     listModels: async (o) => {
-      const text = await sendText(modelsUrl, { ...o, method: 'GET', accept: 'application/json' })
-      let json: unknown
-      try {
-        json = JSON.parse(text)
-      } catch {
-        throw new LlmUpstreamError(LLM_ERROR_TEXT.notJson(text))
-      }
+      const json = parseJson(await sendText(modelsUrl, { ...o, method: 'GET', accept: 'application/json' }))
       const data = (json as { data?: unknown } | null)?.data
       if (!Array.isArray(data)) throw new LlmUpstreamError(LLM_ERROR_TEXT.noModelList())
       return data as ModelCard[]
@@ -181,14 +175,18 @@ export function createUpstream(opts: UpstreamOptions): Upstream {
   }
 }
 
-/** A 2xx body as a chat completion; anything that is not one is an upstream failure, not a crash. */
-function parseCompletion(text: string): ChatCompletion {
-  let json: unknown
+/** A 2xx body as JSON; a body that is not JSON is an upstream failure, not a crash. */
+function parseJson(text: string): unknown {
   try {
-    json = JSON.parse(text)
+    return JSON.parse(text) as unknown
   } catch {
     throw new LlmUpstreamError(LLM_ERROR_TEXT.notJson(text))
   }
+}
+
+/** A 2xx body as a chat completion; anything that is not one is an upstream failure, not a crash. */
+function parseCompletion(text: string): ChatCompletion {
+  const json = parseJson(text)
   const choices = (json as { choices?: unknown } | null)?.choices
   if (!Array.isArray(choices)) throw new LlmUpstreamError(LLM_ERROR_TEXT.noChoices())
   for (const c of choices as unknown[]) {
