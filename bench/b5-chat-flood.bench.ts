@@ -14,7 +14,7 @@
  */
 import { parseArgs } from 'node:util'
 import { reportBench, round } from './kit/bench-report'
-import { runChatFloodSide, type ChatFloodSide } from './kit/chat-flood'
+import { chatFloodSimFlags, runChatFloodSide, type ChatFloodSide } from './kit/chat-flood'
 import { startSimProcess, type SimProcess } from './kit/lexi-sim-process'
 import { machineInfo } from './kit/machine'
 import { createScratchDatabase } from './kit/scratch-database'
@@ -26,18 +26,7 @@ const forecasts = Number(values.forecasts ?? 96)
 const chat = Number(values.chat ?? 60)
 const timeScale = values['time-scale'] ?? '0.3'
 const machine = machineInfo()
-const simFlags = (policy: 'fcfs' | 'priority'): string[] => [
-  '--max-num-seqs',
-  '64',
-  '--text-tokens-min',
-  '1000',
-  '--text-tokens-max',
-  '1400',
-  '--scheduling-policy',
-  policy,
-  '--time-scale',
-  timeScale,
-]
+const simFlags = (policy: 'fcfs' | 'priority'): string[] => chatFloodSimFlags(policy, timeScale)
 
 interface Row {
   name: string

@@ -14,6 +14,23 @@ import { percentile } from '@pulsetrade/llm-eval/percentile'
  * a Lexi (lexi-sim with long chat answers) while, in the api's LLM client, `chatStreams` long chat
  * streams are in flight (0 for the baseline). Reports the policy calls as stored in features.llm.
  */
+/**
+ * lexi-sim for a chat flood: 64 slots, chat answers of 1,000-1,400 tokens, `policy` scheduling,
+ * time compressed by `timeScale` (B5 and the drill run the same Lexi).
+ */
+export const chatFloodSimFlags = (policy: 'fcfs' | 'priority', timeScale = '0.3'): string[] => [
+  '--max-num-seqs',
+  '64',
+  '--text-tokens-min',
+  '1000',
+  '--text-tokens-max',
+  '1400',
+  '--scheduling-policy',
+  policy,
+  '--time-scale',
+  timeScale,
+]
+
 export interface ChatFloodSide {
   chat_streams: number
   forecasts: number

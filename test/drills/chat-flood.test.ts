@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest'
-import { runChatFloodSide, type ChatFloodSide } from '@pulsetrade/bench/chat-flood'
+import { chatFloodSimFlags, runChatFloodSide, type ChatFloodSide } from '@pulsetrade/bench/chat-flood'
 import { startSimProcess, type SimProcess } from '@pulsetrade/bench/lexi-sim-process'
 import { testDatabase } from '../db'
 
@@ -17,18 +17,7 @@ const baseDb = await testDatabase()
 const floodDb = await testDatabase()
 let sim: SimProcess
 beforeAll(async () => {
-  sim = await startSimProcess([
-    '--max-num-seqs',
-    '64',
-    '--text-tokens-min',
-    '1000',
-    '--text-tokens-max',
-    '1400',
-    '--scheduling-policy',
-    'priority',
-    '--time-scale',
-    '0.3',
-  ])
+  sim = await startSimProcess(chatFloodSimFlags('priority'))
 }, 60_000)
 afterAll(async () => {
   await sim?.close()
